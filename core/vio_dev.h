@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vio_dev.h - the generic virtio device layer: status machine, feature
+ * negotiation, consistent config reads, queue creation, interrupts.
+ *
+ * Initialisation follows virtio 1.2 §3.1.1:
+ *   vio_dev_init()       reset (bounded wait), ACKNOWLEDGE, DRIVER
+ *   vio_dev_negotiate()  offer ∩ wanted, FEATURES_OK written and read back
+ *   vio_dev_vq_create()  per queue
+ *   vio_dev_driver_ok()  DRIVER_OK
+ * Any failure sets FAILED (§2.1.2) and returns an error that says why.
+ * Device types (net, later block/console/entropy/balloon) sit on top.
+ */
+#ifndef VIO_DEV_H
+#define VIO_DEV_H
+
+#include "vio_pci.h"
+#include "vio_vq.h"
+
+/* Features the transport/ring layer itself understands and may accept. */
+#define VIO_DEV_RING_FEATURES                                                                    \
+	(VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_VERSION_1) |     \
+	 VIO_BIT(VIO_F_ACCESS_PLATFORM) | VIO_BIT(VIO_F_ANY_LAYOUT))
+
+struct vio_dev {
+	struct vio_pci pci;
+	const struct vio_os *os;
+	uint64_t dev_features; /* offered by the device */
+	uint64_t features;     /* negotiated */
+	bool dma_is_iommu;     /* front-end's DMA addresses are IOMMU addresses */
+	bool broken;           /* latched on device violation */
+	enum vio_irq_mode irq_mode;
+	uint32_t allocs;       /* outstanding dma_alloc + zalloc: 0 after detach */
+};
+
+struct vio_dev_params {
+	bool dma_is_iommu;  /* allows VIRTIO_F_ACCESS_PLATFORM (§6.1) */
+	bool prefer_legacy; /* use the legacy interface of a transitional device */
+	uint32_t reset_timeout_us; /* 0 = default (1 s) */
+};
+
+/* [attach] Probe the transport and bring the device to DRIVER. VIO_ENODEV:
+ * not a virtio-pci device; VIO_ETIMEDOUT: reset never completed. */
+int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_dev_params *p);
+
+/* [attach] Negotiate: accept device ∩ (wanted | ring features we support).
+ * A modern device requires VERSION_1 (VIO_ENOTSUP without it);
+ * ACCESS_PLATFORM is accepted only when dma_is_iommu; features a legacy device
+ * cannot carry (bit >= 32) are dropped. `required` bits missing from the
+ * result fail with VIO_ENOTSUP. FEATURES_OK not read back: VIO_ENOTSUP. */
+int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required);
+static inline bool vio_dev_has(const struct vio_dev *d, unsigned bit)
+{
+	return (d->features >> bit) & 1;
+}
+
+/* Device config read consistent across config_generation (§2.5.1, retried a
+ * bounded number of times: VIO_EIO if the generation never settles); legacy
+ * devices are read byte by byte (§2.5.1 legacy) in guest order. */
+int vio_dev_config_read(struct vio_dev *d, uint32_t off, void *buf, uint32_t len);
+int vio_dev_config_write(struct vio_dev *d, uint32_t off, const void *buf, uint32_t len);
+
+/* [attach] Interrupt mode the front-end obtained, before queues are created:
+ * MSI-X vector counts decide config (vector 0) and queue vectors. */
+void vio_dev_set_irq_mode(struct vio_dev *d, enum vio_irq_mode mode);
+uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue);
+
+/* [attach] Create queue idx with this device's negotiated ring features. */
+int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
+                      uint16_t max_indirect);
+
+void vio_dev_driver_ok(struct vio_dev *d);
+/* [attach] Set FAILED (§2.1.2), e.g. after an error during set-up. */
+void vio_dev_fail(struct vio_dev *d);
+/* [attach] Reset and wait; queues stop being used by the device. */
+int vio_dev_reset(struct vio_dev *d);
+/* Latch broken, log once with the reason. */
+void vio_dev_set_broken(struct vio_dev *d, const char *why);
+
+/* [any] INTx/MSI: read-to-acknowledge ISR (§4.1.4.5); 0 means "not ours". */
+uint8_t vio_dev_isr(struct vio_dev *d);
+/* Did the device ask for a reset (DEVICE_NEEDS_RESET, §2.1.1)? */
+bool vio_dev_needs_reset(struct vio_dev *d);
+
+/* Counted allocation wrappers: every core allocation goes through these so
+ * d->allocs reaches zero after detach (the leak tests check it). */
+int vio_dev_dma_alloc(struct vio_dev *d, size_t size, size_t align, struct vio_dma *out);
+void vio_dev_dma_free(struct vio_dev *d, struct vio_dma *dma);
+void *vio_dev_zalloc(struct vio_dev *d, size_t size);
+void vio_dev_free(struct vio_dev *d, void *p, size_t size);
+
+/* Name of a feature bit for logs and reports ("VERSION_1", "NET_CSUM", ...),
+ * NULL when unknown. */
+const char *vio_dev_feature_name(uint32_t device_type, unsigned bit);
+
+#endif /* VIO_DEV_H */

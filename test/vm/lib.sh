@@ -1,0 +1,365 @@
+# lib.sh - host side of the macvio QEMU test bed. Source it from a scenario:
+#   . "$(dirname "$0")/../lib.sh"; tb_init myscenario
+#   tb_nic tap 0; vm_start pc; vm_wait_boot; tb_bind 0
+#   t_begin ping; guest_run "ping -c1 $(host_ip 0)" >/dev/null && t_pass || t_fail "no reply"
+#   tb_finish
+# Env: DRIVER=macvio|virtio_net|e1000 (default macvio, falls back to virtio_net
+# while os/linux has no Kbuild), MACVIO_KO, MACVIO_ARGS (insmod args),
+# MACVIO_TB_CACHE, KEEP=1 (keep run dir), TB_VERBOSE=1, BOOT_TIMEOUT.
+
+TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TB_SRC=$(cd "$TB_DIR/../.." && pwd)
+CACHE=${MACVIO_TB_CACHE:-/var/cache/macvio-tb}
+MACVIO_SRC=${MACVIO_SRC:-$TB_SRC/os/linux}
+export MACVIO_KO=${MACVIO_KO:-$MACVIO_SRC/macvio.ko}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
+TB_ID=mvtb$$
+RUN_DIR=${TMPDIR:-/tmp}/$TB_ID
+QEMU_DEVS=() HOST_PIDS=() CHAN_PIDS=() EXTRA_FILES=()
+QEMU_PID='' NETNS_MADE='' PASSES=0 FAILS=0 T_NAME='' T_START=0
+
+tb_log() { echo "[$TB_NAME] $*"; }
+tb_die() { echo "[$TB_NAME] ERROR: $*" >&2; exit 1; }
+vlog() { [ -z "${TB_VERBOSE:-}" ] || echo "[$TB_NAME] $*" >&2; }
+
+# ---------------------------------------------------------------- setup/driver
+# tb_build_module: build os/linux against the KDIR from setup.sh, if it exists.
+tb_build_module() {
+	if [ ! -f "$MACVIO_SRC/Kbuild" ]; then
+		echo "[build] $MACVIO_SRC/Kbuild not found: macvio.ko not built (skipped)"
+		return 2
+	fi
+	local kdir
+	kdir=$(cat "$CACHE/kdir" 2>/dev/null) || { echo "[build] run setup.sh first"; return 1; }
+	echo "[build] make -C $kdir M=$MACVIO_SRC modules"
+	make -C "$kdir" M="$MACVIO_SRC" modules >"${RUN_DIR:-/tmp}/build.log" 2>&1 ||
+		{ tail -30 "${RUN_DIR:-/tmp}/build.log"; echo "[build] FAILED"; return 1; }
+	echo "[build] built $MACVIO_KO"
+}
+
+# tb_resolve_driver: default macvio; with DRIVER unset and no module source yet,
+# fall back to virtio_net (an explicit DRIVER=macvio never falls back).
+tb_resolve_driver() {
+	local explicit=${DRIVER:+yes}
+	DRIVER=${DRIVER:-macvio}
+	if [ "$DRIVER" = macvio ] && [ "${MACVIO_BUILD:-1}" = 1 ] && [ -f "$MACVIO_SRC/Kbuild" ]; then
+		tb_build_module || tb_die "building macvio.ko failed (see above)"
+	fi
+	if [ "$DRIVER" = macvio ] && [ ! -f "$MACVIO_KO" ]; then
+		[ -n "$explicit" ] && tb_die "DRIVER=macvio but $MACVIO_KO does not exist"
+		tb_log "macvio.ko not available ($MACVIO_KO): testing with DRIVER=virtio_net instead"
+		DRIVER=virtio_net
+	fi
+	case "$DRIVER" in
+	macvio) PCI_DRV=macvio NIC_MODEL=virtio-net-pci ;;
+	virtio_net) PCI_DRV=virtio-pci NIC_MODEL=virtio-net-pci ;;
+	e1000) PCI_DRV=e1000 NIC_MODEL=e1000 ;;
+	*) tb_die "unknown DRIVER=$DRIVER (macvio|virtio_net|e1000)" ;;
+	esac
+	export DRIVER
+}
+
+# tb_init NAME: run dir, traps, driver; every scenario calls it first.
+tb_init() {
+	TB_NAME=$1
+	[ "$(id -u)" = 0 ] || tb_die "must run as root (netns, tap)"
+	[ -s "$CACHE/kernel-version" ] || tb_die "run test/vm/setup.sh first"
+	KVER=$(cat "$CACHE/kernel-version")
+	KERNEL=$CACHE/kernel/boot/vmlinuz-$KVER
+	mkdir -p "$RUN_DIR"
+	trap tb_teardown EXIT
+	trap 'exit 130' INT TERM
+	trap '' PIPE
+	tb_resolve_driver
+	tb_log "driver under test: $DRIVER (pci driver $PCI_DRV), kernel $KVER, run dir $RUN_DIR"
+}
+
+# ---------------------------------------------------------------- results
+t_begin() { T_NAME=$1; T_START=$EPOCHREALTIME; }
+t_elapsed() { awk -v a="$T_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+t_pass() { echo "PASS $T_NAME ($(t_elapsed)s)"; PASSES=$((PASSES + 1)); }
+t_fail() {
+	echo "FAIL $T_NAME: $*"
+	FAILS=$((FAILS + 1))
+	vm_console_tail
+}
+t_info() { echo "    $*"; }
+# t_guest NAME [-t SECS] CMD: one test = one guest command (exit 0 = pass).
+t_guest() {
+	local name=$1 out; shift
+	t_begin "$name"
+	if out=$(guest_run "$@"); then t_pass; else t_fail "$(tail -n 3 <<<"$out" | tr '\n' ' ')"; fi
+}
+# tb_finish: exit status of the scenario (non-zero if anything failed).
+tb_finish() {
+	tb_log "$PASSES passed, $FAILS failed"
+	[ "$FAILS" = 0 ]
+	exit $?
+}
+
+# ---------------------------------------------------------------- host network
+host_ns() { ip netns exec "$TB_ID" "$@"; }
+tb_netns() {
+	[ -n "$NETNS_MADE" ] && return 0
+	ip netns add "$TB_ID" && NETNS_MADE=1
+	ip -n "$TB_ID" link set lo up
+}
+# Per NIC index I: PCI slot 5+I, own /24, fixed MAC.
+nic_slot() { printf '0x%x' $((5 + $1)); }
+nic_pci() { printf '0000:00:%02x.0' $((5 + $1)); }
+nic_mac() { printf '52:54:00:77:%02x:02' "$1"; }
+host_ip() { echo "10.77.$(($1 + 1)).1"; }
+guest_ip() { echo "10.77.$(($1 + 1)).2"; }
+nic_tap() { echo "${TB_ID}t$1"; }
+
+# tb_nic tap|user I [DEVICE_OPTS] [MODEL]: add NIC I (id nicI) to the next boot.
+tb_nic() {
+	local kind=$1 i=$2 opts=${3:-} model=${4:-$NIC_MODEL} tap
+	tb_netns
+	if [ "$kind" = tap ]; then
+		tap=$(nic_tap "$i")
+		host_ns ip tuntap add dev "$tap" mode tap
+		host_ns ip addr add "$(host_ip "$i")/24" dev "$tap"
+		host_ns ip link set "$tap" up
+		QEMU_DEVS+=(-netdev "tap,id=nd$i,ifname=$tap,script=no,downscript=no")
+	else
+		QEMU_DEVS+=(-netdev "user,id=nd$i")
+	fi
+	QEMU_DEVS+=(-device "$model,id=nic$i,netdev=nd$i,mac=$(nic_mac "$i"),addr=$(nic_slot "$i")${opts:+,$opts}")
+}
+
+# host_bg NAME CMD...: run CMD in our netns in the background (log in run dir).
+host_bg() {
+	local n=$1; shift
+	host_ns "$@" </dev/null >"$RUN_DIR/$n.log" 2>&1 &
+	HOST_PIDS+=($!)
+	eval "HBG_$n=$!"
+}
+# host_wait NAME SECS: wait for a host_bg job; its exit status (124 on timeout).
+host_wait() {
+	local pid n=0
+	eval "pid=\$HBG_$1"
+	while kill -0 "$pid" 2>/dev/null; do
+		[ $n -ge $((${2:-60} * 10)) ] && { kill "$pid" 2>/dev/null; wait "$pid"; return 124; }
+		sleep 0.1; n=$((n + 1))
+	done
+	wait "$pid"
+}
+host_kill() { local pid; eval "pid=\${HBG_$1:-}"; [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return 0; }
+
+# ---------------------------------------------------------------- VM
+# vm_start [pc|q35]: build initrd (base + per-run cpio) and boot QEMU (TCG).
+vm_start() {
+	local machine=${1:-pc} base args
+	tb_netns
+	base=$("$TB_DIR/initramfs.sh" base) || tb_die "initramfs build failed"
+	"$TB_DIR/initramfs.sh" extra "$RUN_DIR/extra.cpio.gz" "${EXTRA_FILES[@]}" || tb_die "extra cpio failed"
+	cat "$base" "$RUN_DIR/extra.cpio.gz" >"$RUN_DIR/initrd.cpio.gz"
+	rm -f "$RUN_DIR"/{console.log,cmd.sock,qmp.sock}
+	args="console=ttyS0 quiet panic=-1 mitigations=off ${TB_APPEND:-}"
+	[ -n "${MACVIO_ARGS:-}" ] && args+=" tb.macvio_args=${MACVIO_ARGS// /,}"
+	host_ns qemu-system-x86_64 -name "$TB_ID" -machine "$machine" -accel tcg \
+		-smp 2 -m 1024 -nodefaults -no-user-config -nographic -no-reboot \
+		-kernel "$KERNEL" -initrd "$RUN_DIR/initrd.cpio.gz" -append "$args" \
+		-serial "file:$RUN_DIR/console.log" \
+		-serial "unix:$RUN_DIR/cmd.sock,server=on,wait=off" \
+		-qmp "unix:$RUN_DIR/qmp.sock,server=on,wait=off" \
+		"${QEMU_DEVS[@]}" </dev/null >"$RUN_DIR/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	VM_T0=$SECONDS
+	tb_log "booting $machine with: ${QEMU_DEVS[*]}"
+}
+
+vm_alive() { [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; }
+
+# vm_wait_boot: until the guest served a command; opens the command and QMP channels.
+vm_wait_boot() {
+	local end=$((SECONDS + BOOT_TIMEOUT))
+	until grep -q '^TB-READY' "$RUN_DIR/console.log" 2>/dev/null; do
+		vm_alive || { vm_fail_boot "QEMU exited: $(tail -3 "$RUN_DIR/qemu.log")"; return 1; }
+		[ $SECONDS -lt $end ] || { vm_fail_boot "no TB-READY within ${BOOT_TIMEOUT}s"; return 1; }
+		sleep 0.2
+	done
+	chan_open CMD "$RUN_DIR/cmd.sock" && chan_open QMP "$RUN_DIR/qmp.sock" ||
+		{ vm_fail_boot "cannot connect to QEMU sockets"; return 1; }
+	until guest_run -t 3 true >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || { vm_fail_boot "command channel does not answer"; return 1; }
+	done
+	qmp_open || { vm_fail_boot "QMP does not answer"; return 1; }
+	tb_log "guest up in $((SECONDS - VM_T0))s"
+}
+vm_fail_boot() { t_begin "${TB_NAME}.boot"; t_fail "$*"; }
+
+# vm_stop: power off politely, then make sure our QEMU is gone.
+vm_stop() {
+	vm_alive || return 0
+	local n=0
+	[ -n "${CMD_W:-}" ] && printf 'off%s 5 %s\n' "$$" "$(printf 'sync; poweroff -f' | base64 -w0)" >&"$CMD_W"
+	while vm_alive && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	vm_alive && kill "$QEMU_PID" 2>/dev/null
+	wait "$QEMU_PID" 2>/dev/null
+	chan_close CMD; chan_close QMP
+	QEMU_PID='' QEMU_DEVS=()
+}
+
+vm_console_tail() {
+	[ -s "$RUN_DIR/console.log" ] || return 0
+	echo "    --- guest console (last ${TAIL_LINES:-25} lines) ---"
+	tail -n "${TAIL_LINES:-25}" "$RUN_DIR/console.log" | sed 's/^/    | /'
+	vm_alive || echo "    (QEMU is not running: $(tail -2 "$RUN_DIR/qemu.log" 2>/dev/null | tr '\n' ' '))"
+}
+
+# ---------------------------------------------------------------- channels
+# chan_open NAME SOCK: socat bridges SOCK to two FIFOs; sets NAME_W / NAME_R fds.
+chan_open() {
+	local in=$RUN_DIR/$1.in out=$RUN_DIR/$1.out w r
+	rm -f "$in" "$out" && mkfifo "$in" "$out"
+	socat -t 1 "UNIX-CONNECT:$2" STDIO <"$in" >"$out" 2>>"$RUN_DIR/socat.log" &
+	CHAN_PIDS+=($!)
+	exec {w}>"$in" {r}<"$out"
+	printf -v "${1}_W" %s "$w"
+	printf -v "${1}_R" %s "$r"
+}
+chan_close() {
+	local w r
+	eval "w=\${${1}_W:-} r=\${${1}_R:-}"
+	[ -n "$w" ] && exec {w}>&-
+	[ -n "$r" ] && exec {r}<&-
+	printf -v "${1}_W" %s ''
+	printf -v "${1}_R" %s ''
+}
+
+# guest_run [-t SECS] CMD: run CMD in the guest (sh, with /etc/tb.sh sourced).
+# Prints its output (stdout+stderr), returns its exit status; 124 = no answer.
+guest_run() {
+	local tmo=60 id line out='' rc end cmd
+	[ "$1" = -t ] && { tmo=$2; shift 2; }
+	cmd=$*
+	[ -n "${CMD_W:-}" ] || { echo "guest_run: no VM"; return 125; }
+	id="c${BASHPID}_${EPOCHREALTIME/./}"
+	printf '%s %s %s\n' "$id" "$tmo" "$(printf '%s' "$*" | base64 -w0)" >&"$CMD_W" ||
+		{ echo "guest_run: channel closed"; return 125; }
+	vlog "guest> $*"
+	end=$((SECONDS + tmo + 15))
+	while [ "$line" != "@@TB-BEGIN $id" ]; do
+		guest_read_line || return $?
+	done
+	while guest_read_line; do
+		case "$line" in
+		"@@TB-END $id "*) rc=${line##* }; printf '%s' "${out%$'\n'}"; [ -n "$out" ] && echo; return "$rc" ;;
+		*) out+=$line$'\n' ;;
+		esac
+	done
+	return 124
+}
+guest_read_line() {
+	local left=$((end - SECONDS))
+	[ $left -gt 0 ] || { echo "guest_run: no answer within ${tmo}s to: $cmd"; return 124; }
+	IFS= read -r -t "$left" -u "$CMD_R" line && return 0
+	[ $? -gt 128 ] && { echo "guest_run: timeout (${tmo}s) for: $cmd"; return 124; }
+	echo "guest_run: channel closed (QEMU gone?)"; return 125
+}
+
+# qmp_open: read the greeting and enter command mode.
+qmp_open() { local l; IFS= read -r -t 10 -u "$QMP_R" l && qmp_raw '{"execute":"qmp_capabilities"}' >/dev/null; }
+# qmp_raw JSON: send one command, print its reply line; status 1 on error.
+qmp_raw() {
+	local l
+	printf '%s\n' "$1" >&"$QMP_W" || return 125
+	while IFS= read -r -t 10 -u "$QMP_R" l; do
+		case "$l" in
+		*'"return"'*) echo "$l"; return 0 ;;
+		*'"error"'*) echo "$l"; return 1 ;;
+		esac
+	done
+	echo "qmp: no reply to $1"; return 124
+}
+# qmp CMD [ARGS]: shorthands (set_link NIC on|off, system_reset) or raw JSON.
+qmp() {
+	case "$1" in
+	set_link) local up=false; [ "$3" = on ] && up=true
+		qmp_raw "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"$2\",\"up\":$up}}" ;;
+	\{*) qmp_raw "$1" ;;
+	*) qmp_raw "{\"execute\":\"$1\"}" ;;
+	esac
+}
+
+# ---------------------------------------------------------------- NIC helpers
+# tb_bind I [DRV]: bind NIC I to the PCI driver under test (or DRV) in the guest,
+# address it and bring it up. Sets NIC_IF[I] (guest interface name).
+declare -a NIC_IF
+tb_bind() {
+	local i=$1 drv=${2:-$PCI_DRV} out
+	out=$(guest_run -t 30 "bind_pci $(nic_pci "$i") $drv && nic_up $(nic_pci "$i") $(guest_ip "$i")/24") ||
+		{ echo "$out"; return 1; }
+	NIC_IF[$i]=$(tail -n1 <<<"$out")
+}
+
+# guest_ping_both I: ping host<->guest on NIC I.
+ping_both() {
+	guest_run -t 30 "wait_ping $(host_ip "$1") 20 && ping -c 3 -W 2 $(host_ip "$1") >/dev/null" || return 1
+	host_ns ping -c 3 -W 2 -i 0.2 "$(guest_ip "$1")" >/dev/null || { echo "host->guest ping failed"; return 1; }
+}
+
+# host_data MiB: a random file in the run dir (made once per size); prints path.
+host_data() {
+	local f=$RUN_DIR/data-$1M.bin
+	[ -s "$f" ] || head -c $(($1 << 20)) /dev/urandom >"$f"
+	echo "$f"
+}
+
+# xfer I MiB g2h|h2g [PORT]: TCP transfer with socat, SHA-256 compared at both
+# ends. Prints "N MiB in S s = R Mbit/s" or the reason of failure.
+xfer() {
+	local i=$1 mib=$2 dir=$3 port=${4:-$((5100 + $1))} t0 t1 hs gs out f
+	if [ "$dir" = g2h ]; then
+		out=$(guest_run -t 120 "dd if=/dev/urandom of=/tmp/tx$i.bin bs=1M count=$mib 2>/dev/null &&
+			sha256sum /tmp/tx$i.bin") || { echo "guest data: $out"; return 1; }
+		gs=$(tail -n1 <<<"$out" | cut -d' ' -f1)
+		host_bg "rx$i" socat -u "TCP-LISTEN:$port,reuseaddr,bind=$(host_ip "$i")" "OPEN:$RUN_DIR/rx$i.bin,creat,trunc"
+		t0=$EPOCHREALTIME
+		out=$(guest_run -t 120 "socat -u FILE:/tmp/tx$i.bin TCP:$(host_ip "$i"):$port,retry=50,interval=0.2") ||
+			{ host_kill "rx$i"; echo "guest send failed: $out"; return 1; }
+		host_wait "rx$i" 60 || { echo "host receiver failed: $(tail -2 "$RUN_DIR/rx$i.log")"; return 1; }
+		t1=$EPOCHREALTIME
+		guest_run "rm -f /tmp/tx$i.bin" >/dev/null
+		hs=$(sha256sum "$RUN_DIR/rx$i.bin" | cut -d' ' -f1)
+		rm -f "$RUN_DIR/rx$i.bin"
+	else
+		f=$(host_data "$mib")
+		hs=$(sha256sum "$f" | cut -d' ' -f1)
+		guest_run "tb_bg rx$i socat -u TCP-LISTEN:$port,reuseaddr OPEN:/tmp/rx$i.bin,creat,trunc" >/dev/null
+		t0=$EPOCHREALTIME
+		host_ns socat -u "FILE:$f" "TCP:$(guest_ip "$i"):$port,retry=50,interval=0.2" 2>"$RUN_DIR/tx$i.log" ||
+			{ echo "host send failed: $(tail -2 "$RUN_DIR/tx$i.log")"; return 1; }
+		out=$(guest_run -t 120 "tb_wait rx$i 60 && sha256sum /tmp/rx$i.bin; rc=\$?; rm -f /tmp/rx$i.bin; exit \$rc") ||
+			{ echo "guest receive failed: $out"; return 1; }
+		t1=$EPOCHREALTIME
+		gs=$(tail -n1 <<<"$out" | cut -d' ' -f1)
+	fi
+	[ "$gs" = "$hs" ] || { echo "SHA-256 mismatch: guest $gs host $hs"; return 1; }
+	awk -v m="$mib" -v a="$t0" -v b="$t1" -v d="$dir" \
+		'BEGIN { printf "%s %d MiB, sha256 ok, %.1f s, %.0f Mbit/s\n", d, m, b - a, m * 8.388608 / (b - a) }'
+}
+
+# ---------------------------------------------------------------- teardown
+tb_teardown() {
+	local rc=$? pid
+	trap - EXIT
+	[ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2>/dev/null; wait "$QEMU_PID" 2>/dev/null; }
+	chan_close CMD; chan_close QMP
+	for pid in "${HOST_PIDS[@]}" "${CHAN_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	if [ -n "$NETNS_MADE" ]; then
+		# whatever still runs inside our private netns was started by us
+		for pid in $(ip netns pids "$TB_ID" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+		ip netns del "$TB_ID" 2>/dev/null
+	fi
+	wait 2>/dev/null
+	if [ -n "${KEEP:-}" ] || [ "$FAILS" != 0 ]; then
+		echo "[$TB_NAME] logs kept in $RUN_DIR"
+		rm -f "$RUN_DIR"/*.bin "$RUN_DIR"/*.cpio.gz
+	else
+		rm -rf "$RUN_DIR"
+	fi
+	exit $rc
+}
