@@ -125,7 +125,7 @@ tb_nic() {
 	else
 		QEMU_DEVS+=(-netdev "user,id=nd$i")
 	fi
-	QEMU_DEVS+=(-device "$model,id=nic$i,netdev=nd$i,mac=$(nic_mac "$i"),addr=$(nic_slot "$i")${opts:+,$opts}")
+	QEMU_DEVS+=(-device "$model,id=nic$i,netdev=nd$i,mac=$(nic_mac "$i"),addr=$(nic_slot "$i"),romfile=${opts:+,$opts}")
 }
 
 # host_bg NAME CMD...: run CMD in our netns in the background (log in run dir).
@@ -175,7 +175,7 @@ vm_alive() { [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; }
 # vm_wait_boot: until the guest served a command; opens the command and QMP channels.
 vm_wait_boot() {
 	local end=$((SECONDS + BOOT_TIMEOUT))
-	until grep -q '^TB-READY' "$RUN_DIR/console.log" 2>/dev/null; do
+	until grep -q 'TB-READY' "$RUN_DIR/console.log" 2>/dev/null; do
 		vm_alive || { vm_fail_boot "QEMU exited: $(tail -3 "$RUN_DIR/qemu.log")"; return 1; }
 		[ $SECONDS -lt $end ] || { vm_fail_boot "no TB-READY within ${BOOT_TIMEOUT}s"; return 1; }
 		sleep 0.2
@@ -246,7 +246,10 @@ guest_run() {
 	done
 	while guest_read_line; do
 		case "$line" in
-		"@@TB-END $id "*) rc=${line##* }; printf '%s' "${out%$'\n'}"; [ -n "$out" ] && echo; return "$rc" ;;
+		"@@TB-END $id "*)
+			rc=${line##* } out=${out%$'\n'}
+			[ -n "$out" ] && printf '%s\n' "${out%$'\n'}"
+			return "$rc" ;;
 		*) out+=$line$'\n' ;;
 		esac
 	done
@@ -316,9 +319,9 @@ xfer() {
 		out=$(guest_run -t 120 "dd if=/dev/urandom of=/tmp/tx$i.bin bs=1M count=$mib 2>/dev/null &&
 			sha256sum /tmp/tx$i.bin") || { echo "guest data: $out"; return 1; }
 		gs=$(tail -n1 <<<"$out" | cut -d' ' -f1)
-		host_bg "rx$i" socat -u "TCP-LISTEN:$port,reuseaddr,bind=$(host_ip "$i")" "OPEN:$RUN_DIR/rx$i.bin,creat,trunc"
+		host_bg "rx$i" socat -b 262144 -u "TCP-LISTEN:$port,reuseaddr,bind=$(host_ip "$i")" "OPEN:$RUN_DIR/rx$i.bin,creat,trunc"
 		t0=$EPOCHREALTIME
-		out=$(guest_run -t 120 "socat -u FILE:/tmp/tx$i.bin TCP:$(host_ip "$i"):$port,retry=50,interval=0.2") ||
+		out=$(guest_run -t 120 "socat -b 262144 -u FILE:/tmp/tx$i.bin TCP:$(host_ip "$i"):$port,retry=50,interval=0.2") ||
 			{ host_kill "rx$i"; echo "guest send failed: $out"; return 1; }
 		host_wait "rx$i" 60 || { echo "host receiver failed: $(tail -2 "$RUN_DIR/rx$i.log")"; return 1; }
 		t1=$EPOCHREALTIME
@@ -328,13 +331,14 @@ xfer() {
 	else
 		f=$(host_data "$mib")
 		hs=$(sha256sum "$f" | cut -d' ' -f1)
-		guest_run "tb_bg rx$i socat -u TCP-LISTEN:$port,reuseaddr OPEN:/tmp/rx$i.bin,creat,trunc" >/dev/null
+		guest_run "tb_bg rx$i socat -b 262144 -u TCP-LISTEN:$port,reuseaddr OPEN:/tmp/rx$i.bin,creat,trunc" >/dev/null
 		t0=$EPOCHREALTIME
-		host_ns socat -u "FILE:$f" "TCP:$(guest_ip "$i"):$port,retry=50,interval=0.2" 2>"$RUN_DIR/tx$i.log" ||
+		host_ns socat -b 262144 -u "FILE:$f" "TCP:$(guest_ip "$i"):$port,retry=50,interval=0.2" 2>"$RUN_DIR/tx$i.log" ||
 			{ echo "host send failed: $(tail -2 "$RUN_DIR/tx$i.log")"; return 1; }
-		out=$(guest_run -t 120 "tb_wait rx$i 60 && sha256sum /tmp/rx$i.bin; rc=\$?; rm -f /tmp/rx$i.bin; exit \$rc") ||
-			{ echo "guest receive failed: $out"; return 1; }
+		out=$(guest_run -t 90 "tb_wait rx$i 60 || cat /tmp/bg.rx$i.log") || { echo "guest receive failed: $out"; return 1; }
 		t1=$EPOCHREALTIME
+		out=$(guest_run -t 90 "sha256sum /tmp/rx$i.bin; rc=\$?; rm -f /tmp/rx$i.bin; exit \$rc") ||
+			{ echo "guest hash failed: $out"; return 1; }
 		gs=$(tail -n1 <<<"$out" | cut -d' ' -f1)
 	fi
 	[ "$gs" = "$hs" ] || { echo "SHA-256 mismatch: guest $gs host $hs"; return 1; }

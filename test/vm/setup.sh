@@ -7,7 +7,7 @@ set -Eeuo pipefail
 
 CACHE=${MACVIO_TB_CACHE:-/var/cache/macvio-tb}
 PKGS="qemu-system-x86 busybox-static iperf3 ethtool socat cpio kmod iproute2
-      procps python3 tcpdump coreutils util-linux gzip make gcc"
+      procps python3 tcpdump iputils-ping coreutils util-linux gzip make gcc"
 export DEBIAN_FRONTEND=noninteractive
 # Wait for other apt/dpkg users instead of failing on the lock.
 APT_OPTS=(-o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root)
