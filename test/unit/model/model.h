@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * model.h - an in-memory virtio-pci device (modern, transitional, legacy)
+ * that implements struct vio_os for the core, plus the DEVICE side of the
+ * split ring (virtio 1.2 §2.7) and of virtio-net (§5.1).
+ *
+ * It is a test tool: besides behaving like a device it checks the driver
+ * (every rule it can see is counted in m->violations with the first message
+ * kept) and it can misbehave on request (knobs below, and the raw used-ring
+ * writers).
+ *
+ * Addresses: dma_map and dma_alloc are identity (daddr == vaddr). The model
+ * only dereferences device addresses that lie inside a region it knows:
+ * a live dma_alloc, a dma_map, or a buffer the test registered.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vio_os.h"
+#include "virtio_spec.h"
+
+#define M_MAXQ 20
+#define M_MAXSEG 160
+#define M_LOGLINES 512
+
+/* memory BAR with the modern register file */
+#define M_MEM_BAR 4
+#define M_MEM_BAR_LEN 0x4000u
+#define M_COMMON_OFF 0x0000u
+#define M_ISR_OFF 0x1000u
+#define M_DEVCFG_OFF 0x2000u
+#define M_NOTIFY_OFF 0x3000u
+#define M_NOTIFY_MULT 4u
+#define M_LEGACY_BAR 0
+#define M_LEGACY_BAR_LEN 64u
+#define M_MSIX_VECTORS 8
+#define M_DEVCFG_LEN 32u
+#define VIO_LOG_LINE_MAX 256
+
+enum model_kind {
+	M_MODERN = 0,   /* 0x1041, revision 1, capabilities only */
+	M_TRANSITIONAL, /* 0x1000, capabilities + legacy I/O BAR 0 */
+	M_LEGACY,       /* 0x1000, revision 0, legacy I/O BAR 0 only */
+};
+
+enum model_region_kind { MR_DMA = 1, MR_MAP, MR_TEST, MR_ZALLOC };
+
+struct model_region {
+	uintptr_t base;
+	size_t len;
+	int kind;
+};
+
+struct mq {
+	uint16_t max;     /* device maximum (queue_size reads this after reset) */
+	uint16_t size;    /* current size */
+	uint16_t vector;
+	bool enabled;
+	uint16_t notify_off;
+	uint64_t desc, avail, used;
+	/* device-side state */
+	uint16_t last_avail; /* next avail entry the device reads */
+	uint16_t used_idx;   /* device's shadow of used->idx */
+	uint16_t signalled;  /* used idx at the last interrupt decision */
+	uint8_t *owned;      /* [size]: head popped by the device, not completed */
+	uint64_t notifies;
+	uint64_t irqs;
+	bool auto_avail_event; /* EVENT_IDX: write avail_event = last_avail on pop */
+};
+
+struct mseg {
+	uint8_t *p;
+	uint32_t len;
+};
+
+struct mchain {
+	uint16_t head;
+	int nout, nin;
+	struct mseg out[M_MAXSEG], in[M_MAXSEG];
+	uint32_t out_len, in_len;
+	bool indirect;
+	int ndesc; /* ring-table descriptors */
+};
+
+struct mctrl_cmd {
+	uint8_t cls, cmd;
+	uint32_t len; /* data bytes */
+	uint8_t data[128];
+};
+
+struct model;
+typedef void (*model_hook)(struct model *m, int q, void *arg);
+
+struct model {
+	struct vio_os os;
+	enum model_kind kind;
+
+	/* ---- PCI ---- */
+	uint8_t pcicfg[256];
+	uint8_t msix_cap; /* offset, 0 = none */
+
+	/* ---- virtio ---- */
+	uint64_t features;     /* offered */
+	uint64_t drv_features; /* written by the driver */
+	uint32_t dfsel, gfsel;
+	uint8_t status;
+	uint8_t gen;
+	uint8_t isr;
+	uint16_t msix_config;
+	uint16_t nq;
+	uint16_t qsel;
+	struct mq q[M_MAXQ];
+	uint8_t devcfg[M_DEVCFG_LEN];
+	uint32_t resets; /* status 0 writes */
+
+	/* ---- knobs (misbehaviour) ---- */
+	bool refuse_features_ok; /* never accept FEATURES_OK */
+	bool reset_stuck;        /* status never reads 0 after a reset */
+	int gen_flips;           /* >0: bump generation on that many config reads; -1 always */
+	bool refuse_vectors;     /* msix vectors read back NO_VECTOR */
+	int bad_cap;             /* cfg_type whose offset lies outside its BAR, 0 none */
+	bool no_common_cap;      /* drop the COMMON capability */
+
+	/* ---- OS services ---- */
+	long live_dma, live_zalloc; /* outstanding allocations */
+	long n_alloc;               /* allocation calls so far (dma + zalloc) */
+	long fail_nth;              /* fail the Nth allocation call (1-based); 0 none */
+	long n_map, live_map;
+	uint64_t now_ns;
+	uint64_t udelay_calls;
+	struct model_region *regions;
+	int nregions, cap_regions;
+
+	/* log */
+	char (*lines)[VIO_LOG_LINE_MAX];
+	int nlines;
+	bool echo_log;
+
+	/* driver rule violations seen by the device */
+	int violations;
+	char first_violation[256];
+	bool quiet_violations;
+
+	/* hooks: called when the driver notifies queue q / busy-waits */
+	model_hook on_notify;
+	model_hook on_udelay;
+	void *hook_arg;
+
+	/* net */
+	bool ctrl_auto;    /* service the control queue on notify */
+	uint8_t ctrl_ack;  /* VIO_NET_OK / VIO_NET_ERR */
+	struct mctrl_cmd ctrl_log[32];
+	int nctrl;
+};
+
+/* Build a virtio-net device of `kind` with sensible defaults (MAC
+ * 52:54:00:12:34:56, link up, 3 queues of 256, a wide feature set, MSI-X
+ * capability present and disabled). Call model_finalize after changing
+ * knobs that affect PCI config space (bad_cap, no_common_cap, msix). */
+struct model *model_new(enum model_kind kind);
+void model_finalize(struct model *m);
+void model_free(struct model *m);
+
+void model_set_msix(struct model *m, bool enabled);
+bool model_msix_enabled(const struct model *m);
+void model_set_mac(struct model *m, const uint8_t mac[6]);
+void model_set_link(struct model *m, bool up, bool raise_irq);
+bool model_driver_ok(const struct model *m);
+bool model_has(const struct model *m, unsigned bit); /* negotiated (driver-written) */
+
+/* device-visible memory the test owns (RX/TX buffers) */
+void model_region_add(struct model *m, const void *p, size_t len);
+void model_region_del(struct model *m, const void *p);
+void *model_buf_alloc(struct model *m, size_t len); /* calloc + region */
+void model_buf_free(struct model *m, void *p);
+
+/* log */
+bool model_log_has(const struct model *m, const char *needle);
+void model_log_clear(struct model *m);
+void model_violation(struct model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- device side of the split ring ---- */
+/* Pop the next available chain: 1 = c filled, 0 = none, -1 = malformed
+ * (violation recorded; the entry is consumed). */
+int model_vq_pop(struct model *m, int q, struct mchain *c);
+/* Number of avail entries published and not yet popped. */
+int model_vq_avail_count(struct model *m, int q);
+/* Complete head `id` with `len` (checks the head was popped). */
+void model_vq_push(struct model *m, int q, uint32_t id, uint32_t len);
+/* Raw: write a used element without any check and publish used idx. */
+void model_vq_push_raw(struct model *m, int q, uint32_t id, uint32_t len);
+/* Raw: set used->idx (and the shadow) */
+void model_vq_set_used_idx(struct model *m, int q, uint16_t idx);
+/* Write avail_event (§2.7.10) and used->flags. */
+void model_vq_set_avail_event(struct model *m, int q, uint16_t v);
+void model_vq_set_no_notify(struct model *m, int q, bool on);
+/* Driver-written fields */
+uint16_t model_vq_avail_idx(struct model *m, int q);
+uint16_t model_vq_avail_flags(struct model *m, int q);
+uint16_t model_vq_used_event(struct model *m, int q);
+/* Pop everything and complete it in order with len 0 (TX) ; returns count */
+int model_vq_complete_all(struct model *m, int q);
+
+/* ---- virtio-net device side ---- */
+struct mpkt {
+	uint16_t head;
+	struct vio_net_hdr hdr; /* as the driver wrote it (hdr_len bytes) */
+	uint32_t hdr_len;
+	uint8_t *frame; /* malloc'd, frame_len bytes */
+	uint32_t frame_len;
+	int nseg;
+	bool indirect;
+};
+uint32_t mnet_hdr_len(const struct model *m);
+int mnet_rxq(const struct model *m, int pair);
+int mnet_txq(const struct model *m, int pair);
+int mnet_ctrlq(const struct model *m);
+/* Pop one TX chain and gather it; the chain is NOT completed. 1/0/-1 */
+int mnet_tx_pop(struct model *m, int q, struct mpkt *p);
+void mpkt_free(struct mpkt *p);
+/* Deliver one packet on RX queue q: header `h` (num_buffers filled in
+ * unless nbuf_override >= 0) then frame. Mergeable (MRG_RXBUF negotiated)
+ * spreads it over as many chains as needed. Returns the number of buffers
+ * used, 0 if not enough buffers were available (nothing written), -1 if the
+ * packet does not fit one chain in non-mergeable mode. */
+int mnet_rx_put(struct model *m, int q, const struct vio_net_hdr *h, const void *frame, uint32_t len,
+                int nbuf_override);
+/* Service the control queue now (also done on notify with ctrl_auto). */
+int mnet_ctrl_service(struct model *m);
+
+#endif /* MODEL_H */
