@@ -51,14 +51,14 @@ build_base() {
 	fi
 	log "building base initramfs for $ver"
 	root=$(mktemp -d "$CACHE/root.XXXXXX")
-	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,usr/share/udhcpc}
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,etc/udhcpc}
 	install -m 755 /bin/busybox "$root/bin/busybox"
 	for a in $(/bin/busybox --list); do [ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"; done
 	for b in $GUEST_BINS; do copy_bin "$(command -v "$b")" "$root"; done
 	copy_mods "$root" "$ver"
 	install -m 755 "$TB_DIR/guest/init" "$root/init"
 	install -m 644 "$TB_DIR/guest/tb.sh" "$root/etc/tb.sh"
-	install -m 755 "$TB_DIR/guest/udhcpc.script" "$root/usr/share/udhcpc/default.script"
+	install -m 755 "$TB_DIR/guest/udhcpc.script" "$root/etc/udhcpc/default.script"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
 	pack "$root" "$out.tmp" && mv "$out.tmp" "$out"

@@ -16,6 +16,7 @@ BOOT_TIMEOUT=${BOOT_TIMEOUT:-120}
 TB_ID=mvtb$$
 RUN_DIR=${TMPDIR:-/tmp}/$TB_ID
 QEMU_DEVS=() HOST_PIDS=() CHAN_PIDS=() EXTRA_FILES=()
+declare -a NIC_IF NIC_KIND
 QEMU_PID='' NETNS_MADE='' PASSES=0 FAILS=0 T_NAME='' T_START=0
 
 tb_log() { echo "[$TB_NAME] $*"; }
@@ -116,6 +117,7 @@ nic_tap() { echo "${TB_ID}t$1"; }
 tb_nic() {
 	local kind=$1 i=$2 opts=${3:-} model=${4:-$NIC_MODEL} tap
 	tb_netns
+	NIC_KIND[$i]=$kind
 	if [ "$kind" = tap ]; then
 		tap=$(nic_tap "$i")
 		host_ns ip tuntap add dev "$tap" mode tap
@@ -288,20 +290,28 @@ qmp() {
 }
 
 # ---------------------------------------------------------------- NIC helpers
-# tb_bind I [DRV]: bind NIC I to the PCI driver under test (or DRV) in the guest,
-# address it and bring it up. Sets NIC_IF[I] (guest interface name).
-declare -a NIC_IF
+# tb_bind I [DRV]: in the guest, bind NIC I to the PCI driver under test (or
+# DRV) and bring it up (tap NICs also get their address). Sets NIC_IF[I]; on
+# failure TB_ERR says why. Do not call it in $(...): NIC_IF would be lost.
 tb_bind() {
-	local i=$1 drv=${2:-$PCI_DRV} out
-	out=$(guest_run -t 30 "bind_pci $(nic_pci "$i") $drv && nic_up $(nic_pci "$i") $(guest_ip "$i")/24") ||
-		{ echo "$out"; return 1; }
+	local i=$1 drv=${2:-$PCI_DRV} out ip=''
+	TB_ERR=''
+	[ "${NIC_KIND[$i]}" = tap ] && ip=$(guest_ip "$i")/24
+	out=$(guest_run -t 30 "bind_pci $(nic_pci "$i") $drv && nic_up $(nic_pci "$i") $ip") ||
+		{ TB_ERR=$(tail -n 2 <<<"$out" | tr '\n' ' '); return 1; }
 	NIC_IF[$i]=$(tail -n1 <<<"$out")
 }
+# t_bind NAME I [DRV]: tb_bind as a test of its own (not in a subshell: sets NIC_IF).
+t_bind() {
+	t_begin "$1"
+	if tb_bind "$2" "${3:-}"; then t_pass; else t_fail "$TB_ERR"; return 1; fi
+}
 
-# guest_ping_both I: ping host<->guest on NIC I.
+# ping_both I: ping host<->guest on tap NIC I.
 ping_both() {
-	guest_run -t 30 "wait_ping $(host_ip "$1") 20 && ping -c 3 -W 2 $(host_ip "$1") >/dev/null" || return 1
-	host_ns ping -c 3 -W 2 -i 0.2 "$(guest_ip "$1")" >/dev/null || { echo "host->guest ping failed"; return 1; }
+	guest_run -t 30 "wait_ping $(host_ip "$1") 20 && ping -c 3 -i 0.2 -W 2 -q $(host_ip "$1") >/dev/null" ||
+		{ echo "guest->host ping failed"; return 1; }
+	host_ns ping -c 3 -W 2 -i 0.2 -q "$(guest_ip "$1")" >/dev/null || { echo "host->guest ping failed"; return 1; }
 }
 
 # host_data MiB: a random file in the run dir (made once per size); prints path.
@@ -344,6 +354,24 @@ xfer() {
 	[ "$gs" = "$hs" ] || { echo "SHA-256 mismatch: guest $gs host $hs"; return 1; }
 	awk -v m="$mib" -v a="$t0" -v b="$t1" -v d="$dir" \
 		'BEGIN { printf "%s %d MiB, sha256 ok, %.1f s, %.0f Mbit/s\n", d, m, b - a, m * 8.388608 / (b - a) }'
+}
+
+# udp I g2h|h2g RATE SECS: iperf3 UDP burst; prints the receiver's loss line.
+# Fails when nothing arrived or loss exceeds UDP_MAX_LOSS percent (default 25;
+# TCG guests drop some UDP at high rates whatever the driver).
+udp() {
+	local i=$1 rev='' out line pct
+	[ "$2" = h2g ] && rev=-R
+	host_bg "iperf$i" iperf3 -s -1 -B "$(host_ip "$i")" -p $((5300 + i))
+	sleep 0.3
+	out=$(guest_run -t $(($4 + 30)) "iperf3 -u -c $(host_ip "$i") -p $((5300 + i)) -b $3 -l 1400 -t $4 $rev") ||
+		{ host_kill "iperf$i"; echo "iperf3 failed: $(tail -3 <<<"$out")"; return 1; }
+	host_wait "iperf$i" 10 >/dev/null
+	line=$(grep receiver <<<"$out" | tail -1)
+	pct=$(sed -n 's/.*(\([0-9.e+-]*\)%).*/\1/p' <<<"$line")
+	[ -n "$pct" ] || { echo "no receiver line: $(tail -3 <<<"$out")"; return 1; }
+	echo "$2 UDP at $3 for $4 s, receiver: $(sed 's/.*sec  *[0-9.]* [KMG]*Bytes  *//; s/ *receiver//' <<<"$line")"
+	awk -v p="$pct" -v m="${UDP_MAX_LOSS:-25}" 'BEGIN { exit !(p <= m) }' || { echo "loss ${pct}% > ${UDP_MAX_LOSS:-25}%"; return 1; }
 }
 
 # ---------------------------------------------------------------- teardown

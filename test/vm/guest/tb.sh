@@ -63,12 +63,13 @@ netdev_of() {
 	echo "netdev_of: no interface for $1" >&2; return 1
 }
 
-# nic_up ADDR IP/PREFIX: find the interface of ADDR, address it, bring it up.
+# nic_up ADDR [IP/PREFIX]: find the interface of ADDR, address it, bring it up.
 nic_up() {
 	local ifc
 	ifc=$(netdev_of "$1") || return 1
 	ip addr flush dev "$ifc"
-	ip addr add "$2" dev "$ifc" && ip link set "$ifc" up && echo "$ifc"
+	[ -z "$2" ] || ip addr add "$2" dev "$ifc" || return 1
+	ip link set "$ifc" up && echo "$ifc"
 }
 
 # wait_carrier IFACE 0|1 MS: wait until carrier equals the value; prints ms.

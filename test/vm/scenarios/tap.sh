@@ -1,0 +1,25 @@
+#!/bin/bash
+# tap: one NIC on a tap in a private netns. Ping both ways, 64 MiB TCP each way
+# with SHA-256 compared at both ends, UDP bursts both ways with loss counted.
+. "$(dirname "$0")/../lib.sh"
+tb_init tap
+MIB=${XFER_MIB:-64}
+
+tb_nic tap 0
+vm_start "${MACHINE:-pc}"
+vm_wait_boot || tb_finish
+
+t_bind tap.bind 0 || tb_finish
+t_begin tap.ping
+out=$(ping_both 0) && t_pass || t_fail "$out"
+for dir in g2h h2g; do
+	t_begin tap.tcp_$dir
+	out=$(xfer 0 "$MIB" $dir) && { t_info "$out"; t_pass; } || t_fail "$out"
+done
+for dir in g2h h2g; do
+	t_begin tap.udp_$dir
+	out=$(udp 0 $dir "${UDP_RATE:-100M}" 3) && { t_info "$out"; t_pass; } || t_fail "$out"
+done
+t_guest tap.dmesg_clean dmesg_bad
+vm_stop
+tb_finish
