@@ -30,27 +30,41 @@
 
 #include "vio_dev.h"
 
-#define VIO_NET_MAX_QP 8
-#define VIO_NET_MAX_TX_SG 64   /* data segments per TX packet */
-#define VIO_NET_MAX_BIG_SEGS 20 /* pages per big-packet-mode chain (+1 hdr) */
+#define VIO_NET_MAX_QP	       8
+#define VIO_NET_MAX_TX_SG      64   /* data segments per TX packet */
+#define VIO_NET_MAX_BIG_SEGS   20   /* pages per big-packet-mode chain (+1 hdr) */
 #define VIO_NET_POLL_FRAME_MAX 1518 /* polled path: frame bytes, no FCS */
+
+/* Engine constants (added with the implementation; tests may rely on them). */
+#define VIO_NET_MIN_MTU		68   /* RFC 791 minimum: a smaller config mtu is ignored */
+#define VIO_NET_TX_HDR_STRIDE	16   /* bytes per TX header slot (hdrs[head]) */
+#define VIO_NET_POLL_RESERVE	2    /* txq 0 descriptors set aside for the polled send */
+#define VIO_NET_CTRL_BUF_SIZE	4096 /* control command buffer: hdr, ack, data */
+#define VIO_NET_CTRL_HDR_OFF	0    /* struct virtio_net_ctrl { u8 class, cmd } */
+#define VIO_NET_CTRL_ACK_OFF	8    /* virtio_net_ctrl_ack (u8) */
+#define VIO_NET_CTRL_DATA_OFF	16   /* command-specific data */
+#define VIO_NET_CTRL_DATA_MAX	(VIO_NET_CTRL_BUF_SIZE - VIO_NET_CTRL_DATA_OFF)
+#define VIO_NET_CTRL_RING	64	/* control queue size cap (modern devices) */
+#define VIO_NET_CTRL_TIMEOUT_US 1000000 /* bounded busy-wait per command */
+#define VIO_NET_MRG_BUF_MAX	4096	/* mergeable: largest suggested buffer */
+#define VIO_NET_BIG_SEG_LEN	4096	/* big mode: suggested bytes per segment */
+#define VIO_NET_RX_ALIGN	64	/* mergeable suggestion rounded to a cache line */
 
 /* Optional features the engine can drive; a front-end passes the subset
  * its OS can serve as vio_net_params.features. */
-#define VIO_NET_ENGINE_FEATURES                                                                  \
-	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) |                               \
-	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) | VIO_BIT(VIO_NET_F_MAC) | \
-	 VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |                          \
-	 VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_HOST_TSO4) |                            \
-	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_HOST_USO) | \
-	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |   \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |   \
+#define VIO_NET_ENGINE_FEATURES                                                                              \
+	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) |  \
+	 VIO_BIT(VIO_NET_F_MTU) | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |                   \
+	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_HOST_TSO4) |       \
+	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_HOST_USO) |          \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |             \
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |             \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
 
 enum vio_net_rx_mode {
-	VIO_NET_RX_SMALL = 0,  /* one >= 1526-byte buffer per frame */
-	VIO_NET_RX_MERGEABLE,  /* MRG_RXBUF: num_buffers buffers per packet */
-	VIO_NET_RX_BIG,        /* guest GSO without MRG_RXBUF: >= 65562-byte chains */
+	VIO_NET_RX_SMALL = 0, /* one >= 1526-byte buffer per frame */
+	VIO_NET_RX_MERGEABLE, /* MRG_RXBUF: num_buffers buffers per packet */
+	VIO_NET_RX_BIG,	      /* guest GSO without MRG_RXBUF: >= 65562-byte chains */
 };
 
 /* ---- TX ---- */
@@ -67,19 +81,19 @@ struct vio_net_sg {
 struct vio_net_tx_meta {
 	uint8_t flags;
 	uint8_t gso_type;
-	uint16_t hdr_len;   /* L2-L4 header bytes of a GSO packet */
-	uint16_t gso_size;  /* MSS */
+	uint16_t hdr_len;  /* L2-L4 header bytes of a GSO packet */
+	uint16_t gso_size; /* MSS */
 	uint16_t csum_start;
 	uint16_t csum_offset;
 };
 
 struct vio_net_txq_stats {
 	uint64_t packets, bytes;
-	uint64_t csum;        /* packets sent with checksum offload */
-	uint64_t gso;         /* GSO packets (TSO4/TSO6/USO) */
-	uint64_t err_meta;    /* refused: offload not negotiated / inconsistent */
-	uint64_t full;        /* enqueue found the ring full */
-	uint64_t interrupts;  /* counted by the front-end's handler */
+	uint64_t csum;	     /* packets sent with checksum offload */
+	uint64_t gso;	     /* GSO packets (TSO4/TSO6/USO) */
+	uint64_t err_meta;   /* refused: offload not negotiated / inconsistent */
+	uint64_t full;	     /* enqueue found the ring full */
+	uint64_t interrupts; /* counted by the front-end's handler */
 	uint64_t reclaimed;
 	uint64_t poll_packets; /* sent by the polled path */
 };
@@ -87,12 +101,18 @@ struct vio_net_txq_stats {
 struct vio_net_txq {
 	struct vio_net *net;
 	struct vio_vq vq;
-	struct vio_dma hdrs;   /* one vio_net_hdr slot per head */
+	struct vio_dma hdrs; /* one vio_net_hdr slot per head */
 	uint16_t max_sg;
 	/* completions the polled path took for normal packets, handed back by
 	 * the next vio_net_tx_reclaim(): */
 	void **stash;
 	uint16_t stash_head, stash_count;
+	/* Added: chains posted and not yet taken back (normal + polled).
+	 * vio_net_tx() refuses (VIO_ENOSPC) while inflight + stash_count would
+	 * exceed the ring size, so the stash (capacity = ring size) can never
+	 * overflow even if the front-end posts before draining it. */
+	uint16_t inflight;
+	struct vio_vq_seg *segs; /* added: scratch chain [max_sg + 1], attach-allocated */
 	struct vio_net_txq_stats stats;
 };
 
@@ -115,16 +135,16 @@ struct vio_net_rx_frag {
 
 enum vio_net_rx_csum {
 	VIO_NET_RX_CSUM_NONE = 0,
-	VIO_NET_RX_CSUM_VALID,   /* DATA_VALID: checksum unnecessary */
+	VIO_NET_RX_CSUM_VALID,	 /* DATA_VALID: checksum unnecessary */
 	VIO_NET_RX_CSUM_PARTIAL, /* NEEDS_CSUM: csum_start/offset describe it */
 };
 
 struct vio_net_rx_pkt {
-	uint16_t nfrags;     /* buffers used (mergeable: num_buffers) */
-	uint16_t hdr_len;    /* virtio header bytes at the start of frag 0 */
-	uint32_t len;        /* packet bytes, header excluded */
-	uint8_t csum;        /* enum vio_net_rx_csum */
-	uint8_t gso_type;    /* VIO_NET_HDR_GSO_*, 0 = none */
+	uint16_t nfrags;  /* buffers used (mergeable: num_buffers) */
+	uint16_t hdr_len; /* virtio header bytes at the start of frag 0 */
+	uint32_t len;	  /* packet bytes, header excluded */
+	uint8_t csum;	  /* enum vio_net_rx_csum */
+	uint8_t gso_type; /* VIO_NET_HDR_GSO_*, 0 = none */
 	uint16_t gso_size;
 	uint16_t csum_start, csum_offset;
 };
@@ -132,38 +152,42 @@ struct vio_net_rx_pkt {
 struct vio_net_rxq_stats {
 	uint64_t packets, bytes;
 	uint64_t csum_valid, csum_partial, gso;
-	uint64_t merged;        /* packets spread over more than one buffer */
-	uint64_t err_len;       /* shorter than a header / Ethernet header, or too long */
+	uint64_t merged;	  /* packets spread over more than one buffer */
+	uint64_t err_len;	  /* shorter than a header / Ethernet header, or too long */
 	uint64_t err_num_buffers; /* num_buffers 0, too large, or buffers missing */
-	uint64_t err_hdr;       /* bad gso / csum fields */
-	uint64_t drops;         /* packets dropped for any of the errors above */
-	uint64_t interrupts;    /* counted by the front-end's handler */
-	uint64_t poll_packets;  /* received by the polled path */
+	uint64_t err_hdr;	  /* bad gso / csum fields */
+	uint64_t drops;		  /* packets dropped for any of the errors above */
+	uint64_t interrupts;	  /* counted by the front-end's handler */
+	uint64_t poll_packets;	  /* received by the polled path */
 };
 
 /* Shadow of one posted RX chain, keyed by head. */
 struct vio_net_rxslot {
-	struct vio_net_rxbuf buf;  /* first (or only) buffer */
-	uint16_t nsegs;            /* big mode: segments in `segs` */
+	struct vio_net_rxbuf buf;   /* first (or only) buffer */
+	uint16_t nsegs;		    /* big mode: segments in `segs` */
 	struct vio_net_rxbuf *segs; /* big mode: this head's segment copy */
 };
 
 struct vio_net_rxq {
 	struct vio_net *net;
 	struct vio_vq vq;
-	struct vio_net_rxslot *slots; /* [vq.size] */
+	struct vio_net_rxslot *slots;  /* [vq.size] */
 	struct vio_net_rxbuf *bigsegs; /* big mode: [vq.size * MAX_BIG_SEGS] */
-	uint32_t ewma_len;   /* mergeable: average packet length (x16) */
+	uint32_t ewma_len;	       /* mergeable: average packet length (x16) */
+	/* added: vio_net_rx_drain() state, so a big-mode chain hands back the
+	 * cookie of every segment, one per call */
+	struct vio_net_rxslot *drain_slot;
+	uint16_t drain_seg;
 	struct vio_net_rxq_stats stats;
 };
 
 /* ---- the device ---- */
 struct vio_net_params {
 	struct vio_dev_params dev;
-	uint64_t features;     /* optional features the front-end serves */
+	uint64_t features;	   /* optional features the front-end serves */
 	uint16_t rx_size, tx_size; /* max ring sizes; 0 = the device's */
-	uint16_t tx_max_sg;    /* most data segments of one TX packet */
-	uint16_t max_qp;       /* queue pairs wanted (>= 1) */
+	uint16_t tx_max_sg;	   /* most data segments of one TX packet */
+	uint16_t max_qp;	   /* queue pairs wanted (>= 1) */
 	enum vio_irq_mode irq_mode;
 	uint8_t random_mac[VIO_ETH_ALEN]; /* entropy for a MAC if NET_F_MAC is absent */
 };
@@ -172,14 +196,14 @@ struct vio_net {
 	struct vio_dev dev;
 	const struct vio_os *os;
 	uint8_t mac[VIO_ETH_ALEN];
-	bool mac_random;       /* NET_F_MAC absent: locally administered MAC */
+	bool mac_random; /* NET_F_MAC absent: locally administered MAC */
 	bool link_up;
-	uint16_t status;       /* last config status */
+	uint16_t status; /* last config status */
 	uint16_t mtu, max_mtu;
-	uint16_t hdr_len;      /* 10 legacy, 12 with MRG_RXBUF or VERSION_1 */
-	bool any_layout;       /* header may share a descriptor with data */
+	uint16_t hdr_len; /* 10 legacy, 12 with MRG_RXBUF or VERSION_1 */
+	bool any_layout;  /* header may share a descriptor with data */
 	enum vio_net_rx_mode rx_mode;
-	uint16_t nqp;          /* queue pairs in use */
+	uint16_t nqp; /* queue pairs in use */
 	struct vio_net_rxq rxq[VIO_NET_MAX_QP];
 	struct vio_net_txq txq[VIO_NET_MAX_QP];
 	bool has_ctrl;
@@ -187,8 +211,17 @@ struct vio_net {
 	struct vio_dma ctrl_buf; /* command, data, ack */
 	/* polled path (queue pair 0) */
 	struct vio_dma poll_buf; /* header + frame for the polled send */
-	bool poll_tx_busy;       /* a polled frame is still in flight */
+	bool poll_tx_busy;	 /* a polled frame is still in flight */
 	uint32_t ctrl_timeouts;
+	/* added fields */
+	uint16_t max_pairs; /* device max_virtqueue_pairs (validated), 1 without MQ */
+	uint16_t curr_qp;   /* pairs the device serves: 1 until vio_net_start()'s
+			     * MQ_VQ_PAIRS_SET succeeds, then nqp. TX only on
+			     * txq[0..curr_qp); every rxq[0..nqp) is filled and
+			     * drained as usual either way. */
+	bool ctrl_pending;  /* a timed-out command still owns ctrl_buf */
+	bool announce;	    /* device asked for an announce (§5.1.6.5.3): the
+			     * front-end sends gratuitous ARP/RARP, then clears it */
 };
 
 /* [attach] Everything up to DRIVER_OK. Errors say what failed (logged);
@@ -225,7 +258,7 @@ bool vio_net_rx_kick(struct vio_net_rxq *q);
  * mergeable mode to be able to take any packet the device may legally
  * build (a packet with more buffers is dropped as err_num_buffers). */
 int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *frags,
-                   uint16_t max_frags);
+		   uint16_t max_frags);
 
 /* ---- TX data path ---- */
 /* Enqueue one packet: the core writes the virtio header into its own slot and
@@ -234,7 +267,7 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
  * not negotiated or inconsistent, too many segments), VIO_EBROKEN. Does not
  * kick: call vio_net_tx_flush() once per batch. */
 int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const struct vio_net_sg *sg,
-               uint16_t nsg, void *cookie);
+	       uint16_t nsg, void *cookie);
 bool vio_net_tx_flush(struct vio_net_txq *q);
 /* Room for one more packet of tx_max_sg segments outside the reserve. */
 bool vio_net_tx_has_room(const struct vio_net_txq *q);
@@ -254,7 +287,8 @@ int vio_net_set_promisc(struct vio_net *n, bool on);
 int vio_net_set_allmulti(struct vio_net *n, bool on);
 int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN]);
 /* Unicast and multicast filter tables (MAC_TABLE_SET), each n*6 bytes. */
-int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc, uint32_t nmc);
+int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc,
+			  uint32_t nmc);
 /* Guest offloads (GUEST_CSUM/TSO4/TSO6/ECN/UFO/USO bits, as feature bits). */
 int vio_net_set_guest_offloads(struct vio_net *n, uint64_t offloads);
 /* MTU: VIO_EINVAL beyond max_mtu (the device's MTU with NET_F_MTU). */
@@ -278,5 +312,31 @@ const char *vio_net_stat_name(const struct vio_net *n, unsigned i, char *buf, si
 uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i);
 /* "VERSION_1 NET_MAC NET_STATUS ..." for the negotiated features. */
 int vio_net_features_string(const struct vio_net *n, char *buf, size_t size);
+
+/* ---- engine internals shared by core/vio_net*.c (not for front-ends) ---- */
+/* Header and config fields are little-endian on a modern (VERSION_1) device
+ * and guest-native on a legacy one (virtio 1.2 §5.1.6 legacy note, §2.5.1). */
+static inline uint16_t vio_net_h16(const struct vio_net *n, uint16_t v)
+{
+	return vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le16(v) : v;
+}
+static inline uint32_t vio_net_h32(const struct vio_net *n, uint32_t v)
+{
+	return vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le32(v) : v;
+}
+/* Take one completed RX chain: *slot is a copy of its shadow, *len what the
+ * device wrote (checked against what was posted), synced for the CPU.
+ * Returns 1, 0 (nothing pending) or VIO_EBROKEN. */
+int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t *len);
+/* Post the buffer(s) of a taken slot again (same contents), unpublished. */
+int vio_net_rx_repost(struct vio_net_rxq *q, const struct vio_net_rxslot *slot);
+/* TX: take every completion now in the used ring; the polled frame clears
+ * poll_tx_busy, any other cookie goes to the stash. VIO_OK or VIO_EBROKEN. */
+int vio_net_tx_reap(struct vio_net_txq *q);
+/* The cookie that marks the polled path's own TX frame. */
+static inline void *vio_net_poll_cookie(struct vio_net *n)
+{
+	return &n->poll_buf;
+}
 
 #endif /* VIO_NET_H */

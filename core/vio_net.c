@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vio_net.c - virtio-net engine: attach, feature policy, config, start/stop,
+ * teardown, counters (virtio 1.2 §5.1). RX, TX, control queue and the polled
+ * path live in vio_net_rx.c, vio_net_tx.c, vio_net_ctrl.c, vio_net_poll.c.
+ */
+#include "vio_log.h"
+#include "vio_net.h"
+
+/* ---- feature policy ---- */
+
+/* One "feature needs feature(s)" rule of §5.1.3.1; `needs` is a mask, any one
+ * of its bits satisfies the rule. */
+struct vio_net_dep {
+	uint8_t bit;
+	uint64_t needs;
+};
+
+#define B(x) VIO_BIT(VIO_NET_F_##x)
+/* Order matters: ECN depends on TSO, which was itself just checked against
+ * CSUM; CTRL_RX_EXTRA depends on CTRL_RX, checked against CTRL_VQ first. */
+static const struct vio_net_dep vio_net_deps[] = {
+    {VIO_NET_F_GUEST_TSO4, B(GUEST_CSUM)},
+    {VIO_NET_F_GUEST_TSO6, B(GUEST_CSUM)},
+    {VIO_NET_F_GUEST_UFO, B(GUEST_CSUM)},
+    {VIO_NET_F_GUEST_USO4, B(GUEST_CSUM)},
+    {VIO_NET_F_GUEST_USO6, B(GUEST_CSUM)},
+    {VIO_NET_F_GUEST_ECN, B(GUEST_TSO4) | B(GUEST_TSO6)},
+    {VIO_NET_F_HOST_TSO4, B(CSUM)},
+    {VIO_NET_F_HOST_TSO6, B(CSUM)},
+    {VIO_NET_F_HOST_UFO, B(CSUM)},
+    {VIO_NET_F_HOST_USO, B(CSUM)},
+    {VIO_NET_F_HOST_ECN, B(HOST_TSO4) | B(HOST_TSO6)},
+    {VIO_NET_F_CTRL_RX, B(CTRL_VQ)},
+    {VIO_NET_F_CTRL_VLAN, B(CTRL_VQ)},
+    {VIO_NET_F_GUEST_ANNOUNCE, B(CTRL_VQ)},
+    {VIO_NET_F_MQ, B(CTRL_VQ)},
+    {VIO_NET_F_CTRL_MAC_ADDR, B(CTRL_VQ)},
+    {VIO_NET_F_CTRL_GUEST_OFFLOADS, B(CTRL_VQ)},
+    {VIO_NET_F_CTRL_RX_EXTRA, B(CTRL_RX)},
+};
+#undef B
+
+/* §5.1.3.1: the driver MUST NOT negotiate a feature without its
+ * prerequisites. Applied to what the device offers, before negotiating. */
+static uint64_t vio_net_drop_deps(uint64_t f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(vio_net_deps) / sizeof(vio_net_deps[0]); i++) {
+		const struct vio_net_dep *d = &vio_net_deps[i];
+
+		if ((f & VIO_BIT(d->bit)) && !(f & d->needs))
+			f &= ~VIO_BIT(d->bit);
+	}
+	return f;
+}
+
+/* 16-bit device config field. Before negotiation the interface decides the
+ * byte order (a modern interface always ends up with VERSION_1), afterwards
+ * the same holds, so pci.modern is the right test at both times. */
+static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
+{
+	uint16_t raw;
+	int err = vio_dev_config_read(&n->dev, off, &raw, sizeof(raw));
+
+	if (err)
+		return err;
+	*v = n->dev.pci.modern ? vio_le16(raw) : raw;
+	return VIO_OK;
+}
+
+/* Config values that make a feature unusable drop it before negotiation
+ * (§3.1.1 step 4 lets the driver read config to decide; Linux's
+ * virtnet_validate does the same for MTU). */
+static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f)
+{
+	uint16_t v = 0;
+
+	if (f & VIO_BIT(VIO_NET_F_MTU)) {
+		if (vio_net_cfg16(n, VIO_NET_CFG_MTU, &v) || v < VIO_NET_MIN_MTU) {
+			vio_warn(n->os, "net: device mtu %u below %u: ignoring NET_F_MTU", v,
+				 VIO_NET_MIN_MTU);
+			f &= ~VIO_BIT(VIO_NET_F_MTU);
+		}
+	}
+	if (f & VIO_BIT(VIO_NET_F_MQ)) {
+		if (vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v) || v < VIO_NET_MQ_PAIRS_MIN ||
+		    v > VIO_NET_MQ_PAIRS_MAX) {
+			vio_warn(n->os, "net: max_virtqueue_pairs %u out of range: ignoring NET_F_MQ", v);
+			f &= ~VIO_BIT(VIO_NET_F_MQ);
+		}
+	}
+	return f;
+}
+
+static uint64_t vio_net_wanted(struct vio_net *n, const struct vio_net_params *p)
+{
+	uint64_t offered = vio_pci_get_features(&n->dev.pci);
+	uint64_t f = p->features & VIO_NET_ENGINE_FEATURES & offered;
+
+	f = vio_net_drop_deps(f);
+	return vio_net_validate_cfg(n, f);
+}
+
+/* ---- config after negotiation ---- */
+
+static bool vio_net_mac_usable(const uint8_t *mac)
+{
+	int i;
+
+	if (mac[0] & 1) /* multicast / broadcast */
+		return false;
+	for (i = 0; i < VIO_ETH_ALEN; i++)
+		if (mac[i])
+			return true;
+	return false;
+}
+
+/* §5.1.4: mac is valid with NET_F_MAC. Without it (or if the device gives a
+ * zero or multicast address) use the front-end's entropy as a locally
+ * administered unicast address; nothing is written to the device here. */
+static void vio_net_read_mac(struct vio_net *n, const struct vio_net_params *p)
+{
+	const uint8_t *m = n->mac;
+
+	if (vio_dev_has(&n->dev, VIO_NET_F_MAC) &&
+	    vio_dev_config_read(&n->dev, VIO_NET_CFG_MAC, n->mac, VIO_ETH_ALEN) == VIO_OK &&
+	    vio_net_mac_usable(n->mac))
+		return;
+	if (vio_dev_has(&n->dev, VIO_NET_F_MAC))
+		vio_warn(n->os, "net: device MAC unusable");
+	vio_memcpy(n->mac, p->random_mac, VIO_ETH_ALEN);
+	n->mac[0] = (uint8_t)((n->mac[0] & ~1u) | 2u);
+	n->mac_random = true;
+	vio_info(n->os, "net: no MAC from device: using random %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+}
+
+/* Link state: §5.1.4, without NET_F_STATUS the link is assumed up. A broken
+ * device always reports link down. */
+static void vio_net_read_status(struct vio_net *n)
+{
+	uint16_t st = VIO_NET_S_LINK_UP;
+
+	if (vio_dev_has(&n->dev, VIO_NET_F_STATUS) && vio_net_cfg16(n, VIO_NET_CFG_STATUS, &st))
+		st = n->status; /* generation never settled: keep the last state */
+	n->status = st;
+	n->link_up = !n->dev.broken && (st & VIO_NET_S_LINK_UP);
+}
+
+/* MTU: §5.1.4.1, the device's mtu is the most the driver may use. Without
+ * NET_F_MTU: 1500 in small mode (1518-byte frames), in mergeable/big mode a
+ * VLAN-tagged frame must still fit in 65535 bytes. */
+static void vio_net_read_mtu(struct vio_net *n)
+{
+	uint16_t mtu;
+
+	if (vio_dev_has(&n->dev, VIO_NET_F_MTU) && vio_net_cfg16(n, VIO_NET_CFG_MTU, &mtu) == VIO_OK &&
+	    mtu >= VIO_NET_MIN_MTU) {
+		n->max_mtu = mtu;
+		n->mtu = mtu;
+		return;
+	}
+	if (n->rx_mode == VIO_NET_RX_SMALL)
+		n->max_mtu = VIO_ETH_DATA_LEN;
+	else
+		n->max_mtu = 65535 - VIO_ETH_HLEN - VIO_ETH_VLAN_HLEN;
+	n->mtu = VIO_ETH_DATA_LEN;
+}
+
+static void vio_net_pick_modes(struct vio_net *n)
+{
+	struct vio_dev *d = &n->dev;
+
+	n->hdr_len = (vio_dev_has(d, VIO_NET_F_MRG_RXBUF) || vio_dev_has(d, VIO_F_VERSION_1))
+			 ? VIO_NET_HDR_LEN
+			 : VIO_NET_HDR_LEN_LEGACY;
+	n->any_layout = vio_dev_has(d, VIO_F_VERSION_1) || vio_dev_has(d, VIO_F_ANY_LAYOUT);
+	if (vio_dev_has(d, VIO_NET_F_MRG_RXBUF))
+		n->rx_mode = VIO_NET_RX_MERGEABLE;
+	else if (vio_dev_has(d, VIO_NET_F_GUEST_TSO4) || vio_dev_has(d, VIO_NET_F_GUEST_TSO6) ||
+		 vio_dev_has(d, VIO_NET_F_GUEST_UFO))
+		n->rx_mode = VIO_NET_RX_BIG; /* §5.1.6.3.1: 65562-byte buffers */
+	else
+		n->rx_mode = VIO_NET_RX_SMALL;
+}
+
+/* §5.1.5: with MQ, pairs 1..max_virtqueue_pairs exist (validated before
+ * negotiation); we use as many as the front-end wants and we support. */
+static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p)
+{
+	uint16_t want = p->max_qp ? p->max_qp : 1;
+	uint16_t v = 1;
+
+	n->max_pairs = 1;
+	n->nqp = 1;
+	n->curr_qp = 1;
+	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ) || vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v))
+		return;
+	if (v < VIO_NET_MQ_PAIRS_MIN || v > VIO_NET_MQ_PAIRS_MAX)
+		v = 1; /* changed since validation: a device bug; one pair still works */
+	n->max_pairs = v;
+	if (want > v)
+		want = v;
+	n->nqp = want > VIO_NET_MAX_QP ? VIO_NET_MAX_QP : want;
+}
+
+static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p)
+{
+	vio_net_pick_modes(n);
+	vio_net_read_mac(n, p);
+	vio_net_read_status(n);
+	vio_net_read_mtu(n);
+	vio_net_pick_pairs(n, p);
+	n->has_ctrl = vio_dev_has(&n->dev, VIO_NET_F_CTRL_VQ);
+	return VIO_OK;
+}
+
+/* ---- queues and memory ---- */
+
+static int vio_net_vq(struct vio_net *n, struct vio_vq *vq, uint16_t idx, uint16_t max, uint16_t ind)
+{
+	int err = vio_dev_vq_create(&n->dev, vq, idx, max, ind);
+
+	if (err) {
+		vio_memset(vq, 0, sizeof(*vq)); /* "not created" for the unwind */
+		vio_err(n->os, "net: creating queue %u failed: %s", idx, vio_strerror(err));
+	}
+	return err;
+}
+
+static void *vio_net_zalloc(struct vio_net *n, size_t size, const char *what)
+{
+	void *p = vio_dev_zalloc(&n->dev, size);
+
+	if (!p)
+		vio_err(n->os, "net: allocating %s (%zu bytes) failed", what, size);
+	return p;
+}
+
+static int vio_net_dma(struct vio_net *n, struct vio_dma *dma, size_t size, const char *what)
+{
+	int err = vio_dev_dma_alloc(&n->dev, size, 16, dma);
+
+	if (err) {
+		vio_memset(dma, 0, sizeof(*dma));
+		vio_err(n->os, "net: allocating %s (%zu bytes) failed: %s", what, size, vio_strerror(err));
+	}
+	return err;
+}
+
+static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_params *p)
+{
+	struct vio_net_rxq *q = &n->rxq[i];
+	uint16_t ind = n->any_layout ? 0 : 2; /* legacy: header + data */
+	int err;
+
+	q->net = n;
+	if (n->rx_mode == VIO_NET_RX_BIG)
+		ind = VIO_NET_MAX_BIG_SEGS + 1;
+	err = vio_net_vq(n, &q->vq, (uint16_t)(2 * i), p->rx_size, ind);
+	if (err)
+		return err;
+	q->slots = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->slots), "rx slots");
+	if (!q->slots)
+		return VIO_ENOMEM;
+	if (n->rx_mode == VIO_NET_RX_BIG) {
+		q->bigsegs = vio_net_zalloc(
+		    n, (size_t)q->vq.size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
+		if (!q->bigsegs)
+			return VIO_ENOMEM;
+	}
+	return VIO_OK;
+}
+
+/* Without indirect descriptors a packet of max_sg + 1 descriptors must fit
+ * in an empty ring next to the polled path's reserve. */
+static int vio_net_txq_clamp_sg(struct vio_net_txq *q, uint16_t i)
+{
+	uint16_t rsv = i == 0 ? VIO_NET_POLL_RESERVE : 0;
+
+	if (vio_vq_descs_needed(&q->vq, (uint16_t)(q->max_sg + 1)) + rsv <= q->vq.size)
+		return VIO_OK;
+	if (q->vq.size < rsv + 2)
+		return VIO_EIO;
+	q->max_sg = (uint16_t)(q->vq.size - rsv - 1);
+	return VIO_OK;
+}
+
+static int vio_net_txq_init(struct vio_net *n, uint16_t i, const struct vio_net_params *p)
+{
+	struct vio_net_txq *q = &n->txq[i];
+	uint16_t sg = p->tx_max_sg;
+	int err;
+
+	q->net = n;
+	if (sg == 0 || sg > VIO_NET_MAX_TX_SG)
+		sg = VIO_NET_MAX_TX_SG;
+	q->max_sg = sg;
+	err = vio_net_vq(n, &q->vq, (uint16_t)(2 * i + 1), p->tx_size, (uint16_t)(sg + 1));
+	if (err)
+		return err;
+	if (vio_net_txq_clamp_sg(q, i)) {
+		vio_err(n->os, "net: tx ring %u of %u entries is too small", i, q->vq.size);
+		return VIO_EIO;
+	}
+	err = vio_net_dma(n, &q->hdrs, (size_t)q->vq.size * VIO_NET_TX_HDR_STRIDE, "tx headers");
+	if (err)
+		return err;
+	q->stash = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->stash), "tx stash");
+	if (!q->stash)
+		return VIO_ENOMEM;
+	q->segs = vio_net_zalloc(n, (size_t)(q->max_sg + 1) * sizeof(*q->segs), "tx chain");
+	return q->segs ? VIO_OK : VIO_ENOMEM;
+}
+
+/* §5.1.2: the control queue follows the last possible queue pair. */
+static int vio_net_ctrl_init(struct vio_net *n)
+{
+	uint16_t idx = (uint16_t)(2 * n->max_pairs);
+	int err;
+
+	if (!n->has_ctrl)
+		return VIO_OK;
+	err = vio_net_vq(n, &n->ctrlq, idx, VIO_NET_CTRL_RING, 0);
+	if (err)
+		return err;
+	return vio_net_dma(n, &n->ctrl_buf, VIO_NET_CTRL_BUF_SIZE, "control buffer");
+}
+
+static int vio_net_queues_init(struct vio_net *n, const struct vio_net_params *p)
+{
+	uint16_t i;
+	int err;
+
+	for (i = 0; i < n->nqp; i++) {
+		err = vio_net_rxq_init(n, i, p);
+		if (err)
+			return err;
+		err = vio_net_txq_init(n, i, p);
+		if (err)
+			return err;
+	}
+	err = vio_net_ctrl_init(n);
+	if (err)
+		return err;
+	err = vio_net_dma(n, &n->poll_buf, VIO_NET_HDR_LEN + VIO_NET_POLL_FRAME_MAX, "poll buffer");
+	if (err)
+		return err;
+	vio_vq_reserve(&n->txq[0].vq, VIO_NET_POLL_RESERVE);
+	return VIO_OK;
+}
+
+/* ---- teardown ---- */
+
+static void vio_net_vq_free(struct vio_vq *vq)
+{
+	if (!vq->size)
+		return;
+	vio_vq_destroy(vq);
+	vio_memset(vq, 0, sizeof(*vq));
+}
+
+static void vio_net_dma_free(struct vio_net *n, struct vio_dma *dma)
+{
+	if (!dma->vaddr)
+		return;
+	vio_dev_dma_free(&n->dev, dma);
+	vio_memset(dma, 0, sizeof(*dma));
+}
+
+static void vio_net_mem_free(struct vio_net *n, void **p, size_t size)
+{
+	if (!*p)
+		return;
+	vio_dev_free(&n->dev, *p, size);
+	*p = NULL;
+}
+
+static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
+{
+	size_t size = q->vq.size;
+
+	vio_net_mem_free(n, (void **)&q->bigsegs, size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs));
+	vio_net_mem_free(n, (void **)&q->slots, size * sizeof(*q->slots));
+	vio_net_vq_free(&q->vq);
+}
+
+static void vio_net_txq_free(struct vio_net *n, struct vio_net_txq *q)
+{
+	size_t size = q->vq.size;
+
+	vio_net_mem_free(n, (void **)&q->segs, (size_t)(q->max_sg + 1) * sizeof(*q->segs));
+	vio_net_mem_free(n, (void **)&q->stash, size * sizeof(*q->stash));
+	vio_net_dma_free(n, &q->hdrs);
+	vio_net_vq_free(&q->vq);
+}
+
+/* Frees whatever exists, so attach's unwind and destroy are one path.
+ * Sizes are recomputed from the ring sizes, which are freed last. */
+void vio_net_destroy(struct vio_net *n)
+{
+	uint16_t i;
+
+	for (i = 0; i < VIO_NET_MAX_QP; i++) {
+		vio_net_rxq_free(n, &n->rxq[i]);
+		vio_net_txq_free(n, &n->txq[i]);
+	}
+	vio_net_dma_free(n, &n->poll_buf);
+	vio_net_dma_free(n, &n->ctrl_buf);
+	vio_net_vq_free(&n->ctrlq);
+}
+
+/* ---- life cycle ---- */
+
+static int vio_net_attach_fail(struct vio_net *n, const char *what, int err)
+{
+	vio_err(n->os, "net: attach failed at %s: %s", what, vio_strerror(err));
+	vio_dev_fail(&n->dev);
+	vio_net_destroy(n);
+	return err;
+}
+
+int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p)
+{
+	int err;
+
+	vio_memset(n, 0, sizeof(*n));
+	n->os = os;
+	err = vio_dev_init(&n->dev, os, &p->dev);
+	if (err) {
+		vio_err(os, "net: device init failed: %s", vio_strerror(err));
+		return err;
+	}
+	if (n->dev.pci.device_type != VIO_ID_NET)
+		return vio_net_attach_fail(n, "device type", VIO_ENODEV);
+	err = vio_dev_negotiate(&n->dev, vio_net_wanted(n, p), 0);
+	if (err)
+		return vio_net_attach_fail(n, "feature negotiation", err);
+	vio_net_read_config(n, p);
+	err = vio_dev_set_irq_mode(&n->dev, p->irq_mode);
+	if (err)
+		return vio_net_attach_fail(n, "interrupt mode", err);
+	err = vio_net_queues_init(n, p);
+	if (err)
+		return vio_net_attach_fail(n, "queue set-up", err);
+	vio_info(os, "net: %u queue pair(s), %s rx, hdr %u, mtu %u (max %u), link %s", n->nqp,
+		 n->rx_mode == VIO_NET_RX_MERGEABLE ? "mergeable"
+		 : n->rx_mode == VIO_NET_RX_BIG	    ? "big"
+						    : "small",
+		 n->hdr_len, n->mtu, n->max_mtu, n->link_up ? "up" : "down");
+	return VIO_OK;
+}
+
+int vio_net_start(struct vio_net *n)
+{
+	uint16_t i;
+
+	vio_dev_driver_ok(&n->dev);
+	for (i = 0; i < n->nqp; i++)
+		vio_vq_kick(&n->rxq[i].vq);
+	/* §5.1.6.5.5: a multiqueue device starts with one pair; commands need
+	 * DRIVER_OK, hence here and not at attach. Failure keeps one pair. */
+	if (n->nqp > 1) {
+		uint16_t pairs = vio_net_h16(n, n->nqp);
+		int err =
+		    vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs));
+
+		if (err)
+			vio_warn(n->os, "net: enabling %u queue pairs failed (%s): using 1", n->nqp,
+				 vio_strerror(err));
+		else
+			n->curr_qp = n->nqp;
+	}
+	return n->dev.broken ? VIO_EBROKEN : VIO_OK;
+}
+
+void vio_net_stop(struct vio_net *n)
+{
+	int err = vio_dev_reset(&n->dev);
+
+	if (err)
+		vio_err(n->os, "net: reset failed: %s", vio_strerror(err));
+	n->link_up = false;
+	n->curr_qp = 1;
+}
+
+/* §5.1.6.5.3: the device asks for an announcement through status; the
+ * driver acknowledges after it queued the gratuitous packets (the front-end
+ * does that when it sees n->announce). */
+static void vio_net_announce(struct vio_net *n)
+{
+	int err;
+
+	if (!vio_dev_has(&n->dev, VIO_NET_F_GUEST_ANNOUNCE) || !(n->status & VIO_NET_S_ANNOUNCE))
+		return;
+	n->announce = true;
+	err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_ANNOUNCE, VIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0);
+	if (err)
+		vio_warn(n->os, "net: announce ack failed: %s", vio_strerror(err));
+}
+
+bool vio_net_config_changed(struct vio_net *n)
+{
+	bool was = n->link_up;
+
+	vio_net_read_status(n);
+	vio_net_announce(n);
+	if (was != n->link_up)
+		vio_info(n->os, "net: link %s", n->link_up ? "up" : "down");
+	return was != n->link_up;
+}
+
+/* ---- counters ---- */
+
+struct vio_net_stat_desc {
+	const char *name;
+	uint16_t off;
+};
+
+/* clang-format off */
+#define RXS(f) { #f, (uint16_t)offsetof(struct vio_net_rxq, stats.f) }
+#define TXS(f) { #f, (uint16_t)offsetof(struct vio_net_txq, stats.f) }
+#define VQS(q, f) { #f, (uint16_t)offsetof(struct q, vq.stats.f) }
+static const struct vio_net_stat_desc vio_net_rx_stats[] = {
+	RXS(packets), RXS(bytes), RXS(csum_valid), RXS(csum_partial), RXS(gso), RXS(merged),
+	RXS(err_len), RXS(err_num_buffers), RXS(err_hdr), RXS(drops), RXS(interrupts),
+	RXS(poll_packets), VQS(vio_net_rxq, kicks), VQS(vio_net_rxq, kicks_suppressed),
+};
+static const struct vio_net_stat_desc vio_net_tx_stats[] = {
+	TXS(packets), TXS(bytes), TXS(csum), TXS(gso), TXS(err_meta), TXS(full), TXS(interrupts),
+	TXS(reclaimed), TXS(poll_packets), VQS(vio_net_txq, kicks), VQS(vio_net_txq, kicks_suppressed),
+};
+/* clang-format on */
+#undef RXS
+#undef TXS
+#undef VQS
+
+#define VIO_NET_NRX    (sizeof(vio_net_rx_stats) / sizeof(vio_net_rx_stats[0]))
+#define VIO_NET_NTX    (sizeof(vio_net_tx_stats) / sizeof(vio_net_tx_stats[0]))
+#define VIO_NET_PER_QP (VIO_NET_NRX + VIO_NET_NTX)
+
+/* Layout: rx0_*, tx0_*, rx1_*, tx1_*, ... for the nqp pairs, then
+ * ctrl_timeouts. */
+unsigned vio_net_stats_count(const struct vio_net *n)
+{
+	return (unsigned)(n->nqp * VIO_NET_PER_QP + 1);
+}
+
+/* Resolve index i to its descriptor and the base of its queue struct. */
+static const struct vio_net_stat_desc *vio_net_stat_find(const struct vio_net *n, unsigned i,
+							 const void **base, unsigned *qp, char *dir)
+{
+	unsigned k = (unsigned)(i % VIO_NET_PER_QP);
+
+	*qp = (unsigned)(i / VIO_NET_PER_QP);
+	if (k < VIO_NET_NRX) {
+		*base = &n->rxq[*qp];
+		*dir = 'r';
+		return &vio_net_rx_stats[k];
+	}
+	*base = &n->txq[*qp];
+	*dir = 't';
+	return &vio_net_tx_stats[k - VIO_NET_NRX];
+}
+
+const char *vio_net_stat_name(const struct vio_net *n, unsigned i, char *buf, size_t size)
+{
+	const struct vio_net_stat_desc *s;
+	const void *base;
+	unsigned qp;
+	char dir;
+
+	if (i >= vio_net_stats_count(n) || !buf || !size)
+		return NULL;
+	if (i == vio_net_stats_count(n) - 1) {
+		vio_snprintf(buf, size, "ctrl_timeouts");
+		return buf;
+	}
+	s = vio_net_stat_find(n, i, &base, &qp, &dir);
+	vio_snprintf(buf, size, "%cx%u_%s", dir, qp, s->name);
+	return buf;
+}
+
+uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i)
+{
+	const struct vio_net_stat_desc *s;
+	const void *base;
+	uint64_t v;
+	unsigned qp;
+	char dir;
+
+	if (i >= vio_net_stats_count(n))
+		return 0;
+	if (i == vio_net_stats_count(n) - 1)
+		return n->ctrl_timeouts;
+	s = vio_net_stat_find(n, i, &base, &qp, &dir);
+	vio_memcpy(&v, (const uint8_t *)base + s->off, sizeof(v));
+	return v;
+}
+
+int vio_net_features_string(const struct vio_net *n, char *buf, size_t size)
+{
+	size_t pos = 0;
+	unsigned bit;
+
+	if (buf && size)
+		buf[0] = 0;
+	for (bit = 0; bit < 64; bit++) {
+		const char *name;
+		size_t room = pos < size ? size - pos : 0;
+		int w;
+
+		if (!((n->dev.features >> bit) & 1))
+			continue;
+		name = vio_dev_feature_name(VIO_ID_NET, bit);
+		if (name)
+			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%s%s", pos ? " " : "", name);
+		else
+			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%sbit%u", pos ? " " : "",
+					 bit);
+		if (w > 0)
+			pos += (size_t)w;
+	}
+	return (int)pos;
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vio_net_ctrl.c - virtio-net control virtqueue (virtio 1.2 §5.1.6.5).
+ *
+ * One command at a time in ctrl_buf: {class, command} and the data are
+ * device-readable, the one-byte ack device-writable, each in its own
+ * descriptor (the layout §5.1.6.5 legacy requires without ANY_LAYOUT). The
+ * answer is awaited by a bounded busy-wait: callers are in attach-like
+ * context (may spin up to ~1 s), never on the data path.
+ */
+#include "vio_log.h"
+#include "vio_net.h"
+
+#define VIO_NET_CTRL_POLL_US 10
+#define VIO_NET_ACK_POISON   0xff /* neither OK nor ERR: "device never answered" */
+
+/* The feature a command needs (§5.1.6.5.x); -1 for commands we do not know
+ * (refused as VIO_ENOTSUP). */
+static int vio_net_ctrl_feature(uint8_t cls, uint8_t cmd)
+{
+	switch (cls) {
+	case VIO_NET_CTRL_RX:
+		return VIO_NET_F_CTRL_RX;
+	case VIO_NET_CTRL_MAC:
+		if (cmd == VIO_NET_CTRL_MAC_TABLE_SET)
+			return VIO_NET_F_CTRL_RX;
+		return cmd == VIO_NET_CTRL_MAC_ADDR_SET ? VIO_NET_F_CTRL_MAC_ADDR : -1;
+	case 2: /* VIRTIO_NET_CTRL_VLAN */
+		return VIO_NET_F_CTRL_VLAN;
+	case VIO_NET_CTRL_ANNOUNCE:
+		return VIO_NET_F_GUEST_ANNOUNCE;
+	case VIO_NET_CTRL_MQ:
+		return VIO_NET_F_MQ;
+	case VIO_NET_CTRL_GUEST_OFFLOADS:
+		return VIO_NET_F_CTRL_GUEST_OFFLOADS;
+	default:
+		return -1;
+	}
+}
+
+static bool vio_net_ctrl_supported(const struct vio_net *n, uint8_t cls, uint8_t cmd)
+{
+	int bit = vio_net_ctrl_feature(cls, cmd);
+
+	return n->has_ctrl && n->ctrlq.size && bit >= 0 && vio_dev_has(&n->dev, (unsigned)bit);
+}
+
+static uint8_t *vio_net_ctrl_at(struct vio_net *n, size_t off)
+{
+	return (uint8_t *)n->ctrl_buf.vaddr + off;
+}
+
+/* Take the answer if it is there: 1 done, 0 not yet, VIO_EBROKEN. */
+static int vio_net_ctrl_reap(struct vio_net *n)
+{
+	void *cookie;
+	uint32_t len;
+	int r = vio_vq_get(&n->ctrlq, &cookie, &len);
+
+	if (r == 1)
+		n->ctrl_pending = false;
+	return r;
+}
+
+/* Bounded busy-wait for the command in flight. */
+static int vio_net_ctrl_wait(struct vio_net *n)
+{
+	uint32_t waited;
+	int r;
+
+	for (waited = 0;; waited += VIO_NET_CTRL_POLL_US) {
+		r = vio_net_ctrl_reap(n);
+		if (r != 0)
+			return r < 0 ? r : VIO_OK;
+		if (waited >= VIO_NET_CTRL_TIMEOUT_US)
+			break;
+		n->os->udelay(n->os->ctx, VIO_NET_CTRL_POLL_US);
+	}
+	n->ctrl_timeouts++;
+	vio_warn(n->os, "net: control queue: no answer within %u us", VIO_NET_CTRL_TIMEOUT_US);
+	return VIO_ETIMEDOUT;
+}
+
+/* Data, if any, is already at VIO_NET_CTRL_DATA_OFF. */
+static int vio_net_ctrl_post(struct vio_net *n, uint8_t cls, uint8_t cmd, uint32_t len)
+{
+	struct vio_vq_seg out[2], in;
+	uint16_t nout = 1;
+	uint8_t *hdr = vio_net_ctrl_at(n, VIO_NET_CTRL_HDR_OFF);
+
+	hdr[0] = cls;
+	hdr[1] = cmd;
+	*vio_net_ctrl_at(n, VIO_NET_CTRL_ACK_OFF) = VIO_NET_ACK_POISON;
+	out[0].daddr = n->ctrl_buf.daddr + VIO_NET_CTRL_HDR_OFF;
+	out[0].len = 2;
+	if (len) {
+		out[1].daddr = n->ctrl_buf.daddr + VIO_NET_CTRL_DATA_OFF;
+		out[1].len = len;
+		nout = 2;
+	}
+	in.daddr = n->ctrl_buf.daddr + VIO_NET_CTRL_ACK_OFF;
+	in.len = 1;
+	return vio_vq_add(&n->ctrlq, out, nout, &in, 1, &n->ctrl_buf);
+}
+
+/* Checks before ctrl_buf may be written: feature, size, state, and a
+ * command that timed out earlier must have come back (bounded wait). */
+static int vio_net_ctrl_begin(struct vio_net *n, uint8_t cls, uint8_t cmd, uint64_t len)
+{
+	if (!vio_net_ctrl_supported(n, cls, cmd))
+		return VIO_ENOTSUP;
+	if (len > VIO_NET_CTRL_DATA_MAX)
+		return VIO_EINVAL;
+	if (n->ctrlq.broken || n->dev.broken)
+		return VIO_EBROKEN;
+	if (n->ctrl_pending)
+		return vio_net_ctrl_wait(n);
+	return VIO_OK;
+}
+
+/* Post, kick, wait, read the ack. A timed-out command stays pending. */
+static int vio_net_ctrl_run(struct vio_net *n, uint8_t cls, uint8_t cmd, uint32_t len)
+{
+	int err = vio_net_ctrl_post(n, cls, cmd, len);
+
+	if (err)
+		return err;
+	n->ctrl_pending = true;
+	vio_vq_kick(&n->ctrlq);
+	err = vio_net_ctrl_wait(n);
+	if (err)
+		return err;
+	return *vio_net_ctrl_at(n, VIO_NET_CTRL_ACK_OFF) == VIO_NET_OK ? VIO_OK : VIO_EIO;
+}
+
+int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+	int err;
+
+	if (len && !data)
+		return VIO_EINVAL;
+	err = vio_net_ctrl_begin(n, cls, cmd, len);
+	if (err)
+		return err;
+	if (len)
+		vio_memcpy(vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF), data, len);
+	return vio_net_ctrl_run(n, cls, cmd, len);
+}
+
+/* §5.1.6.5.1: one byte, 0 off, 1 on. */
+static int vio_net_ctrl_rx(struct vio_net *n, uint8_t cmd, bool on)
+{
+	uint8_t v = on ? 1 : 0;
+
+	return vio_net_ctrl_cmd(n, VIO_NET_CTRL_RX, cmd, &v, 1);
+}
+
+int vio_net_set_promisc(struct vio_net *n, bool on)
+{
+	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, on);
+}
+
+int vio_net_set_allmulti(struct vio_net *n, bool on)
+{
+	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_ALLMULTI, on);
+}
+
+/* §5.1.6.5.2 legacy: without CTRL_MAC_ADDR a legacy device takes the MAC
+ * from a write to the config mac field, byte by byte. Modern config mac is
+ * read-only (§5.1.4.2). */
+static int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac)
+{
+	uint32_t i;
+	int err;
+
+	if (vio_dev_has(&n->dev, VIO_F_VERSION_1) || !vio_dev_has(&n->dev, VIO_NET_F_MAC))
+		return VIO_ENOTSUP;
+	for (i = 0; i < VIO_ETH_ALEN; i++) {
+		err = vio_dev_config_write(&n->dev, VIO_NET_CFG_MAC + i, &mac[i], 1);
+		if (err)
+			return err;
+	}
+	return VIO_OK;
+}
+
+int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN])
+{
+	int err;
+
+	if (!mac)
+		return VIO_EINVAL;
+	if (vio_dev_has(&n->dev, VIO_NET_F_CTRL_MAC_ADDR) && n->has_ctrl)
+		err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_ADDR_SET, mac, VIO_ETH_ALEN);
+	else
+		err = vio_net_set_mac_cfg(n, mac);
+	if (err)
+		return err;
+	vio_memcpy(n->mac, mac, VIO_ETH_ALEN);
+	n->mac_random = false;
+	return VIO_OK;
+}
+
+/* Append one virtio_net_ctrl_mac {le32 entries; u8 macs[entries][6]}. */
+static uint32_t vio_net_mac_table_put(const struct vio_net *n, uint8_t *p, const uint8_t *macs, uint32_t cnt)
+{
+	uint32_t e = vio_net_h32(n, cnt);
+
+	vio_memcpy(p, &e, 4);
+	if (cnt)
+		vio_memcpy(p + 4, macs, (size_t)cnt * VIO_ETH_ALEN);
+	return 4 + cnt * VIO_ETH_ALEN;
+}
+
+/* §5.1.6.5.2: unicast table then multicast table, in one data buffer. The
+ * command is built in ctrl_buf's data area directly (up to
+ * VIO_NET_CTRL_DATA_MAX bytes: VIO_EINVAL beyond, the front-end then falls
+ * back to promiscuous / all-multicast). */
+int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc, uint32_t nmc)
+{
+	uint64_t need = 8 + ((uint64_t)nuc + nmc) * VIO_ETH_ALEN;
+	uint32_t len;
+	int err;
+
+	if ((nuc && !uc) || (nmc && !mc))
+		return VIO_EINVAL;
+	err = vio_net_ctrl_begin(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET, need);
+	if (err)
+		return err;
+	len = vio_net_mac_table_put(n, vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF), uc, nuc);
+	len += vio_net_mac_table_put(n, vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF + len), mc, nmc);
+	return vio_net_ctrl_run(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET, len);
+}
+
+#define VIO_NET_GUEST_OFFLOAD_BITS                                                                           \
+	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |     \
+	 VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_GUEST_UFO) | VIO_BIT(VIO_NET_F_GUEST_USO4) |       \
+	 VIO_BIT(VIO_NET_F_GUEST_USO6))
+
+/* §5.1.6.5.6.1: only offloads that were negotiated may be enabled. */
+int vio_net_set_guest_offloads(struct vio_net *n, uint64_t offloads)
+{
+	uint64_t v;
+
+	if (!vio_net_ctrl_supported(n, VIO_NET_CTRL_GUEST_OFFLOADS, VIO_NET_CTRL_GUEST_OFFLOADS_SET))
+		return VIO_ENOTSUP;
+	if (offloads & ~(n->dev.features & VIO_NET_GUEST_OFFLOAD_BITS))
+		return VIO_EINVAL;
+	v = vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le64(offloads) : offloads;
+	return vio_net_ctrl_cmd(n, VIO_NET_CTRL_GUEST_OFFLOADS, VIO_NET_CTRL_GUEST_OFFLOADS_SET, &v,
+				sizeof(v));
+}
+
+/* No device interaction: the device's mtu (§5.1.4.1) or the RX mode's frame
+ * limit bounds what the driver may use. */
+int vio_net_set_mtu(struct vio_net *n, uint16_t mtu)
+{
+	if (mtu < VIO_NET_MIN_MTU || mtu > n->max_mtu)
+		return VIO_EINVAL;
+	n->mtu = mtu;
+	return VIO_OK;
+}
