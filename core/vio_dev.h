@@ -31,6 +31,7 @@ struct vio_dev {
 	bool broken;           /* latched on device violation */
 	enum vio_irq_mode irq_mode;
 	uint32_t allocs;       /* outstanding dma_alloc + zalloc: 0 after detach */
+	uint32_t reset_timeout_us; /* from vio_dev_params, for vio_dev_reset() */
 };
 
 struct vio_dev_params {
@@ -61,8 +62,15 @@ int vio_dev_config_read(struct vio_dev *d, uint32_t off, void *buf, uint32_t len
 int vio_dev_config_write(struct vio_dev *d, uint32_t off, const void *buf, uint32_t len);
 
 /* [attach] Interrupt mode the front-end obtained, before queues are created:
- * MSI-X vector counts decide config (vector 0) and queue vectors. */
-void vio_dev_set_irq_mode(struct vio_dev *d, enum vio_irq_mode mode);
+ * MSI-X vector counts decide config (vector 0) and queue vectors. Call it
+ * after the front-end enabled MSI-X (a legacy device has the vector
+ * registers only then): in the MSI-X modes it writes config vector 0 and
+ * checks the read-back. Returns VIO_EIO when the device refuses the vector,
+ * VIO_EINVAL when an MSI-X mode is asked on a legacy device whose MSI-X is
+ * not enabled; irq_mode is recorded either way. INTX writes NO_VECTOR where
+ * the register exists. (Returns int since the read-back can fail; callers
+ * that ignore the result still compile.) */
+int vio_dev_set_irq_mode(struct vio_dev *d, enum vio_irq_mode mode);
 uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue);
 
 /* [attach] Create queue idx with this device's negotiated ring features. */

@@ -20,6 +20,23 @@
  * VIO_EBROKEN: the caller reports link down and stops using the queue; memory
  * is still released normally by vio_vq_destroy().
  *
+ * Corner cases (decided in vio_vq.c):
+ *  - used len is checked against the device-writable bytes posted; a chain
+ *    with no writable buffer (TX) reports len 0 whatever the device wrote
+ *    (VirtualBox's legacy device writes the bytes it read; §2.7.8.1 legacy
+ *    says to ignore len), it is never a violation.
+ *  - a chain of more segments than the ring that cannot go indirect is
+ *    VIO_EINVAL (it would never fit), not VIO_ENOSPC.
+ *  - max_indirect is clamped to the ring size (§2.7.5.3.1: no chain longer
+ *    than the queue size); vq->max_indirect holds the clamped value.
+ *  - a legacy device ignores params.max_size (it cannot resize).
+ *  - reserve(n) clamps n to the ring size.
+ *  - enable_cb / enable_cb_delayed return true on a broken queue (there is
+ *    nothing to poll; a caller looping on false must not spin).
+ *  - disable_cb with EVENT_IDX parks used_event at last_used + 0x8000
+ *    (flags must stay 0 with EVENT_IDX, §2.7.7.1).
+ *  - vio_vq_get's len may be NULL; detach_unused works on a broken queue.
+ *
  * Locking: a virtqueue is not thread-safe; the caller serialises all calls
  * for one queue (the front-end's queue lock or NAPI context).
  */
@@ -170,7 +187,10 @@ void *vio_vq_detach_unused(struct vio_vq *vq);
 void vio_vq_set_broken(struct vio_vq *vq, const char *why);
 
 /* Ring memory layout (exported for tests): total bytes for `size` entries
- * and the offsets of avail and used. legacy selects the 4 KiB rule. */
+ * and the offsets of avail and used. legacy selects the 4 KiB rule: used at
+ * ALIGN(desc + avail, 4096) and the total by the formula of §2.7.2
+ * (both halves rounded up to 4096). Modern: avail at 16*size, used at
+ * ALIGN(avail_off + 6 + 2*size, 4), total used_off + 6 + 8*size. */
 size_t vio_vq_ring_bytes(uint16_t size, bool legacy, size_t *avail_off, size_t *used_off);
 
 #endif /* VIO_VQ_H */
