@@ -133,7 +133,7 @@ tb_nic() {
 # host_bg NAME CMD...: run CMD in our netns in the background (log in run dir).
 host_bg() {
 	local n=$1; shift
-	host_ns "$@" </dev/null >"$RUN_DIR/$n.log" 2>&1 &
+	ip netns exec "$TB_ID" "$@" </dev/null >"$RUN_DIR/$n.log" 2>&1 &
 	HOST_PIDS+=($!)
 	eval "HBG_$n=$!"
 }
@@ -147,7 +147,18 @@ host_wait() {
 	done
 	wait "$pid"
 }
-host_kill() { local pid; eval "pid=\${HBG_$1:-}"; [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return 0; }
+# host_kill NAME [SIGNAL]: stop a host_bg job.
+host_kill() {
+	local pid
+	eval "pid=\${HBG_$1:-}"
+	[ -n "$pid" ] || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	local n=0   # poll: in a $(...) subshell the job is not our child to wait for
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
 
 # ---------------------------------------------------------------- VM
 # vm_start [pc|q35]: build initrd (base + per-run cpio) and boot QEMU (TCG).
@@ -160,7 +171,8 @@ vm_start() {
 	rm -f "$RUN_DIR"/{console.log,cmd.sock,qmp.sock}
 	args="console=ttyS0 quiet panic=-1 mitigations=off ${TB_APPEND:-}"
 	[ -n "${MACVIO_ARGS:-}" ] && args+=" tb.macvio_args=${MACVIO_ARGS// /,}"
-	host_ns qemu-system-x86_64 -name "$TB_ID" -machine "$machine" -accel tcg \
+	# a simple command (no function) so that $! is QEMU's own PID
+	ip netns exec "$TB_ID" qemu-system-x86_64 -name "$TB_ID" -machine "$machine" -accel tcg \
 		-smp 2 -m 1024 -nodefaults -no-user-config -nographic -no-reboot \
 		-kernel "$KERNEL" -initrd "$RUN_DIR/initrd.cpio.gz" -append "$args" \
 		-serial "file:$RUN_DIR/console.log" \
@@ -372,6 +384,25 @@ udp() {
 	[ -n "$pct" ] || { echo "no receiver line: $(tail -3 <<<"$out")"; return 1; }
 	echo "$2 UDP at $3 for $4 s, receiver: $(sed 's/.*sec  *[0-9.]* [KMG]*Bytes  *//; s/ *receiver//' <<<"$line")"
 	awk -v p="$pct" -v m="${UDP_MAX_LOSS:-25}" 'BEGIN { exit !(p <= m) }' || { echo "loss ${pct}% > ${UDP_MAX_LOSS:-25}%"; return 1; }
+}
+
+# traffic_start I / traffic_stop I: background load on NIC I while a scenario
+# pokes the driver: host pings the guest every 10 ms, the guest streams UDP
+# (64 KiB every ~20 ms) to a sink in the netns. Errors are expected and ignored
+# while the link is down; traffic_stop prints the host ping summary.
+traffic_start() {
+	local i=$1
+	host_bg "sink$i" socat -u "UDP-RECV:9999,bind=$(host_ip "$i")" /dev/null
+	host_bg "ping$i" ping -i 0.01 -q "$(guest_ip "$i")"
+	guest_run "head -c 65536 /dev/urandom >/tmp/blob; tb_bg udptx$i 'while :; do
+		socat -u -b 1400 FILE:/tmp/blob UDP-SENDTO:$(host_ip "$i"):9999 2>/dev/null; usleep 20000; done'" >/dev/null
+}
+traffic_stop() {
+	local i=$1
+	guest_run "tb_kill udptx$i" >/dev/null
+	host_kill "ping$i" INT
+	host_kill "sink$i"
+	grep -h 'packets transmitted' "$RUN_DIR/ping$i.log" | sed 's/^/host ping: /'
 }
 
 # ---------------------------------------------------------------- teardown

@@ -43,6 +43,21 @@ bind_pci() {
 	[ "$cur" = "$2" ] || { echo "bind_pci: $1 bound to '${cur:-nothing}', wanted $2"; return 1; }
 }
 
+# pci_owner ADDR: name of the PCI driver bound to ADDR ("none" if unbound).
+pci_owner() {
+	[ -e /sys/bus/pci/devices/$1/driver ] || { echo none; return; }
+	basename "$(readlink /sys/bus/pci/devices/$1/driver)"
+}
+# expect_owner ADDR=DRV...: fail, saying which, unless every ADDR is on its DRV.
+expect_owner() {
+	local a d rc=0
+	for a in "$@"; do
+		d=$(pci_owner "${a%=*}")
+		[ "$d" = "${a#*=}" ] || { echo "${a%=*} is on $d, expected ${a#*=}"; rc=1; }
+	done
+	return $rc
+}
+
 # unbind_pci ADDR: detach ADDR from its driver (override stays).
 unbind_pci() {
 	local d=/sys/bus/pci/devices/$1
