@@ -8,7 +8,7 @@
 #include "vio_log.h"
 
 #define VIO_DEV_RESET_TIMEOUT_US 1000000 /* 1 s: QEMU resets synchronously */
-#define VIO_DEV_CFG_TRIES 10             /* bounded retry of §2.5.1 reads */
+#define VIO_DEV_CFG_TRIES	 10	 /* bounded retry of §2.5.1 reads */
 
 /* Bits 24..41 belong to the transport and ring (§6, "Reserved Feature
  * Bits"): we accept only those we implement (VIO_DEV_RING_FEATURES), never
@@ -123,8 +123,9 @@ static int vio_dev_features_ok(struct vio_dev *d, bool platform_dropped)
 	if (vio_pci_get_status(&d->pci) & VIO_STATUS_FEATURES_OK)
 		return VIO_OK;
 	if (platform_dropped)
-		vio_err(d->os, "device refused FEATURES_OK: it probably requires ACCESS_PLATFORM, which needs "
-		        "IOMMU-mapped DMA addresses this front-end does not provide");
+		vio_err(d->os,
+			"device refused FEATURES_OK: it probably requires ACCESS_PLATFORM, which needs "
+			"IOMMU-mapped DMA addresses this front-end does not provide");
 	else
 		vio_err(d->os, "device refused FEATURES_OK");
 	return VIO_ENOTSUP;
@@ -147,7 +148,7 @@ int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required)
 	platform_dropped = (offered & ~accept & VIO_BIT(VIO_F_ACCESS_PLATFORM)) != 0;
 	if (platform_dropped)
 		vio_warn(d->os, "device offers ACCESS_PLATFORM but DMA addresses are not IOMMU addresses: "
-		         "not accepting it");
+				"not accepting it");
 	missing = required & ~accept;
 	if (missing) {
 		vio_dev_log_missing(d, missing);
@@ -162,7 +163,7 @@ int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required)
 	}
 	d->features = accept;
 	vio_info(d->os, "features: device 0x%llx, negotiated 0x%llx", (unsigned long long)offered,
-	         (unsigned long long)accept);
+		 (unsigned long long)accept);
 	return VIO_OK;
 }
 
@@ -322,14 +323,14 @@ uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue)
 }
 
 int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
-                      uint16_t max_indirect)
+		      uint16_t max_indirect)
 {
 	struct vio_vq_params p = {
-		.index = idx,
-		.max_size = max_size,
-		.vector = vio_dev_queue_vector(d, idx),
-		.event_idx = vio_dev_has(d, VIO_F_EVENT_IDX),
-		.indirect = vio_dev_has(d, VIO_F_INDIRECT_DESC),
+	    .index = idx,
+	    .max_size = max_size,
+	    .vector = vio_dev_queue_vector(d, idx),
+	    .event_idx = vio_dev_has(d, VIO_F_EVENT_IDX),
+	    .indirect = vio_dev_has(d, VIO_F_INDIRECT_DESC),
 	};
 
 	p.max_indirect = p.indirect ? max_indirect : 0;
@@ -359,7 +360,8 @@ int vio_dev_dma_alloc(struct vio_dev *d, size_t size, size_t align, struct vio_d
 	d->allocs++;
 	/* the device is told daddr: a misaligned ring would be misread */
 	if (out->daddr & (align - 1)) {
-		vio_err(os, "DMA allocation at 0x%llx is not %zu-aligned", (unsigned long long)out->daddr, align);
+		vio_err(os, "DMA allocation at 0x%llx is not %zu-aligned", (unsigned long long)out->daddr,
+			align);
 		vio_dev_dma_free(d, out);
 		return VIO_ENOMEM;
 	}
@@ -440,40 +442,40 @@ static const char *vio_dev_ring_feature_name(unsigned bit)
 
 /* virtio-net feature bits, §5.1.3; NULL where the spec has none. */
 static const char *const vio_dev_net_names[64] = {
-	[VIO_NET_F_CSUM] = "NET_CSUM",
-	[VIO_NET_F_GUEST_CSUM] = "NET_GUEST_CSUM",
-	[VIO_NET_F_CTRL_GUEST_OFFLOADS] = "NET_CTRL_GUEST_OFFLOADS",
-	[VIO_NET_F_MTU] = "NET_MTU",
-	[VIO_NET_F_MAC] = "NET_MAC",
-	[VIO_NET_F_GSO] = "NET_GSO",
-	[VIO_NET_F_GUEST_TSO4] = "NET_GUEST_TSO4",
-	[VIO_NET_F_GUEST_TSO6] = "NET_GUEST_TSO6",
-	[VIO_NET_F_GUEST_ECN] = "NET_GUEST_ECN",
-	[VIO_NET_F_GUEST_UFO] = "NET_GUEST_UFO",
-	[VIO_NET_F_HOST_TSO4] = "NET_HOST_TSO4",
-	[VIO_NET_F_HOST_TSO6] = "NET_HOST_TSO6",
-	[VIO_NET_F_HOST_ECN] = "NET_HOST_ECN",
-	[VIO_NET_F_HOST_UFO] = "NET_HOST_UFO",
-	[VIO_NET_F_MRG_RXBUF] = "NET_MRG_RXBUF",
-	[VIO_NET_F_STATUS] = "NET_STATUS",
-	[VIO_NET_F_CTRL_VQ] = "NET_CTRL_VQ",
-	[VIO_NET_F_CTRL_RX] = "NET_CTRL_RX",
-	[VIO_NET_F_CTRL_VLAN] = "NET_CTRL_VLAN",
-	[VIO_NET_F_CTRL_RX_EXTRA] = "NET_CTRL_RX_EXTRA",
-	[VIO_NET_F_GUEST_ANNOUNCE] = "NET_GUEST_ANNOUNCE",
-	[VIO_NET_F_MQ] = "NET_MQ",
-	[VIO_NET_F_CTRL_MAC_ADDR] = "NET_CTRL_MAC_ADDR",
-	[52] = "NET_VQ_NOTF_COAL",
-	[53] = "NET_NOTF_COAL",
-	[VIO_NET_F_GUEST_USO4] = "NET_GUEST_USO4",
-	[VIO_NET_F_GUEST_USO6] = "NET_GUEST_USO6",
-	[VIO_NET_F_HOST_USO] = "NET_HOST_USO",
-	[VIO_NET_F_HASH_REPORT] = "NET_HASH_REPORT",
-	[VIO_NET_F_GUEST_HDRLEN] = "NET_GUEST_HDRLEN",
-	[VIO_NET_F_RSS] = "NET_RSS",
-	[VIO_NET_F_RSC_EXT] = "NET_RSC_EXT",
-	[VIO_NET_F_STANDBY] = "NET_STANDBY",
-	[VIO_NET_F_SPEED_DUPLEX] = "NET_SPEED_DUPLEX",
+    [VIO_NET_F_CSUM] = "NET_CSUM",
+    [VIO_NET_F_GUEST_CSUM] = "NET_GUEST_CSUM",
+    [VIO_NET_F_CTRL_GUEST_OFFLOADS] = "NET_CTRL_GUEST_OFFLOADS",
+    [VIO_NET_F_MTU] = "NET_MTU",
+    [VIO_NET_F_MAC] = "NET_MAC",
+    [VIO_NET_F_GSO] = "NET_GSO",
+    [VIO_NET_F_GUEST_TSO4] = "NET_GUEST_TSO4",
+    [VIO_NET_F_GUEST_TSO6] = "NET_GUEST_TSO6",
+    [VIO_NET_F_GUEST_ECN] = "NET_GUEST_ECN",
+    [VIO_NET_F_GUEST_UFO] = "NET_GUEST_UFO",
+    [VIO_NET_F_HOST_TSO4] = "NET_HOST_TSO4",
+    [VIO_NET_F_HOST_TSO6] = "NET_HOST_TSO6",
+    [VIO_NET_F_HOST_ECN] = "NET_HOST_ECN",
+    [VIO_NET_F_HOST_UFO] = "NET_HOST_UFO",
+    [VIO_NET_F_MRG_RXBUF] = "NET_MRG_RXBUF",
+    [VIO_NET_F_STATUS] = "NET_STATUS",
+    [VIO_NET_F_CTRL_VQ] = "NET_CTRL_VQ",
+    [VIO_NET_F_CTRL_RX] = "NET_CTRL_RX",
+    [VIO_NET_F_CTRL_VLAN] = "NET_CTRL_VLAN",
+    [VIO_NET_F_CTRL_RX_EXTRA] = "NET_CTRL_RX_EXTRA",
+    [VIO_NET_F_GUEST_ANNOUNCE] = "NET_GUEST_ANNOUNCE",
+    [VIO_NET_F_MQ] = "NET_MQ",
+    [VIO_NET_F_CTRL_MAC_ADDR] = "NET_CTRL_MAC_ADDR",
+    [52] = "NET_VQ_NOTF_COAL",
+    [53] = "NET_NOTF_COAL",
+    [VIO_NET_F_GUEST_USO4] = "NET_GUEST_USO4",
+    [VIO_NET_F_GUEST_USO6] = "NET_GUEST_USO6",
+    [VIO_NET_F_HOST_USO] = "NET_HOST_USO",
+    [VIO_NET_F_HASH_REPORT] = "NET_HASH_REPORT",
+    [VIO_NET_F_GUEST_HDRLEN] = "NET_GUEST_HDRLEN",
+    [VIO_NET_F_RSS] = "NET_RSS",
+    [VIO_NET_F_RSC_EXT] = "NET_RSC_EXT",
+    [VIO_NET_F_STANDBY] = "NET_STANDBY",
+    [VIO_NET_F_SPEED_DUPLEX] = "NET_SPEED_DUPLEX",
 };
 
 const char *vio_dev_feature_name(uint32_t device_type, unsigned bit)

@@ -39,7 +39,7 @@ static void vio_fmt_pad(struct vio_fmt_out *o, char c, unsigned n)
 
 /* Emit `s` of length n inside the field width of `sp`. */
 static void vio_fmt_field(struct vio_fmt_out *o, const struct vio_fmt_spec *sp, const char *s, unsigned n,
-                          bool numeric_neg)
+			  bool numeric_neg)
 {
 	unsigned pad = sp->width > n ? sp->width - n : 0;
 
@@ -60,7 +60,7 @@ static void vio_fmt_field(struct vio_fmt_out *o, const struct vio_fmt_spec *sp, 
 }
 
 static void vio_fmt_num(struct vio_fmt_out *o, const struct vio_fmt_spec *sp, unsigned long long v, bool neg,
-                        unsigned base, bool upper)
+			unsigned base, bool upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24]; /* 2^64 is 20 decimal digits, plus sign */
@@ -127,17 +127,17 @@ static const char *vio_fmt_parse(const char *p, struct vio_fmt_spec *sp)
 	return p;
 }
 
-#define VIO_FMT_SIGNED(ap, lmod)                                                                        \
-	((lmod) == 1   ? (long long)__builtin_va_arg(ap, long)                                          \
-	 : (lmod) == 2 ? __builtin_va_arg(ap, long long)                                                \
-	 : (lmod) == 3 ? (long long)__builtin_va_arg(ap, ptrdiff_t)                                     \
-	               : (long long)__builtin_va_arg(ap, int))
+#define VIO_FMT_SIGNED(ap, lmod)                                                                             \
+	((lmod) == 1   ? (long long)__builtin_va_arg(ap, long)                                               \
+	 : (lmod) == 2 ? __builtin_va_arg(ap, long long)                                                     \
+	 : (lmod) == 3 ? (long long)__builtin_va_arg(ap, ptrdiff_t)                                          \
+		       : (long long)__builtin_va_arg(ap, int))
 
-#define VIO_FMT_UNSIGNED(ap, lmod)                                                                      \
-	((lmod) == 1   ? (unsigned long long)__builtin_va_arg(ap, unsigned long)                       \
-	 : (lmod) == 2 ? __builtin_va_arg(ap, unsigned long long)                                       \
-	 : (lmod) == 3 ? (unsigned long long)__builtin_va_arg(ap, size_t)                               \
-	               : (unsigned long long)__builtin_va_arg(ap, unsigned int))
+#define VIO_FMT_UNSIGNED(ap, lmod)                                                                           \
+	((lmod) == 1   ? (unsigned long long)__builtin_va_arg(ap, unsigned long)                             \
+	 : (lmod) == 2 ? __builtin_va_arg(ap, unsigned long long)                                            \
+	 : (lmod) == 3 ? (unsigned long long)__builtin_va_arg(ap, size_t)                                    \
+		       : (unsigned long long)__builtin_va_arg(ap, unsigned int))
 
 /* hh and h arguments arrive promoted to int; narrow them as printf does. */
 static long long vio_fmt_narrow_s(long long v, int lmod)
@@ -160,7 +160,7 @@ static unsigned long long vio_fmt_narrow_u(unsigned long long v, int lmod)
 
 int vio_vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap)
 {
-	struct vio_fmt_out o = { .buf = buf, .size = buf ? size : 0, .len = 0 };
+	struct vio_fmt_out o = {.buf = buf, .size = buf ? size : 0, .len = 0};
 	struct vio_fmt_spec sp;
 	const char *p = fmt ? fmt : "(null fmt)";
 	const char *start;
@@ -191,7 +191,7 @@ int vio_vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap)
 		case 'p':
 			vio_fmt_putc(&o, '0');
 			vio_fmt_putc(&o, 'x');
-			vio_fmt_num(&o, &sp, (uintptr_t)__builtin_va_arg(ap, void *), false, 16, false);
+			vio_fmt_num(&o, &sp, (uintptr_t) __builtin_va_arg(ap, void *), false, 16, false);
 			break;
 		case 's':
 			vio_fmt_str(&o, &sp, __builtin_va_arg(ap, const char *));

@@ -14,7 +14,7 @@
 
 /* Linux's bound for capability walks (PCI_FIND_CAP_TTL): a device whose list
  * loops must not hang the driver. */
-#define VIO_PCI_CAP_TTL 48
+#define VIO_PCI_CAP_TTL	  48
 #define VIO_PCI_CAP_FIRST 0x40 /* capabilities live after the 64-byte header */
 #define VIO_PCI_CFG_SPACE 256  /* standard config space holds the cap list */
 
@@ -153,7 +153,7 @@ static int vio_pci_read_ids(struct vio_pci *t)
 	}
 	if (!vio_pci_id_match(t->vendor, t->device, t->subsys_id, 0)) {
 		vio_err(t->os, "pci: %04x:%04x subsystem %04x is not a virtio device", t->vendor, t->device,
-		        t->subsys_id);
+			t->subsys_id);
 		return VIO_ENODEV;
 	}
 	t->device_type = vio_pci_type_of(t->device, t->subsys_id);
@@ -180,7 +180,7 @@ static struct vio_pci_window *vio_pci_cap_window(struct vio_pci *t, uint8_t cfg_
 
 static const char *vio_pci_cap_name(uint8_t cfg_type)
 {
-	static const char *const names[] = { "?", "common", "notify", "isr", "device" };
+	static const char *const names[] = {"?", "common", "notify", "isr", "device"};
 
 	return cfg_type < 5 ? names[cfg_type] : "?";
 }
@@ -222,13 +222,13 @@ static bool vio_pci_cap_fits(struct vio_pci *t, uint8_t cfg_type, uint8_t bar, u
 	blen = t->os->bar_len(t->os->ctx, bar, &is_io);
 	if ((uint64_t)off + len > blen || (uint64_t)off + len > 0xffffffffULL) {
 		vio_warn(t->os, "pci: %s capability 0x%x+0x%x outside BAR %u (0x%llx bytes): skipped", name,
-		         off, len, bar, (unsigned long long)blen);
+			 off, len, bar, (unsigned long long)blen);
 		return false;
 	}
 	vio_pci_cap_rules(cfg_type, &min_len, &align);
 	if (len < min_len || (off & (align - 1))) {
 		vio_warn(t->os, "pci: %s capability offset 0x%x length %u (need >= %u, %u-aligned): skipped",
-		         name, off, len, min_len, align);
+			 name, off, len, min_len, align);
 		return false;
 	}
 	return true;
@@ -249,7 +249,7 @@ static void vio_pci_vndr_cap(struct vio_pci *t, uint8_t pos)
 		return;
 	if (cap_len < need || (uint32_t)pos + cap_len > VIO_PCI_CFG_SPACE) {
 		vio_warn(t->os, "pci: %s capability at 0x%02x has cap_len %u (need %u): skipped",
-		         vio_pci_cap_name(cfg_type), pos, cap_len, need);
+			 vio_pci_cap_name(cfg_type), pos, cap_len, need);
 		return;
 	}
 	off = vio_pci_cfg32(t, pos + VIO_PCI_CAP_OFFSET);
@@ -268,7 +268,8 @@ static void vio_pci_msix_cap(struct vio_pci *t, uint8_t pos)
 	if (t->msix_cap)
 		return;
 	t->msix_cap = pos;
-	t->msix_table_size = (uint16_t)((vio_pci_cfg16(t, pos + VIO_PCI_MSIX_FLAGS) & VIO_PCI_MSIX_FLAGS_QSIZE) + 1);
+	t->msix_table_size =
+	    (uint16_t)((vio_pci_cfg16(t, pos + VIO_PCI_MSIX_FLAGS) & VIO_PCI_MSIX_FLAGS_QSIZE) + 1);
 }
 
 /* Walk the list with a TTL (a looping list must not hang us) and the
@@ -297,7 +298,8 @@ static void vio_pci_walk_caps(struct vio_pci *t)
 		pos = vio_pci_cfg8(t, pos + 1);
 	}
 	if (pos >= VIO_PCI_CAP_FIRST)
-		vio_warn(t->os, "pci: capability list longer than %u entries (a loop?): stopped", VIO_PCI_CAP_TTL);
+		vio_warn(t->os, "pci: capability list longer than %u entries (a loop?): stopped",
+			 VIO_PCI_CAP_TTL);
 }
 
 static bool vio_pci_modern_complete(struct vio_pci *t)
@@ -309,8 +311,8 @@ static bool vio_pci_modern_complete(struct vio_pci *t)
 		return true;
 	if (any)
 		vio_warn(t->os, "pci: modern interface incomplete:%s%s%s%s missing or invalid",
-		         t->common.bar < 0 ? " common" : "", t->notify.bar < 0 ? " notify" : "",
-		         t->isr.bar < 0 ? " isr" : "", devcfg_ok ? "" : " device");
+			 t->common.bar < 0 ? " common" : "", t->notify.bar < 0 ? " notify" : "",
+			 t->isr.bar < 0 ? " isr" : "", devcfg_ok ? "" : " device");
 	return false;
 }
 
@@ -327,7 +329,7 @@ static bool vio_pci_legacy_usable(struct vio_pci *t)
 	if (!is_io || len < VIO_LEGACY_BAR_MIN) {
 		if (len)
 			vio_info(t->os, "pci: BAR 0 is %s, 0x%llx bytes: no legacy interface",
-			         is_io ? "I/O" : "memory", (unsigned long long)len);
+				 is_io ? "I/O" : "memory", (unsigned long long)len);
 		return false;
 	}
 	t->legacy_len = len > 0xffff ? 0xffff : (uint32_t)len; /* I/O space is 64 KiB */
@@ -344,16 +346,18 @@ static int vio_pci_choose(struct vio_pci *t, bool prefer_legacy)
 		t->modern = false;
 	} else if (!vio_pci_is_transitional(t->device)) {
 		vio_err(t->os, "pci: modern virtio device %04x (type %u) has no usable virtio capabilities",
-		        t->device, t->device_type);
+			t->device, t->device_type);
 		return VIO_ENODEV;
 	} else {
-		vio_err(t->os, "pci: transitional virtio device %04x (type %u) has neither usable modern "
-		        "capabilities nor a legacy I/O BAR 0", t->device, t->device_type);
+		vio_err(t->os,
+			"pci: transitional virtio device %04x (type %u) has neither usable modern "
+			"capabilities nor a legacy I/O BAR 0",
+			t->device, t->device_type);
 		return VIO_ENODEV;
 	}
 	vio_info(t->os, "pci: virtio %04x:%04x type %u rev %u: %s interface%s", t->vendor, t->device,
-	         t->device_type, t->revision, t->modern ? "modern" : "legacy",
-	         t->msix_cap ? ", MSI-X capable" : "");
+		 t->device_type, t->revision, t->modern ? "modern" : "legacy",
+		 t->msix_cap ? ", MSI-X capable" : "");
 	return VIO_OK;
 }
 
@@ -586,8 +590,8 @@ static int vio_pci_notify_resolve(struct vio_pci *t, uint16_t idx, uint32_t *off
 	uint64_t rel = (uint64_t)noff * t->notify_mult;
 
 	if (rel + 2 > t->notify.len || (rel & 1)) {
-		vio_err(t->os, "pci: queue %u notify offset %u * %u outside the %u-byte notify window", idx, noff,
-		        t->notify_mult, t->notify.len);
+		vio_err(t->os, "pci: queue %u notify offset %u * %u outside the %u-byte notify window", idx,
+			noff, t->notify_mult, t->notify.len);
 		return VIO_EIO;
 	}
 	*off = t->notify.off + (uint32_t)rel;
@@ -618,7 +622,7 @@ static int vio_pci_queue_check_size(struct vio_pci *t, uint16_t idx, uint16_t si
 }
 
 static int vio_pci_queue_setup_modern(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc,
-                                      uint64_t avail, uint64_t used, uint16_t vector)
+				      uint64_t avail, uint64_t used, uint16_t vector)
 {
 	uint32_t noff;
 	uint16_t max;
@@ -652,11 +656,11 @@ static int vio_pci_queue_setup_modern(struct vio_pci *t, uint16_t idx, uint16_t 
  * 32-bit page frame number, with avail right after desc and used at the
  * next 4 KiB boundary (§2.7.2 legacy interface). */
 static int vio_pci_legacy_layout_ok(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc,
-                                    uint64_t avail, uint64_t used)
+				    uint64_t avail, uint64_t used)
 {
 	uint64_t want_avail = desc + VIO_VQ_DESC_BYTES(size);
 	uint64_t want_used = (want_avail + VIO_VQ_AVAIL_BYTES(size) + VIO_LEGACY_QUEUE_ALIGN - 1) &
-	                     ~(uint64_t)(VIO_LEGACY_QUEUE_ALIGN - 1);
+			     ~(uint64_t)(VIO_LEGACY_QUEUE_ALIGN - 1);
 
 	if ((desc & (VIO_LEGACY_QUEUE_ALIGN - 1)) || avail != want_avail || used != want_used) {
 		vio_err(t->os, "pci: queue %u: ring layout is not the legacy 4 KiB layout", idx);
@@ -670,7 +674,7 @@ static int vio_pci_legacy_layout_ok(struct vio_pci *t, uint16_t idx, uint16_t si
 }
 
 static int vio_pci_queue_setup_legacy(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc,
-                                      uint64_t avail, uint64_t used, uint16_t vector)
+				      uint64_t avail, uint64_t used, uint16_t vector)
 {
 	bool msix = vio_pci_msix_enabled(t);
 	uint16_t max;
@@ -705,7 +709,7 @@ static int vio_pci_queue_setup_legacy(struct vio_pci *t, uint16_t idx, uint16_t 
 }
 
 int vio_pci_queue_setup(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
-                        uint64_t used, uint16_t vector)
+			uint64_t used, uint16_t vector)
 {
 	if (t->modern)
 		return vio_pci_queue_setup_modern(t, idx, size, desc, avail, used, vector);

@@ -124,7 +124,8 @@ static int vio_vq_pick_size(struct vio_vq *vq, uint16_t max_size, uint16_t *size
 		if (pci->modern)
 			*size = vio_vq_pow2_floor(max_size);
 		else
-			vio_dbg(vq->dev->os, "queue %u: legacy device cannot shrink, using %u", vq->index, max);
+			vio_dbg(vq->dev->os, "queue %u: legacy device cannot shrink, using %u", vq->index,
+				max);
 	}
 	return VIO_OK;
 }
@@ -152,7 +153,7 @@ static int vio_vq_alloc_indirect(struct vio_vq *vq, const struct vio_vq_params *
 	if (mi > vq->size)
 		mi = vq->size;
 	err = vio_dev_dma_alloc(vq->dev, (size_t)vq->size * mi * sizeof(struct vio_vring_desc),
-	                        VIO_VQ_DESC_ALIGN, &vq->indirect);
+				VIO_VQ_DESC_ALIGN, &vq->indirect);
 	if (err)
 		return err;
 	vq->max_indirect = mi;
@@ -193,7 +194,7 @@ static int vio_vq_program(struct vio_vq *vq)
 
 	vio_vq_ring_bytes(vq->size, !pci->modern, &avail_off, &used_off);
 	err = vio_pci_queue_setup(pci, vq->index, vq->size, base, base + avail_off, base + used_off,
-	                          vq->vector);
+				  vq->vector);
 	if (err)
 		return err;
 	return vio_pci_queue_notify_off(pci, vq->index, &vq->notify_off);
@@ -226,7 +227,7 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 		return err;
 	}
 	vio_dbg(dev->os, "queue %u: size %u, indirect %u, event_idx %u, vector 0x%x", vq->index, vq->size,
-	        vq->max_indirect, vq->event_idx, vq->vector);
+		vq->max_indirect, vq->event_idx, vq->vector);
 	return VIO_OK;
 }
 
@@ -271,7 +272,7 @@ bool vio_vq_has_room(const struct vio_vq *vq, uint16_t nseg)
 }
 
 static void vio_vq_set_desc(const struct vio_vq *vq, struct vio_vring_desc *d, const struct vio_vq_seg *s,
-                            uint16_t flags, uint16_t next)
+			    uint16_t flags, uint16_t next)
 {
 	d->addr = vio_vq_64(vq, s->daddr);
 	d->len = vio_vq_32(vq, s->len);
@@ -284,8 +285,8 @@ static void vio_vq_set_desc(const struct vio_vq *vq, struct vio_vring_desc *d, c
  * consecutive slots (an indirect table, links NULL). Returns the writable
  * length; *last is the chain's final slot. */
 static uint64_t vio_vq_fill_table(const struct vio_vq *vq, struct vio_vring_desc *tbl, const uint16_t *links,
-                                  uint16_t first, const struct vio_vq_seg *out, uint16_t nout,
-                                  const struct vio_vq_seg *in, uint16_t nin, uint16_t *last)
+				  uint16_t first, const struct vio_vq_seg *out, uint16_t nout,
+				  const struct vio_vq_seg *in, uint16_t nin, uint16_t *last)
 {
 	uint32_t total = (uint32_t)nout + nin, k;
 	uint16_t i = first, nxt, flags;
@@ -314,7 +315,7 @@ static uint32_t vio_vq_clamp32(uint64_t v)
 /* The chain goes into this head's own table; the ring holds one descriptor
  * with INDIRECT alone, never with NEXT or WRITE (§2.7.5.3.1). */
 static void vio_vq_add_indirect(struct vio_vq *vq, uint16_t head, const struct vio_vq_seg *out, uint16_t nout,
-                                const struct vio_vq_seg *in, uint16_t nin, struct vio_vq_shadow *sh)
+				const struct vio_vq_seg *in, uint16_t nin, struct vio_vq_shadow *sh)
 {
 	size_t first = (size_t)head * vq->max_indirect;
 	struct vio_vring_desc *tbl = (struct vio_vring_desc *)vq->indirect.vaddr + first;
@@ -333,10 +334,11 @@ static void vio_vq_add_indirect(struct vio_vq *vq, uint16_t head, const struct v
 }
 
 static void vio_vq_add_direct(struct vio_vq *vq, uint16_t head, const struct vio_vq_seg *out, uint16_t nout,
-                              const struct vio_vq_seg *in, uint16_t nin, struct vio_vq_shadow *sh)
+			      const struct vio_vq_seg *in, uint16_t nin, struct vio_vq_shadow *sh)
 {
 	uint16_t total = (uint16_t)(nout + nin);
-	sh->in_len = vio_vq_clamp32(vio_vq_fill_table(vq, vq->desc, vq->next, head, out, nout, in, nin, &sh->last));
+	sh->in_len =
+	    vio_vq_clamp32(vio_vq_fill_table(vq, vq->desc, vq->next, head, out, nout, in, nin, &sh->last));
 	/* the chain keeps its next[] links: freeing it is one splice */
 	vq->free_head = vq->next[sh->last];
 	vq->num_free = (uint16_t)(vq->num_free - total);
@@ -345,7 +347,7 @@ static void vio_vq_add_direct(struct vio_vq *vq, uint16_t head, const struct vio
 }
 
 static int vio_vq_check_chain(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout,
-                              const struct vio_vq_seg *in, uint16_t nin, void *cookie)
+			      const struct vio_vq_seg *in, uint16_t nin, void *cookie)
 {
 	uint32_t total = (uint32_t)nout + nin;
 
@@ -353,24 +355,23 @@ static int vio_vq_check_chain(struct vio_vq *vq, const struct vio_vq_seg *out, u
 		return VIO_EBROKEN;
 	if (!cookie || !total || (nout && !out) || (nin && !in))
 		return VIO_EINVAL;
-	/* a chain longer than the ring that cannot go indirect never fits:
-	 * EINVAL, not ENOSPC, so the caller does not wait for room forever */
-	if (total > vq->size && !vio_vq_goes_indirect(vq, total))
-		return VIO_EINVAL;
 	return VIO_OK;
 }
 
 static int vio_vq_add_chain(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout,
-                            const struct vio_vq_seg *in, uint16_t nin, void *cookie, uint16_t floor)
+			    const struct vio_vq_seg *in, uint16_t nin, void *cookie, uint16_t floor)
 {
-	uint32_t total = (uint32_t)nout + nin;
+	uint32_t total = (uint32_t)nout + nin, need;
 	struct vio_vq_shadow *sh;
 	uint16_t head;
 	int err = vio_vq_check_chain(vq, out, nout, in, nin, cookie);
 
 	if (err)
 		return err;
-	if ((uint32_t)vq->num_free < (uint32_t)vio_vq_descs_needed(vq, (uint16_t)total) + floor) {
+	/* a chain longer than the ring (and not indirect) is ENOSPC too: it
+	 * needs more descriptors than num_free can ever hold */
+	need = total > 0xffff ? total : vio_vq_descs_needed(vq, (uint16_t)total);
+	if ((uint32_t)vq->num_free < need + floor) {
 		vq->stats.full++;
 		return VIO_ENOSPC;
 	}
@@ -389,13 +390,13 @@ static int vio_vq_add_chain(struct vio_vq *vq, const struct vio_vq_seg *out, uin
 }
 
 int vio_vq_add(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout, const struct vio_vq_seg *in,
-               uint16_t nin, void *cookie)
+	       uint16_t nin, void *cookie)
 {
 	return vio_vq_add_chain(vq, out, nout, in, nin, cookie, vq->reserved);
 }
 
 int vio_vq_add_reserved(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout,
-                        const struct vio_vq_seg *in, uint16_t nin, void *cookie)
+			const struct vio_vq_seg *in, uint16_t nin, void *cookie)
 {
 	return vio_vq_add_chain(vq, out, nout, in, nin, cookie, 0);
 }

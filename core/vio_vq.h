@@ -26,7 +26,8 @@
  *    (VirtualBox's legacy device writes the bytes it read; §2.7.8.1 legacy
  *    says to ignore len), it is never a violation.
  *  - a chain of more segments than the ring that cannot go indirect is
- *    VIO_EINVAL (it would never fit), not VIO_ENOSPC.
+ *    VIO_ENOSPC like any chain that does not fit (and will never fit: a
+ *    caller must bound its segment count by the ring size).
  *  - max_indirect is clamped to the ring size (§2.7.5.3.1: no chain longer
  *    than the queue size); vq->max_indirect holds the clamped value.
  *  - a legacy device ignores params.max_size (it cannot resize).
