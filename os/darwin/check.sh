@@ -10,6 +10,8 @@
 #      $MIRROR (default /work/.mirror/<owner>+<name>/repo).
 #      DARWIN_CHECK  path of the check script (default ../shared/darwin-check/check)
 # Exit status: 0 when every profile passes.
+# `make darwin-check` runs this with sh: re-run under bash.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2

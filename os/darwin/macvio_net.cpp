@@ -1,0 +1,850 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * macvio_net.cpp - virtio-net IOEthernetController over core/vio_net.
+ *
+ * Buffers: every RX buffer is a 2 KiB mbuf cluster (one page-contained,
+ * device-contiguous range), its mbuf_t the cookie the core hands back. TX
+ * packets are the stack's own mbuf chains, described page by page; their
+ * mbuf_t is the TX cookie. Device addresses of mbuf memory come from
+ * mbuf_data_to_physical(), which answers in the system IOMapper's address
+ * space when there is one (see MacvioPCI::osDmaMap).
+ */
+#include "macvio_net.h"
+
+#include <IOKit/IOLib.h>
+#include <sys/kpi_mbuf.h>
+
+extern "C" {
+#include <sys/random.h>
+#include "vio_log.h"
+#include "virtio_spec.h"
+}
+
+OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
+
+#define super IOEthernetController
+
+#define MACVIO_RING_SIZE 256          /* largest ring we ask for (frags_) */
+#define MACVIO_SPEED 10000000000ULL   /* what we report: virtio has no speed */
+#define MACVIO_RX_CSUM                                                                           \
+	(IONetworkController::kChecksumTCP | IONetworkController::kChecksumUDP |                  \
+	 IONetworkController::kChecksumTCPIPv6 | IONetworkController::kChecksumUDPIPv6)
+#define MACVIO_ETH_OVERHEAD 18 /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
+#define MACVIO_DBG_TX_WAIT_US 100000 /* a debugger frame waits at most 100 ms */
+
+/* What this front-end serves of the engine's features. Not offered: TX
+ * checksum and TSO (the engine needs csum_start / hdr_len, which IOKit does
+ * not hand us; see docs/macos.md), guest TSO / big RX buffers (IONetworking
+ * has no large-receive path on 10.9), multiqueue (one work loop). */
+#define MACVIO_FEATURES                                                                          \
+	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) | VIO_BIT(VIO_NET_F_MAC) |         \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |   \
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                            \
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
+
+static IOReturn ioReturnFromVio(int err)
+{
+	switch (err) {
+	case VIO_OK:
+		return kIOReturnSuccess;
+	case VIO_EINVAL:
+		return kIOReturnBadArgument;
+	case VIO_ENOMEM:
+		return kIOReturnNoMemory;
+	case VIO_ENODEV:
+		return kIOReturnNoDevice;
+	case VIO_ENOTSUP:
+		return kIOReturnUnsupported;
+	case VIO_ENOSPC:
+		return kIOReturnNoSpace;
+	case VIO_ETIMEDOUT:
+		return kIOReturnTimeout;
+	case VIO_EBROKEN:
+		return kIOReturnNotResponding;
+	default:
+		return kIOReturnIOError;
+	}
+}
+
+/* ---- life cycle ---- */
+
+bool MacvioNet::init(OSDictionary *properties)
+{
+	if (!super::init(properties))
+		return false;
+	bzero(&net_, sizeof(net_));
+	irq_.count = 0;
+	intr_[0] = intr_[1] = NULL;
+	return true;
+}
+
+bool MacvioNet::createWorkLoop()
+{
+	/* Our own loop: the provider chain's would be the PCI bridge's. */
+	wl_ = IOWorkLoop::workLoop();
+	return wl_ != NULL;
+}
+
+IOWorkLoop *MacvioNet::getWorkLoop() const
+{
+	return wl_;
+}
+
+IOOutputQueue *MacvioNet::createOutputQueue()
+{
+	/* outputPacket() runs on our work loop, serialised with the interrupt
+	 * action: queue pair 0 has one user at a time. */
+	return IOGatedOutputQueue::withTarget(this, getWorkLoop(), MACVIO_RING_SIZE);
+}
+
+bool MacvioNet::start(IOService *provider)
+{
+	struct vio_net_params p;
+	char features[256];
+	uint16_t i;
+	int err;
+
+	if (!super::start(provider))
+		return false;
+	pci_ = OSDynamicCast(MacvioPCI, provider->getProvider());
+	if (!pci_) {
+		IOLog("macvio: net driver attached to something that is not a macvio nub\n");
+		goto fail;
+	}
+	if (!setupInterrupts())
+		goto fail;
+
+	bzero(&p, sizeof(p));
+	/* Every address we give the device is a platform DMA address (from
+	 * IODMACommand or the mbuf IOMapper window), so the device may go
+	 * through an IOMMU: accept VIRTIO_F_ACCESS_PLATFORM. */
+	p.dev.dma_is_iommu = true;
+	p.features = MACVIO_FEATURES;
+	p.rx_size = MACVIO_RING_SIZE;
+	p.tx_size = MACVIO_RING_SIZE;
+	p.tx_max_sg = VIO_NET_MAX_TX_SG;
+	p.max_qp = 1;
+	p.irq_mode = irq_.mode;
+	read_random(p.random_mac, sizeof(p.random_mac));
+	err = vio_net_attach(&net_, pci_->vioOS(), &p);
+	if (err) {
+		IOLog("macvio: virtio-net attach failed: %s; the device stays unused\n", vio_strerror(err));
+		goto fail;
+	}
+	attached_ = true;
+
+	/* Offset RX data so the IP header after virtio + Ethernet headers is
+	 * 4-byte aligned (arm64's ip_input copies misaligned headers). */
+	rxPad_ = (4 - (net_.hdr_len + 14) % 4) % 4;
+	maxFrame_ = kIOEthernetMaxPacketSize;
+	if (vio_dev_has(&net_.dev, VIO_NET_F_MTU) && net_.rx_mode == VIO_NET_RX_MERGEABLE &&
+	    net_.max_mtu > 1500)
+		maxFrame_ = (uint32_t)net_.max_mtu + MACVIO_ETH_OVERHEAD;
+
+	for (i = 0; i < net_.nqp; i++) {
+		if (fillRx(&net_.rxq[i]) == 0) {
+			IOLog("macvio: no receive buffers could be allocated\n");
+			goto fail;
+		}
+	}
+	err = vio_net_start(&net_);
+	if (err) {
+		IOLog("macvio: the device refused DRIVER_OK: %s\n", vio_strerror(err));
+		goto fail;
+	}
+	/* TX completions are reclaimed on the transmit path; a TX interrupt is
+	 * asked for only while the output queue is stalled. */
+	vio_vq_disable_cb(&net_.txq[0].vq);
+	ready_ = true;
+	for (i = 0; i < 2; i++)
+		if (intr_[i])
+			intr_[i]->enable();
+
+	if (!publishMedia())
+		goto fail;
+	vio_net_features_string(&net_, features, sizeof(features));
+	setProperty("VirtioFeatures", features);
+	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX ? "INTx" : "MSI-X (config, queues)");
+	if (!attachInterface((IONetworkInterface **)&netif_, false)) {
+		IOLog("macvio: could not create the network interface\n");
+		goto fail;
+	}
+	netif_->registerService();
+	/* Only when the kernel was booted with debug=...; see docs/macos.md. */
+	attachDebuggerClient(&debugger_);
+	updateLink();
+	IOLog("macvio: virtio-net %02x:%02x:%02x:%02x:%02x:%02x%s, %s, rx %s, mtu up to %u\n", net_.mac[0],
+	      net_.mac[1], net_.mac[2], net_.mac[3], net_.mac[4], net_.mac[5],
+	      net_.mac_random ? " (random: device has none)" : "", net_.link_up ? "link up" : "link down",
+	      net_.rx_mode == VIO_NET_RX_MERGEABLE ? "mergeable" : "small",
+	      (unsigned)(maxFrame_ - MACVIO_ETH_OVERHEAD));
+	return true;
+
+fail:
+	stop(provider);
+	return false;
+}
+
+void MacvioNet::stop(IOService *provider)
+{
+	IOOutputQueue *q = getOutputQueue();
+
+	ready_ = false; /* the debugger handlers and the filter now do nothing */
+	if (debugger_) {
+		detachDebuggerClient(debugger_);
+		OSSafeReleaseNULL(debugger_);
+	}
+	if (netif_) {
+		detachInterface(netif_, true);
+		OSSafeReleaseNULL(netif_);
+	}
+	if (q) {
+		q->stop();
+		q->flush();
+	}
+	teardownInterrupts();
+	if (wl_)
+		wl_->runAction(releaseAllGated, this);
+	else
+		releaseAll();
+	OSSafeReleaseNULL(medium_);
+	super::stop(provider);
+}
+
+void MacvioNet::free()
+{
+	teardownInterrupts();
+	releaseAll();
+	OSSafeReleaseNULL(medium_);
+	OSSafeReleaseNULL(netif_);
+	OSSafeReleaseNULL(debugger_);
+	super::free();
+	/* after super::free(): IONetworkController releases its gate and
+	 * queue from our loop there */
+	OSSafeReleaseNULL(wl_);
+}
+
+IOReturn MacvioNet::releaseAllGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
+{
+	(void)a0;
+	(void)a1;
+	(void)a2;
+	(void)a3;
+	((MacvioNet *)owner)->releaseAll();
+	return kIOReturnSuccess;
+}
+
+/* Reset the device (no DMA after this), take back every buffer, free the
+ * engine. On the work loop, so no outputPacket or interrupt action runs. */
+void MacvioNet::releaseAll()
+{
+	void *c;
+	uint16_t i;
+
+	if (!attached_)
+		return;
+	attached_ = false;
+	ready_ = false;
+	vio_net_stop(&net_);
+	for (i = 0; i < net_.nqp; i++) {
+		while ((c = vio_net_rx_drain(&net_.rxq[i])) != NULL)
+			mbuf_freem((mbuf_t)c);
+		while ((c = vio_net_tx_drain(&net_.txq[i])) != NULL)
+			mbuf_freem((mbuf_t)c);
+	}
+	vio_net_destroy(&net_);
+	if (net_.dev.allocs)
+		IOLog("macvio: %u core allocations not returned at detach\n", (unsigned)net_.dev.allocs);
+}
+
+/* ---- interrupts ---- */
+
+bool MacvioNet::setupInterrupts()
+{
+	int i;
+
+	irq_ = pci_->irqPlan();
+	for (i = 0; i < irq_.count; i++) {
+		intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
+		    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[i]);
+		if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
+			OSSafeReleaseNULL(intr_[i]);
+			break;
+		}
+	}
+	/* Registering a message-signalled source is what makes IOPCIFamily set
+	 * MSI-X enable; check it did, else the device would never interrupt. */
+	if (irq_.mode != VIO_IRQ_INTX && (i < irq_.count || !pci_->msixEnabled())) {
+		IOLog("macvio: MSI-X could not be enabled, using the INTx line\n");
+		teardownInterrupts();
+		irq_.mode = VIO_IRQ_INTX;
+		irq_.count = 0;
+		MacvioIrqPlan p = pci_->irqPlan();
+		if (p.mode == VIO_IRQ_INTX && p.count == 1) {
+			irq_ = p;
+		} else { /* find the line ourselves: the first non-messaged source */
+			int type;
+			for (i = 0; i < 64 && pci_->pciDevice()->getInterruptType(i, &type) == kIOReturnSuccess; i++)
+				if (!(type & kIOInterruptTypePCIMessaged)) {
+					irq_.index[0] = i;
+					irq_.count = 1;
+					break;
+				}
+		}
+		if (irq_.count == 1) {
+			intr_[0] = IOFilterInterruptEventSource::filterInterruptEventSource(
+			    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[0]);
+			if (intr_[0] && wl_->addEventSource(intr_[0]) != kIOReturnSuccess)
+				OSSafeReleaseNULL(intr_[0]);
+		}
+		i = intr_[0] ? 1 : 0;
+	}
+	if (irq_.count == 0 || i < irq_.count) {
+		IOLog("macvio: no usable interrupt source on this PCI function\n");
+		teardownInterrupts();
+		return false;
+	}
+	return true;
+}
+
+void MacvioNet::teardownInterrupts()
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!intr_[i])
+			continue;
+		intr_[i]->disable();
+		if (wl_)
+			wl_->removeEventSource(intr_[i]); /* waits for a running action */
+		OSSafeReleaseNULL(intr_[i]);
+	}
+}
+
+/* Primary interrupt context: no locks, no allocation. INTx reads (and so
+ * acknowledges) the ISR here; MSI-X tells config from queues by vector. */
+bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
+{
+	MacvioNet *self = (MacvioNet *)owner;
+	uint8_t isr;
+
+	if (!self->ready_)
+		return false;
+	if (self->irq_.mode == VIO_IRQ_INTX) {
+		isr = vio_dev_isr(&self->net_.dev);
+		if (!isr)
+			return false; /* a shared line: not ours */
+	} else {
+		isr = src == self->intr_[0] ? VIO_ISR_CONFIG : VIO_ISR_QUEUE;
+	}
+	OSBitOrAtomic(isr, &self->isrPending_);
+	return true;
+}
+
+void MacvioNet::interruptAction(OSObject *owner, IOInterruptEventSource *src, int count)
+{
+	(void)src;
+	(void)count;
+	((MacvioNet *)owner)->service();
+}
+
+/* The work loop half: config, RX, TX reclaim, output restart. */
+void MacvioNet::service()
+{
+	UInt32 isr = OSBitAndAtomic(0, &isrPending_);
+	IODebuggerLockState dl;
+	bool linkChanged = false, restart = false, broken;
+	uint16_t i;
+
+	if (!ready_)
+		return;
+	dl = IOKernelDebugger::lock(this);
+	if (isr & VIO_ISR_CONFIG)
+		linkChanged = vio_net_config_changed(&net_);
+	for (i = 0; i < net_.nqp; i++)
+		serviceRx(&net_.rxq[i]);
+	reclaimTx();
+	if (txStalled_ && vio_net_tx_has_room(&net_.txq[0])) {
+		txStalled_ = false;
+		vio_vq_disable_cb(&net_.txq[0].vq);
+		restart = true;
+	}
+	broken = net_.dev.broken || net_.rxq[0].vq.broken || net_.txq[0].vq.broken;
+	IOKernelDebugger::unlock(dl);
+
+	if (broken && !brokenSeen_) {
+		brokenSeen_ = true; /* the core logged why; tell the stack */
+		linkChanged = true;
+	}
+	if (linkChanged)
+		updateLink();
+	releaseFreePackets();
+	if (netif_)
+		netif_->flushInputQueue();
+	if (restart && getOutputQueue())
+		getOutputQueue()->service(IOBasicOutputQueue::kServiceAsync);
+	updateStats();
+}
+
+/* ---- RX ---- */
+
+bool MacvioNet::postRx(struct vio_net_rxq *q, mbuf_t m)
+{
+	uint8_t *start = (uint8_t *)mbuf_datastart(m) + rxPad_;
+	uint32_t len = vio_net_rx_buf_len(q);
+	uint32_t cap = (uint32_t)mbuf_maxlen(m) - rxPad_;
+	struct vio_net_rxbuf b;
+	uint64_t first, last;
+
+	if (len > cap)
+		len = cap;
+	if (mbuf_setdata(m, start, len) != 0)
+		return false;
+	first = mbuf_data_to_physical(start);
+	last = mbuf_data_to_physical(start + len - 1);
+	if (!first || last - first != len - 1)
+		return false; /* not one device-contiguous range */
+	b.vaddr = start;
+	b.daddr = first;
+	b.len = len;
+	b.cookie = m;
+	return vio_net_rx_post(q, &b) == VIO_OK;
+}
+
+int MacvioNet::fillRx(struct vio_net_rxq *q)
+{
+	int n = 0;
+	mbuf_t m;
+
+	while (vio_net_rx_room(q) > 0) {
+		if (mbuf_getpacket(MBUF_DONTWAIT, &m) != 0) {
+			rxNoBufs_++;
+			break;
+		}
+		if (!postRx(q, m)) {
+			mbuf_freem(m);
+			break;
+		}
+		n++;
+	}
+	if (n)
+		vio_net_rx_kick(q);
+	return n;
+}
+
+/* Give buffers straight back to the ring (bad packet, interface down, or no
+ * replacement): the ring never drains. */
+void MacvioNet::recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		mbuf_t m = (mbuf_t)frags[i].cookie;
+
+		mbuf_setnext(m, NULL);
+		if (!postRx(q, m))
+			mbuf_freem(m);
+	}
+}
+
+void MacvioNet::serviceRx(struct vio_net_rxq *q)
+{
+	unsigned budget = 2 * MACVIO_RING_SIZE, k;
+	struct vio_net_rx_pkt pkt;
+	mbuf_t head, prev, m;
+	int r;
+
+	for (;;) {
+		vio_vq_disable_cb(&q->vq);
+		while (budget) {
+			r = vio_net_rx_get(q, &pkt, frags_, MACVIO_RING_SIZE);
+			if (r == 0 || r == VIO_EBROKEN)
+				break;
+			budget--;
+			if (r < 0 || !netEnabled_ || !netif_ || pkt.nfrags == 0 || frags_[0].len < pkt.hdr_len) {
+				recycleRx(q, frags_, pkt.nfrags);
+				continue;
+			}
+			/* Refill first: one fresh buffer per buffer taken. */
+			for (k = 0; k < pkt.nfrags; k++) {
+				if (mbuf_getpacket(MBUF_DONTWAIT, &m) != 0)
+					break;
+				if (!postRx(q, m)) {
+					mbuf_freem(m);
+					break;
+				}
+			}
+			if (k < pkt.nfrags) { /* short of memory: drop this packet */
+				rxNoBufs_++;
+				recycleRx(q, frags_ + k, pkt.nfrags - k);
+				while (k--)
+					mbuf_freem((mbuf_t)frags_[k].cookie);
+				continue;
+			}
+			head = (mbuf_t)frags_[0].cookie;
+			mbuf_setdata(head, (uint8_t *)frags_[0].vaddr + pkt.hdr_len, frags_[0].len - pkt.hdr_len);
+			prev = head;
+			for (k = 1; k < pkt.nfrags; k++) {
+				m = (mbuf_t)frags_[k].cookie;
+				mbuf_setflags_mask(m, 0, MBUF_PKTHDR);
+				mbuf_setdata(m, frags_[k].vaddr, frags_[k].len);
+				mbuf_setnext(prev, m);
+				prev = m;
+			}
+			mbuf_pkthdr_setlen(head, pkt.len);
+			if (pkt.csum != VIO_NET_RX_CSUM_NONE) /* NEEDS_CSUM: sender is local */
+				setChecksumResult(head, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
+			netif_->inputPacket(head, pkt.len, IONetworkInterface::kInputOptionQueuePacket);
+		}
+		vio_net_rx_kick(q);
+		if (!budget) { /* more work than one pass: come back, let others run */
+			if (intr_[irq_.count - 1])
+				intr_[irq_.count - 1]->signalInterrupt();
+			OSBitOrAtomic(VIO_ISR_QUEUE, &isrPending_);
+			return;
+		}
+		if (vio_vq_enable_cb(&q->vq) || q->vq.broken)
+			return;
+	}
+}
+
+/* ---- TX ---- */
+
+void MacvioNet::reclaimTx()
+{
+	void *done[32];
+	int n, i;
+
+	while ((n = vio_net_tx_reclaim(&net_.txq[0], done, 32)) > 0)
+		for (i = 0; i < n; i++)
+			freePacket((mbuf_t)done[i], kDelayFree);
+}
+
+/* The chain as (device address, length) pieces, split at 4 KiB boundaries
+ * (mbuf_data_to_physical answers per page), merged when contiguous. */
+int MacvioNet::mbufToSg(mbuf_t m, struct vio_net_sg *sg, unsigned max)
+{
+	unsigned n = 0;
+
+	for (; m; m = mbuf_next(m)) {
+		uint8_t *p = (uint8_t *)mbuf_data(m);
+		size_t len = mbuf_len(m);
+
+		while (len) {
+			size_t chunk = 4096 - ((uintptr_t)p & 4095);
+			uint64_t pa = mbuf_data_to_physical(p);
+
+			if (chunk > len)
+				chunk = len;
+			if (!pa)
+				return VIO_EINVAL;
+			if (n && sg[n - 1].daddr + sg[n - 1].len == pa && sg[n - 1].len + chunk <= 0xffffffffu) {
+				sg[n - 1].len += (uint32_t)chunk;
+			} else {
+				if (n == max)
+					return VIO_ENOSPC;
+				sg[n].daddr = pa;
+				sg[n].len = (uint32_t)chunk;
+				n++;
+			}
+			p += chunk;
+			len -= chunk;
+		}
+	}
+	return (int)n;
+}
+
+/* A chain with more pieces than a descriptor table holds: copy it into
+ * fresh clusters (rare; counted). */
+mbuf_t MacvioNet::compactTx(mbuf_t m)
+{
+	size_t len = mbuf_pkthdr_len(m), off = 0;
+	mbuf_t c = allocatePacket((UInt32)len), x;
+
+	if (!c)
+		return NULL;
+	for (x = c; x && off < len; x = mbuf_next(x)) {
+		size_t l = mbuf_len(x);
+
+		if (l > len - off)
+			l = len - off;
+		mbuf_copydata(m, off, l, mbuf_data(x));
+		off += l;
+	}
+	txCompacted_++;
+	freePacket(m, kDelayFree);
+	return c;
+}
+
+UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
+{
+	struct vio_net_txq *q = &net_.txq[0];
+	struct vio_net_tx_meta meta;
+	IODebuggerLockState dl;
+	int n, r;
+
+	(void)param;
+	if (!ready_ || brokenSeen_) {
+		freePacket(m);
+		txDrops_++;
+		return kIOReturnOutputDropped;
+	}
+	dl = IOKernelDebugger::lock(this);
+	reclaimTx();
+	if (!vio_net_tx_has_room(q)) {
+		/* Ask for an interrupt after most in-flight packets completed;
+		 * if some completed meanwhile, look again before stalling. */
+		txStalled_ = true;
+		if (!vio_vq_enable_cb_delayed(&q->vq))
+			reclaimTx();
+		if (!vio_net_tx_has_room(q)) {
+			IOKernelDebugger::unlock(dl);
+			releaseFreePackets();
+			return kIOReturnOutputStall; /* the queue keeps m; service() restarts it */
+		}
+		txStalled_ = false;
+		vio_vq_disable_cb(&q->vq);
+	}
+	n = mbufToSg(m, sg_, q->max_sg);
+	if (n == VIO_ENOSPC) {
+		mbuf_t c = compactTx(m);
+
+		if (c) {
+			m = c;
+			n = mbufToSg(m, sg_, q->max_sg);
+		}
+	}
+	bzero(&meta, sizeof(meta)); /* no TX offload yet: see MACVIO_FEATURES */
+	r = n > 0 ? vio_net_tx(q, &meta, sg_, (uint16_t)n, m) : VIO_EINVAL;
+	if (r == VIO_OK)
+		vio_net_tx_flush(q);
+	IOKernelDebugger::unlock(dl);
+	if (r != VIO_OK) {
+		freePacket(m, kDelayFree);
+		txDrops_++;
+		if (r == VIO_EBROKEN && !brokenSeen_) {
+			brokenSeen_ = true;
+			updateLink();
+		}
+	}
+	releaseFreePackets();
+	return r == VIO_OK ? kIOReturnOutputSuccess : kIOReturnOutputDropped;
+}
+
+/* ---- interface, media, link ---- */
+
+IOReturn MacvioNet::enable(IONetworkInterface *netif)
+{
+	IOOutputQueue *q = getOutputQueue();
+
+	(void)netif;
+	if (!ready_)
+		return kIOReturnNotReady;
+	netEnabled_ = true;
+	if (q) {
+		q->setCapacity(MACVIO_RING_SIZE);
+		q->start();
+	}
+	updateLink();
+	return kIOReturnSuccess;
+}
+
+IOReturn MacvioNet::disable(IONetworkInterface *netif)
+{
+	IOOutputQueue *q = getOutputQueue();
+
+	(void)netif;
+	netEnabled_ = false; /* RX buffers now go straight back to the ring */
+	if (q) {
+		q->stop();
+		q->flush();
+	}
+	return kIOReturnSuccess;
+}
+
+/* The device runs from start() to stop(), so the debugger works as the only
+ * client (interface down) and beside the stack alike. */
+IOReturn MacvioNet::enable(IOKernelDebugger *debugger)
+{
+	(void)debugger;
+	return ready_ ? kIOReturnSuccess : kIOReturnNotReady;
+}
+
+IOReturn MacvioNet::disable(IOKernelDebugger *debugger)
+{
+	(void)debugger;
+	return kIOReturnSuccess;
+}
+
+bool MacvioNet::configureInterface(IONetworkInterface *netif)
+{
+	IONetworkData *d;
+
+	if (!super::configureInterface(netif))
+		return false;
+	d = netif->getNetworkData(kIONetworkStatsKey);
+	netStats_ = d ? (IONetworkStats *)d->getBuffer() : NULL;
+	d = netif->getNetworkData(kIOEthernetStatsKey);
+	etherStats_ = d ? (IOEthernetStats *)d->getBuffer() : NULL;
+	return netStats_ != NULL;
+}
+
+void MacvioNet::updateStats()
+{
+	if (netStats_) {
+		netStats_->inputPackets = (UInt32)net_.rxq[0].stats.packets;
+		netStats_->inputErrors = (UInt32)net_.rxq[0].stats.drops;
+		netStats_->outputPackets = (UInt32)net_.txq[0].stats.packets;
+		netStats_->outputErrors = (UInt32)(net_.txq[0].stats.err_meta + txDrops_);
+	}
+	if (etherStats_)
+		etherStats_->dot3RxExtraEntry.resourceErrors = (UInt32)rxNoBufs_;
+}
+
+bool MacvioNet::publishMedia()
+{
+	OSDictionary *dict = OSDictionary::withCapacity(2);
+	IONetworkMedium *autoMedium = IONetworkMedium::medium(kIOMediumEthernetAuto, 0);
+	bool ok;
+
+	medium_ = IONetworkMedium::medium(kIOMediumEthernet10GBaseT | kIOMediumOptionFullDuplex, MACVIO_SPEED);
+	ok = dict && autoMedium && medium_ && IONetworkMedium::addMedium(dict, autoMedium) &&
+	     IONetworkMedium::addMedium(dict, medium_) && publishMediumDictionary(dict);
+	if (ok)
+		setSelectedMedium(autoMedium);
+	OSSafeReleaseNULL(autoMedium);
+	OSSafeReleaseNULL(dict);
+	return ok;
+}
+
+IOReturn MacvioNet::selectMedium(const IONetworkMedium *medium)
+{
+	/* Nothing to program: a virtio link has no media. */
+	setSelectedMedium(medium);
+	return kIOReturnSuccess;
+}
+
+void MacvioNet::updateLink()
+{
+	if (ready_ && net_.link_up && !brokenSeen_)
+		setLinkStatus(kIONetworkLinkValid | kIONetworkLinkActive, medium_, MACVIO_SPEED);
+	else
+		setLinkStatus(kIONetworkLinkValid, NULL);
+}
+
+const OSString *MacvioNet::newVendorString() const
+{
+	return OSString::withCString("macvio");
+}
+
+const OSString *MacvioNet::newModelString() const
+{
+	return OSString::withCString(net_.dev.pci.modern ? "virtio-net (virtio 1.x)" : "virtio-net (legacy)");
+}
+
+UInt32 MacvioNet::getFeatures() const
+{
+	/* MultiPages: mbufToSg splits at page boundaries. SoftwareVlan: RX
+	 * buffers hold 1518-byte (tagged) frames. No TSO: see MACVIO_FEATURES. */
+	return kIONetworkFeatureMultiPages | kIONetworkFeatureSoftwareVlan;
+}
+
+IOReturn MacvioNet::getChecksumSupport(UInt32 *mask, UInt32 family, bool isOutput)
+{
+	if (family != kChecksumFamilyTCPIP)
+		return kIOReturnUnsupported;
+	*mask = 0;
+	if (!isOutput && vio_dev_has(&net_.dev, VIO_NET_F_GUEST_CSUM))
+		*mask = MACVIO_RX_CSUM;
+	return kIOReturnSuccess;
+}
+
+IOReturn MacvioNet::getMaxPacketSize(UInt32 *maxSize) const
+{
+	*maxSize = maxFrame_;
+	return kIOReturnSuccess;
+}
+
+IOReturn MacvioNet::setMaxPacketSize(UInt32 maxSize)
+{
+	if (maxSize > maxFrame_ || maxSize < kIOEthernetMinPacketSize)
+		return kIOReturnBadArgument;
+	if (!vio_dev_has(&net_.dev, VIO_NET_F_MTU))
+		return kIOReturnSuccess; /* <= 1518: nothing to tell the device */
+	return ioReturnFromVio(vio_net_set_mtu(&net_, (uint16_t)(maxSize - MACVIO_ETH_OVERHEAD)));
+}
+
+/* ---- addresses and filters (control queue) ---- */
+
+IOReturn MacvioNet::getHardwareAddress(IOEthernetAddress *addr)
+{
+	bcopy(net_.mac, addr->bytes, kIOEthernetAddressSize);
+	return kIOReturnSuccess;
+}
+
+IOReturn MacvioNet::setHardwareAddress(const IOEthernetAddress *addr)
+{
+	return ioReturnFromVio(vio_net_set_mac(&net_, addr->bytes));
+}
+
+IOReturn MacvioNet::getPacketFilters(UInt32 *filters) const
+{
+	*filters = kIOPacketFilterUnicast | kIOPacketFilterBroadcast | kIOPacketFilterMulticastAll;
+	if (vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX))
+		*filters |= kIOPacketFilterMulticast | kIOPacketFilterPromiscuous;
+	return kIOReturnSuccess;
+}
+
+IOReturn MacvioNet::setPromiscuousMode(bool active)
+{
+	return ioReturnFromVio(vio_net_set_promisc(&net_, active));
+}
+
+IOReturn MacvioNet::setMulticastMode(bool active)
+{
+	/* Without CTRL_RX the device filters nothing we can change (QEMU resets
+	 * to promiscuous "compatibility mode"): every multicast frame arrives. */
+	if (!vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX))
+		return kIOReturnSuccess;
+	return ioReturnFromVio(vio_net_set_allmulti(&net_, active));
+}
+
+IOReturn MacvioNet::setMulticastList(IOEthernetAddress *addrs, UInt32 count)
+{
+	return ioReturnFromVio(vio_net_set_mac_table(&net_, NULL, 0, (const uint8_t *)addrs, count));
+}
+
+/* ---- kernel debugger: polled, no locks, no allocation, bounded ---- */
+
+void MacvioNet::receivePacket(void *pkt, UInt32 *pktSize, UInt32 timeout)
+{
+	uint32_t len = 0;
+	uint32_t us = timeout > 4000000 ? 4000000000u : timeout * 1000;
+
+	*pktSize = 0;
+	if (!ready_)
+		return;
+	if (vio_net_poll_recv(&net_, pkt, kIOEthernetMaxPacketSize, &len, us) == 1)
+		*pktSize = len;
+}
+
+void MacvioNet::sendPacket(void *pkt, UInt32 pktSize)
+{
+	if (!ready_ || pktSize > VIO_NET_POLL_FRAME_MAX)
+		return;
+	vio_net_poll_send(&net_, pkt, pktSize, MACVIO_DBG_TX_WAIT_US);
+}
+
+UInt32 MacvioNet::getDebuggerLinkStatus()
+{
+	if (ready_ && net_.link_up && !brokenSeen_)
+		return kIONetworkLinkValid | kIONetworkLinkActive;
+	return kIONetworkLinkValid;
+}
+
+bool MacvioNet::setDebuggerMode(bool active)
+{
+	if (pci_)
+		pci_->setDebuggerMode(active);
+	return true;
+}

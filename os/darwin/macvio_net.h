@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * macvio_net.h - virtio-net as an IOEthernetController.
+ *
+ * The engine is core/vio_net.[ch]; this class only translates: mbuf chains to
+ * (device address, length) lists and back, IOKit's offload and filter calls
+ * to the engine's, interrupts to the work loop, and IOKernelDebugger's polled
+ * calls to vio_net_poll_send / vio_net_poll_recv.
+ *
+ * Concurrency: everything except the debugger handlers and the interrupt
+ * filter runs on the controller's own work loop (IOGatedOutputQueue, the
+ * interrupt action, the command gate), so queue pair 0 is single-threaded as
+ * the core requires. The normal path holds IOKernelDebugger::lock() while it
+ * touches queue pair 0; the debugger's dispatchers back off while it is held,
+ * so the polled path never meets a half-done normal operation.
+ */
+#ifndef MACVIO_NET_H
+#define MACVIO_NET_H
+
+#include <IOKit/IOFilterInterruptEventSource.h>
+#include <IOKit/IOWorkLoop.h>
+#include <IOKit/network/IOEthernetController.h>
+#include <IOKit/network/IOEthernetInterface.h>
+#include <IOKit/network/IOEthernetStats.h>
+#include <IOKit/network/IOGatedOutputQueue.h>
+#include <IOKit/network/IOKernelDebugger.h>
+#include <IOKit/network/IONetworkMedium.h>
+#include <IOKit/network/IONetworkStats.h>
+
+#include "macvio_pci.h"
+
+extern "C" {
+#include "vio_net.h"
+}
+
+#define MacvioNet org_macvio_VirtioNet
+
+class MacvioNet : public IOEthernetController {
+	OSDeclareDefaultStructors(org_macvio_VirtioNet)
+
+public:
+	/* IOService */
+	using IOEthernetController::init;
+	bool init(OSDictionary *properties) override;
+	bool start(IOService *provider) override;
+	void stop(IOService *provider) override;
+	void free() override;
+
+	/* IONetworkController */
+	using IOEthernetController::enable;
+	using IOEthernetController::disable;
+	IOReturn enable(IONetworkInterface *netif) override;
+	IOReturn disable(IONetworkInterface *netif) override;
+	IOReturn enable(IOKernelDebugger *debugger) override;
+	IOReturn disable(IOKernelDebugger *debugger) override;
+	bool createWorkLoop() override;
+	IOWorkLoop *getWorkLoop() const override;
+	IOOutputQueue *createOutputQueue() override;
+	bool configureInterface(IONetworkInterface *netif) override;
+	UInt32 outputPacket(mbuf_t m, void *param) override;
+	UInt32 getFeatures() const override;
+	IOReturn getChecksumSupport(UInt32 *mask, UInt32 family, bool isOutput) override;
+	IOReturn getMaxPacketSize(UInt32 *maxSize) const override;
+	IOReturn setMaxPacketSize(UInt32 maxSize) override;
+	IOReturn selectMedium(const IONetworkMedium *medium) override;
+	const OSString *newVendorString() const override;
+	const OSString *newModelString() const override;
+	void receivePacket(void *pkt, UInt32 *pktSize, UInt32 timeout) override;
+	void sendPacket(void *pkt, UInt32 pktSize) override;
+	UInt32 getDebuggerLinkStatus() override;
+	bool setDebuggerMode(bool active) override;
+
+	/* IOEthernetController */
+	using IOEthernetController::getHardwareAddress;
+	using IOEthernetController::setHardwareAddress;
+	using IOEthernetController::getPacketFilters;
+	IOReturn getHardwareAddress(IOEthernetAddress *addr) override;
+	IOReturn setHardwareAddress(const IOEthernetAddress *addr) override;
+	IOReturn getPacketFilters(UInt32 *filters) const override;
+	IOReturn setPromiscuousMode(bool active) override;
+	IOReturn setMulticastMode(bool active) override;
+	IOReturn setMulticastList(IOEthernetAddress *addrs, UInt32 count) override;
+
+private:
+	bool setupInterrupts();
+	void teardownInterrupts();
+	bool publishMedia();
+	void updateLink();
+	void service();
+	void serviceRx(struct vio_net_rxq *q);
+	bool postRx(struct vio_net_rxq *q, mbuf_t m);
+	int fillRx(struct vio_net_rxq *q);
+	void recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n);
+	void reclaimTx();
+	int mbufToSg(mbuf_t m, struct vio_net_sg *sg, unsigned max);
+	mbuf_t compactTx(mbuf_t m);
+	void updateStats();
+	void releaseAll();
+
+	static IOReturn releaseAllGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
+	static bool interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src);
+	static void interruptAction(OSObject *owner, IOInterruptEventSource *src, int count);
+
+	MacvioPCI *pci_;
+	struct vio_net net_;
+	bool attached_;    /* vio_net_attach succeeded: destroy at stop */
+	volatile bool ready_; /* device running: interrupts and debugger may act */
+	bool netEnabled_;  /* the interface is up: packets go to the stack */
+	bool txStalled_;   /* the output queue waits for TX completions */
+	bool brokenSeen_;  /* the link-down report of a broken device was made */
+	uint32_t rxPad_;   /* bytes before the header: IP header 4-byte aligned */
+	uint32_t maxFrame_; /* largest frame (incl. 4 FCS bytes) we accept */
+
+	IOWorkLoop *wl_;
+	MacvioIrqPlan irq_;
+	IOFilterInterruptEventSource *intr_[2];
+	volatile UInt32 isrPending_; /* ISR bits / config vector seen by the filter */
+
+	IOEthernetInterface *netif_;
+	IOKernelDebugger *debugger_;
+	IONetworkStats *netStats_;
+	IOEthernetStats *etherStats_;
+	IONetworkMedium *medium_;  /* the one medium: 10 Gb/s full duplex */
+	uint64_t txDrops_, txCompacted_, rxNoBufs_;
+
+	struct vio_net_sg sg_[VIO_NET_MAX_TX_SG];
+	struct vio_net_rx_frag frags_[256]; /* mergeable: up to the ring size */
+};
+
+#endif /* MACVIO_NET_H */

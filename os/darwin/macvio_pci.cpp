@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * macvio_pci.cpp - the virtio-pci provider: IOPCIDevice -> struct vio_os.
+ *
+ * Register access: memory BARs through a kernel mapping with volatile
+ * accesses; the legacy I/O BAR through IOPCIDevice::ioRead / ioWrite with the
+ * BAR's IOMemoryMap (port I/O on x86_64, a memory window on arm64).
+ * DMA memory: IOBufferMemoryDescriptor (physically contiguous, page aligned)
+ * prepared by an IODMACommand, whose segment is the address the device is
+ * told. With VT-d / DART that is an IOMMU address, never assumed physical.
+ */
+#include "macvio_pci.h"
+
+#include <IOKit/IOBufferMemoryDescriptor.h>
+#include <IOKit/IODMACommand.h>
+#include <IOKit/IOLib.h>
+#include <libkern/OSByteOrder.h>
+#include <pexpert/pexpert.h>
+#include <sys/kpi_mbuf.h>
+
+extern "C" {
+#include "vio_pci.h"
+#include "virtio_spec.h"
+/* libkern/version.h is generated at xnu build time (SDK only): the two
+ * exported integers we need, declared as it declares them. */
+extern const int version_major;
+extern const int version_minor;
+/* <kern/clock.h> is not in every SDK's public Kernel.framework headers. */
+extern uint64_t mach_absolute_time(void);
+extern void absolutetime_to_nanoseconds(uint64_t abstime, uint64_t *result);
+}
+
+#if __has_include(<IOKit/pci/IOPCIFamilyDefinitions.h>)
+#define MACVIO_HAVE_CONFIGURE_INTERRUPTS 1 /* IOPCIFamily >= 484 (macOS 12.4) */
+#endif
+
+OSDefineMetaClassAndStructors(org_macvio_VirtioDevice, IOService)
+OSDefineMetaClassAndStructors(org_macvio_VirtioPCI, IOService)
+
+#define super IOService
+
+int macvioBootArg(void)
+{
+	int v = 1;
+
+	if (!PE_parse_boot_argn("macvio", &v, sizeof(v)))
+		v = 1;
+	return v;
+}
+
+/* ---- matching ---- */
+
+IOService *MacvioPCI::probe(IOService *provider, SInt32 *score)
+{
+	static const uint32_t driven[] = MACVIO_DRIVEN_TYPES;
+	IOPCIDevice *pci = OSDynamicCast(IOPCIDevice, provider);
+	uint16_t vendor, device, subsys;
+	unsigned i;
+
+	if (!pci)
+		return NULL;
+	if (macvioBootArg() == 0) {
+		IOLog("macvio: disabled by boot-arg macvio=0, leaving %s to other drivers\n", pci->getName());
+		return NULL;
+	}
+	vendor = pci->configRead16(kIOPCIConfigVendorID);
+	device = pci->configRead16(kIOPCIConfigDeviceID);
+	subsys = pci->configRead16(kIOPCIConfigSubSystemID);
+	for (i = 0; i < sizeof(driven) / sizeof(driven[0]); i++)
+		if (vio_pci_id_match(vendor, device, subsys, driven[i]))
+			return super::probe(provider, score);
+	return NULL;
+}
+
+/* ---- life cycle ---- */
+
+bool MacvioPCI::start(IOService *provider)
+{
+	int err;
+
+	if (!super::start(provider))
+		return false;
+	pci_ = OSDynamicCast(IOPCIDevice, provider);
+	if (!pci_)
+		return false;
+	snprintf(name_, sizeof(name_), "macvio %02x:%02x.%x", pci_->getBusNumber(), pci_->getDeviceNumber(),
+	         pci_->getFunctionNumber());
+	if (!pci_->open(this)) {
+		IOLog("%s: the PCI device is held by another driver\n", name_);
+		goto fail;
+	}
+	opened_ = true;
+
+	/* Before anything reads IOInterruptSpecifiers: IOPCIFamily resolves the
+	 * vectors once, on first use. */
+	requestVectors();
+
+	pci_->setMemoryEnable(true);
+	pci_->setIOEnable(true);
+	pci_->setBusMasterEnable(true); /* setBusLeadEnable exists only on 12.4+ */
+	if (!mapBars())
+		goto fail;
+
+	os_.ctx = this;
+	os_.dma_alloc = osDmaAlloc;
+	os_.dma_free = osDmaFree;
+	os_.dma_map = osDmaMap;
+	os_.dma_unmap = osDmaUnmap;
+	os_.dma_sync = NULL; /* PCI DMA is cache-coherent on x86_64 and Apple arm64 */
+	os_.zalloc = osZalloc;
+	os_.free = osFree;
+	os_.cfg_read8 = osCfgRead8;
+	os_.cfg_read16 = osCfgRead16;
+	os_.cfg_read32 = osCfgRead32;
+	os_.cfg_write8 = osCfgWrite8;
+	os_.cfg_write16 = osCfgWrite16;
+	os_.cfg_write32 = osCfgWrite32;
+	os_.bar_len = osBarLen;
+	os_.bar_read8 = osBarRead8;
+	os_.bar_read16 = osBarRead16;
+	os_.bar_read32 = osBarRead32;
+	os_.bar_write8 = osBarWrite8;
+	os_.bar_write16 = osBarWrite16;
+	os_.bar_write32 = osBarWrite32;
+	os_.udelay = osUdelay;
+	os_.now_ns = osNowNs;
+	os_.log = osLog;
+
+	err = vio_pci_probe(&tp_, &os_, false);
+	if (err) {
+		IOLog("%s: not a usable virtio-pci device (%d); see the lines above\n", name_, err);
+		goto fail;
+	}
+
+	nub_ = new MacvioNub;
+	if (!nub_ || !nub_->init()) {
+		IOLog("%s: out of memory for the device nub\n", name_);
+		goto fail;
+	}
+	nub_->setProperty(kMacvioDeviceTypeKey, (unsigned long long)tp_.device_type, 32);
+	nub_->setProperty("VirtioInterface", tp_.modern ? "modern (virtio 1.x)" : "legacy (virtio 0.9.5)");
+	if (!nub_->attach(this))
+		goto fail;
+	nub_->registerService();
+	IOLog("%s: virtio device type %u, %s interface%s\n", name_, (unsigned)tp_.device_type,
+	      tp_.modern ? "modern" : "legacy", tp_.has_legacy && tp_.has_modern ? " (transitional)" : "");
+	return true;
+
+fail:
+	stop(provider);
+	return false;
+}
+
+void MacvioPCI::stop(IOService *provider)
+{
+	/* The nub and its driver have stopped by now (IOKit terminates clients
+	 * first); the child reset the device, so no DMA is in flight. */
+	if (nub_) {
+		if (nub_->getProvider() == this)
+			nub_->detach(this);
+		nub_->release();
+		nub_ = NULL;
+	}
+	if (pci_) {
+		pci_->setBusMasterEnable(false);
+	}
+	unmapBars();
+	if (opened_) {
+		pci_->close(this);
+		opened_ = false;
+	}
+	super::stop(provider);
+}
+
+void MacvioPCI::free()
+{
+	unmapBars();
+	OSSafeReleaseNULL(nub_);
+	super::free();
+}
+
+/* ---- BARs ---- */
+
+bool MacvioPCI::mapBars()
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		UInt8 reg = (UInt8)(kIOPCIConfigBaseAddress0 + 4 * i);
+		UInt32 raw = pci_->configRead32(reg);
+		bool io = raw & 1;
+
+		if (raw == 0 || raw == 0xffffffff)
+			continue;
+		bar_[i] = pci_->mapDeviceMemoryWithRegister(reg, io ? 0 : kIOMapInhibitCache);
+		barIO_[i] = io;
+		if (bar_[i] && !io)
+			barVA_[i] = (volatile uint8_t *)bar_[i]->getVirtualAddress();
+		if (!io && (raw & 6) == 4)
+			i++; /* 64-bit memory BAR: the next register is its upper half */
+	}
+	return true; /* the core checks that the BARs it needs are mapped */
+}
+
+void MacvioPCI::unmapBars()
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		barVA_[i] = NULL;
+		OSSafeReleaseNULL(bar_[i]);
+	}
+}
+
+/* ---- interrupts ---- */
+
+void MacvioPCI::requestVectors()
+{
+#ifdef MACVIO_HAVE_CONFIGURE_INTERRUPTS
+	/* IOPCIFamily gives one message-signalled vector per function unless a
+	 * driver asks; configureInterrupts() (macOS 12.4, Darwin 21.5) is how to
+	 * ask. On older systems that vtable slot is unused padding: never call
+	 * it there. virtio needs 2 vectors (config, queues): VIO_IRQ_MSIX_SHARED. */
+	if (version_major > 21 || (version_major == 21 && version_minor >= 5)) {
+		IOReturn r = pci_->configureInterrupts(kIOInterruptTypePCIMessagedX, 2, 2);
+
+		if (r != kIOReturnSuccess)
+			IOLog("%s: two MSI-X vectors not granted (0x%x): using what IOPCIFamily gives\n", name_,
+			      r);
+	}
+#endif
+}
+
+MacvioIrqPlan MacvioPCI::irqPlan() const
+{
+	MacvioIrqPlan p;
+	int i, type, intx = -1, msg = -1, nmsg = 0;
+
+	for (i = 0; i < 64 && pci_->getInterruptType(i, &type) == kIOReturnSuccess; i++) {
+		if (type & kIOInterruptTypePCIMessaged) {
+			if (msg < 0)
+				msg = i;
+			nmsg++;
+		} else if (intx < 0) {
+			intx = i;
+		}
+	}
+	if (nmsg >= 2 && tp_.msix_cap && tp_.msix_table_size >= 1) {
+		p.mode = VIO_IRQ_MSIX_SHARED;
+		p.index[0] = msg;
+		p.index[1] = msg + 1;
+		p.count = 2;
+	} else {
+		/* One vector cannot serve config and queues with the modes the
+		 * core has (it wants 0 = config, 1 = queues): use the line. */
+		p.mode = VIO_IRQ_INTX;
+		p.index[0] = intx;
+		p.index[1] = -1;
+		p.count = intx >= 0 ? 1 : 0;
+	}
+	return p;
+}
+
+/* ---- struct vio_os: DMA memory ---- */
+
+int MacvioPCI::osDmaAlloc(void *ctx, size_t size, size_t align, struct vio_dma *out)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+	/* Legacy queues are programmed as a 32-bit page number: 44 bits of
+	 * address (virtio 1.2 §4.1.5.1.3.1 legacy). Modern takes 64. */
+	UInt8 bits = self->tp_.modern ? 64 : 44;
+	mach_vm_address_t mask = (bits == 64 ? ~0ULL : ((1ULL << bits) - 1)) & ~(mach_vm_address_t)4095;
+	IOBufferMemoryDescriptor *bmd;
+	IODMACommand *cmd;
+	IODMACommand::Segment64 seg;
+	UInt64 offset = 0;
+	UInt32 nseg = 1;
+
+	if (!size || align > 4096 || (align & (align - 1)))
+		return VIO_EINVAL;
+	bmd = IOBufferMemoryDescriptor::inTaskWithPhysicalMask(
+	    kernel_task, kIODirectionInOut | kIOMemoryPhysicallyContiguous, size, mask);
+	if (!bmd)
+		return VIO_ENOMEM;
+	cmd = IODMACommand::withSpecification(kIODMACommandOutputHost64, bits, 0, IODMACommand::kMapped, 0, 1);
+	if (!cmd) {
+		bmd->release();
+		return VIO_ENOMEM;
+	}
+	if (bmd->prepare() != kIOReturnSuccess) {
+		cmd->release();
+		bmd->release();
+		return VIO_ENOMEM;
+	}
+	/* The command keeps its own reference; ours goes with dma_free. */
+	if (cmd->setMemoryDescriptor(bmd, true) != kIOReturnSuccess ||
+	    cmd->gen64IOVMSegments(&offset, &seg, &nseg) != kIOReturnSuccess || nseg != 1 ||
+	    seg.fLength < size || (seg.fIOVMAddr & (align ? align - 1 : 0))) {
+		/* not one device-contiguous range: the rings cannot live there */
+		cmd->clearMemoryDescriptor(true);
+		cmd->release();
+		bmd->complete();
+		bmd->release();
+		return VIO_ENOMEM;
+	}
+	bzero(bmd->getBytesNoCopy(), size);
+	out->vaddr = bmd->getBytesNoCopy();
+	out->daddr = seg.fIOVMAddr;
+	out->size = size;
+	out->handle = cmd;
+	return VIO_OK;
+}
+
+void MacvioPCI::osDmaFree(void *ctx, struct vio_dma *dma)
+{
+	IODMACommand *cmd = (IODMACommand *)dma->handle;
+	IOBufferMemoryDescriptor *bmd;
+
+	(void)ctx;
+	if (!cmd)
+		return;
+	bmd = (IOBufferMemoryDescriptor *)cmd->getMemoryDescriptor();
+	if (bmd)
+		bmd->retain();
+	cmd->clearMemoryDescriptor(true); /* complete() and drop its reference */
+	cmd->release();
+	if (bmd) {
+		bmd->complete();
+		bmd->release(); /* the command's */
+		bmd->release(); /* ours, from inTaskWithPhysicalMask */
+	}
+	dma->vaddr = NULL;
+	dma->daddr = 0;
+	dma->handle = NULL;
+}
+
+/* Packet buffers on macOS are mbufs; mbuf_data_to_physical() returns the
+ * address of mbuf memory in the system IOMapper's space when there is one
+ * (xnu maps the whole mbuf map at boot), i.e. a device address. Anything else
+ * would need an allocation per call, which [data] forbids: VIO_EINVAL. */
+int MacvioPCI::osDmaMap(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, uint64_t *daddr)
+{
+	uint64_t first, last;
+
+	(void)ctx;
+	(void)dir;
+	if (!len)
+		return VIO_EINVAL;
+	first = mbuf_data_to_physical(vaddr);
+	last = mbuf_data_to_physical((uint8_t *)vaddr + len - 1);
+	if (!first || !last || last - first != len - 1)
+		return VIO_EINVAL; /* not mbuf memory, or not contiguous for the device */
+	*daddr = first;
+	return VIO_OK;
+}
+
+void MacvioPCI::osDmaUnmap(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir)
+{
+	(void)ctx;
+	(void)daddr;
+	(void)len;
+	(void)dir; /* mbuf memory stays mapped for its whole life */
+}
+
+/* Shadow state, never shown to the device. libkern's operator new (wired,
+ * may block: [attach] only) is exported under its own name from 10.9 to
+ * today; IOMalloc is exported through a symbol alias on newer kernels,
+ * which ../shared/darwin-check cannot resolve. */
+void *MacvioPCI::osZalloc(void *ctx, size_t size)
+{
+	void *p;
+
+	(void)ctx;
+	p = ::operator new(size);
+	if (p)
+		bzero(p, size);
+	return p;
+}
+
+void MacvioPCI::osFree(void *ctx, void *ptr, size_t size)
+{
+	(void)ctx;
+	(void)size;
+	if (ptr)
+		::operator delete(ptr);
+}
+
+/* ---- struct vio_os: PCI configuration space ---- */
+
+uint8_t MacvioPCI::osCfgRead8(void *ctx, uint16_t off)
+{
+	return ((MacvioPCI *)ctx)->pci_->extendedConfigRead8(off);
+}
+
+uint16_t MacvioPCI::osCfgRead16(void *ctx, uint16_t off)
+{
+	return ((MacvioPCI *)ctx)->pci_->extendedConfigRead16(off);
+}
+
+uint32_t MacvioPCI::osCfgRead32(void *ctx, uint16_t off)
+{
+	return ((MacvioPCI *)ctx)->pci_->extendedConfigRead32(off);
+}
+
+void MacvioPCI::osCfgWrite8(void *ctx, uint16_t off, uint8_t val)
+{
+	((MacvioPCI *)ctx)->pci_->extendedConfigWrite8(off, val);
+}
+
+void MacvioPCI::osCfgWrite16(void *ctx, uint16_t off, uint16_t val)
+{
+	((MacvioPCI *)ctx)->pci_->extendedConfigWrite16(off, val);
+}
+
+void MacvioPCI::osCfgWrite32(void *ctx, uint16_t off, uint32_t val)
+{
+	((MacvioPCI *)ctx)->pci_->extendedConfigWrite32(off, val);
+}
+
+/* ---- struct vio_os: BAR registers ---- */
+
+uint64_t MacvioPCI::osBarLen(void *ctx, int bar, bool *is_io)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (bar < 0 || bar > 5 || !self->bar_[bar])
+		return 0;
+	*is_io = self->barIO_[bar];
+	return self->bar_[bar]->getLength();
+}
+
+/* The core checked (bar, off, size) against bar_len before it ever calls
+ * these; a missing map still reads as all-ones rather than faulting. */
+uint8_t MacvioPCI::osBarRead8(void *ctx, int bar, uint32_t off)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		return self->pci_->ioRead8((UInt16)off, self->bar_[bar]);
+	return self->barVA_[bar] ? *(volatile uint8_t *)(self->barVA_[bar] + off) : 0xff;
+}
+
+uint16_t MacvioPCI::osBarRead16(void *ctx, int bar, uint32_t off)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		return self->pci_->ioRead16((UInt16)off, self->bar_[bar]);
+	return self->barVA_[bar] ? OSReadLittleInt16((volatile void *)self->barVA_[bar], off) : 0xffff;
+}
+
+uint32_t MacvioPCI::osBarRead32(void *ctx, int bar, uint32_t off)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		return self->pci_->ioRead32((UInt16)off, self->bar_[bar]);
+	return self->barVA_[bar] ? OSReadLittleInt32((volatile void *)self->barVA_[bar], off) : 0xffffffffu;
+}
+
+void MacvioPCI::osBarWrite8(void *ctx, int bar, uint32_t off, uint8_t val)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		self->pci_->ioWrite8((UInt16)off, val, self->bar_[bar]);
+	else if (self->barVA_[bar])
+		*(volatile uint8_t *)(self->barVA_[bar] + off) = val;
+	OSSynchronizeIO();
+}
+
+void MacvioPCI::osBarWrite16(void *ctx, int bar, uint32_t off, uint16_t val)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		self->pci_->ioWrite16((UInt16)off, val, self->bar_[bar]);
+	else if (self->barVA_[bar])
+		OSWriteLittleInt16((volatile void *)self->barVA_[bar], off, val);
+	OSSynchronizeIO();
+}
+
+void MacvioPCI::osBarWrite32(void *ctx, int bar, uint32_t off, uint32_t val)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+
+	if (self->barIO_[bar])
+		self->pci_->ioWrite32((UInt16)off, val, self->bar_[bar]);
+	else if (self->barVA_[bar])
+		OSWriteLittleInt32((volatile void *)self->barVA_[bar], off, val);
+	OSSynchronizeIO();
+}
+
+/* ---- struct vio_os: time, log ---- */
+
+void MacvioPCI::osUdelay(void *ctx, uint32_t us)
+{
+	(void)ctx;
+	IODelay(us);
+}
+
+uint64_t MacvioPCI::osNowNs(void *ctx)
+{
+	uint64_t ns;
+
+	(void)ctx;
+	absolutetime_to_nanoseconds(mach_absolute_time(), &ns);
+	return ns;
+}
+
+void MacvioPCI::osLog(void *ctx, enum vio_log_level level, const char *line)
+{
+	MacvioPCI *self = (MacvioPCI *)ctx;
+	static const char *const tag[] = {"error: ", "warning: ", "", "debug: "};
+
+	if (level == VIO_LOG_DEBUG && macvioBootArg() < 2)
+		return;
+	if (self->inDebugger_)
+		kprintf("%s: %s%s\n", self->name_, tag[level & 3], line);
+	else
+		IOLog("%s: %s%s\n", self->name_, tag[level & 3], line);
+}

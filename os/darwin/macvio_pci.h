@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * macvio_pci.h - the virtio-pci provider of the macOS kext.
+ *
+ *   IOPCIDevice
+ *     org_macvio_VirtioPCI      (MacvioPCI)  maps the BARs, fills the core's
+ *                                             struct vio_os, picks interrupts
+ *       org_macvio_VirtioDevice (MacvioNub)  one nub, property VirtioDeviceType
+ *         org_macvio_VirtioNet  (MacvioNet)  virtio-net (macvio_net.h); block,
+ *                                             console, entropy drivers later
+ *
+ * Everything virtio lives in core/; this file only turns IOKit services into
+ * the function pointers of core/vio_os.h.
+ */
+#ifndef MACVIO_PCI_H
+#define MACVIO_PCI_H
+
+/* IOKit kext KPIs are marked deprecated in favour of DriverKit, which cannot
+ * serve OS X 10.9 - 10.14: this kext targets them on purpose. */
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+
+#include <IOKit/IOService.h>
+#include <IOKit/IOMemoryDescriptor.h>
+#include <IOKit/pci/IOPCIDevice.h>
+
+extern "C" {
+#include "vio_os.h"
+#include "vio_pci.h"
+}
+
+#define MacvioPCI org_macvio_VirtioPCI
+#define MacvioNub org_macvio_VirtioDevice
+
+/* Registry property of a nub: the virtio device type (virtio 1.2 §5). Child
+ * drivers match on it with IOPropertyMatch. */
+#define kMacvioDeviceTypeKey "VirtioDeviceType"
+
+/* The virtio device types this kext has a driver for. The provider only
+ * claims PCI functions of these types, so Apple's own driver (or nobody)
+ * keeps every other virtio device (a virtio-blk boot disk above all).
+ * test/plist/check.sh reads this line: the Info.plist PCI match lists must
+ * accept exactly the ids core/vio_pci.c accepts for these types. */
+#define MACVIO_DRIVEN_TYPES { VIO_ID_NET }
+
+/* How the child driver takes interrupts. Indexes are IOPCIDevice interrupt
+ * sources: the legacy line first (index 0 on every IOPCIFamily we know),
+ * message-signalled sources after it (kIOInterruptTypePCIMessaged). */
+struct MacvioIrqPlan {
+	enum vio_irq_mode mode;
+	int index[2]; /* INTx: [0] only; MSI-X shared: [0] config, [1] queues */
+	int count;
+};
+
+class MacvioNub : public IOService {
+	OSDeclareDefaultStructors(org_macvio_VirtioDevice)
+};
+
+class MacvioPCI : public IOService {
+	OSDeclareDefaultStructors(org_macvio_VirtioPCI)
+
+public:
+	IOService *probe(IOService *provider, SInt32 *score) override;
+	bool start(IOService *provider) override;
+	void stop(IOService *provider) override;
+	void free() override;
+
+	/* For the child driver of the nub. */
+	IOPCIDevice *pciDevice() const { return pci_; }
+	const struct vio_os *vioOS() const { return &os_; }
+	bool legacyOnly() const { return !tp_.modern; }
+	/* The interrupt sources to use: MSI-X with a config and a queue vector
+	 * when IOPCIFamily gave us two message-signalled sources, else INTx. */
+	MacvioIrqPlan irqPlan() const;
+	/* Whether IOPCIFamily actually enabled MSI-X (after the child enabled
+	 * its message-signalled sources). */
+	bool msixEnabled() { return vio_pci_msix_enabled(&tp_); }
+	/* Debugger mode: log through kprintf, not IOLog. */
+	void setDebuggerMode(bool on) { inDebugger_ = on; }
+
+private:
+	bool mapBars();
+	void unmapBars();
+	void requestVectors();
+
+	/* struct vio_os, implemented with IOKit */
+	static int osDmaAlloc(void *ctx, size_t size, size_t align, struct vio_dma *out);
+	static void osDmaFree(void *ctx, struct vio_dma *dma);
+	static int osDmaMap(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, uint64_t *daddr);
+	static void osDmaUnmap(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir);
+	static void *osZalloc(void *ctx, size_t size);
+	static void osFree(void *ctx, void *ptr, size_t size);
+	static uint8_t osCfgRead8(void *ctx, uint16_t off);
+	static uint16_t osCfgRead16(void *ctx, uint16_t off);
+	static uint32_t osCfgRead32(void *ctx, uint16_t off);
+	static void osCfgWrite8(void *ctx, uint16_t off, uint8_t val);
+	static void osCfgWrite16(void *ctx, uint16_t off, uint16_t val);
+	static void osCfgWrite32(void *ctx, uint16_t off, uint32_t val);
+	static uint64_t osBarLen(void *ctx, int bar, bool *is_io);
+	static uint8_t osBarRead8(void *ctx, int bar, uint32_t off);
+	static uint16_t osBarRead16(void *ctx, int bar, uint32_t off);
+	static uint32_t osBarRead32(void *ctx, int bar, uint32_t off);
+	static void osBarWrite8(void *ctx, int bar, uint32_t off, uint8_t val);
+	static void osBarWrite16(void *ctx, int bar, uint32_t off, uint16_t val);
+	static void osBarWrite32(void *ctx, int bar, uint32_t off, uint32_t val);
+	static void osUdelay(void *ctx, uint32_t us);
+	static uint64_t osNowNs(void *ctx);
+	static void osLog(void *ctx, enum vio_log_level level, const char *line);
+
+	IOPCIDevice *pci_;
+	bool opened_;
+	IOMemoryMap *bar_[6];
+	bool barIO_[6];
+	volatile uint8_t *barVA_[6]; /* memory BARs only */
+	struct vio_os os_;
+	struct vio_pci tp_; /* the probed transport: type, layout, MSI-X cap */
+	MacvioNub *nub_;
+	bool inDebugger_;
+	char name_[24]; /* "macvio 00:03.0" for logs */
+};
+
+/* Boot-arg "macvio": 0 disables every personality (Apple's driver, if any,
+ * then gets the devices), 2 also logs debug lines. Default 1. */
+int macvioBootArg(void);
+
+#endif /* MACVIO_PCI_H */
