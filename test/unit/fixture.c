@@ -60,9 +60,17 @@ int fe_rx_repost(struct fe *f, int qp, struct fe_rxb *b)
 			segs[i].vaddr = b->mem + (size_t)i * b->len;
 			segs[i].daddr = (uintptr_t)segs[i].vaddr;
 			segs[i].len = b->len;
-			segs[i].cookie = i == 0 ? (void *)b : (void *)(b->mem + (size_t)i * b->len);
+			segs[i].cookie = i == 0 ? (void *)b : (void *)&b->seg_posted[i];
 		}
 		rc = vio_net_rx_post_big(q, segs, (uint16_t)b->nseg);
+		if (rc == 0) {
+			ASSERT_MSG(b->posted == 0, "buffer posted twice");
+			for (int i = 1; i < b->nseg; i++)
+				b->seg_posted[i] = 1;
+			b->seg_posted[0] = 1;
+			b->posted = b->nseg;
+		}
+		return rc;
 	} else {
 		struct vio_net_rxbuf rb = {b->mem, (uintptr_t)b->mem, b->len, b};
 		rc = vio_net_rx_post(q, &rb);
@@ -85,8 +93,8 @@ int fe_fill_rx(struct fe *f, int qp)
 		int nseg = 0;
 		if (f->n.rx_mode == VIO_NET_RX_BIG) {
 			nseg = (int)((VIO_NET_BIG_PACKET_BYTES + len - 1) / len);
-			if (nseg > VIO_NET_MAX_BIG_SEGS + 1)
-				nseg = VIO_NET_MAX_BIG_SEGS + 1;
+			if (nseg > VIO_NET_MAX_BIG_SEGS)
+				nseg = VIO_NET_MAX_BIG_SEGS;
 		}
 		struct fe_rxb *b = new_rxb(f, len, nseg);
 		int rc = fe_rx_repost(f, qp, b);
@@ -107,12 +115,25 @@ int fe_start(struct fe *f)
 
 void fe_rx_returned(struct fe *f, void *cookie)
 {
-	for (int i = 0; i < f->nrxb; i++)
-		if (f->rxb[i] == cookie) {
-			ASSERT_MSG(f->rxb[i]->posted == 1, "RX cookie %p returned but not posted (twice?)", cookie);
-			f->rxb[i]->posted = 0;
+	for (int i = 0; i < f->nrxb; i++) {
+		struct fe_rxb *b = f->rxb[i];
+		int seg = -1;
+		if ((void *)b == cookie)
+			seg = 0;
+		else if (b->nseg && (uint8_t *)cookie > &b->seg_posted[0] && (uint8_t *)cookie < &b->seg_posted[b->nseg])
+			seg = (int)((uint8_t *)cookie - &b->seg_posted[0]);
+		if (seg < 0)
+			continue;
+		if (!b->nseg) {
+			ASSERT_MSG(b->posted == 1, "RX cookie %p returned but not posted (twice?)", cookie);
+			b->posted = 0;
 			return;
 		}
+		ASSERT_MSG(b->seg_posted[seg] == 1, "RX segment cookie %p returned but not posted (twice?)", cookie);
+		b->seg_posted[seg] = 0;
+		b->posted--;
+		return;
+	}
 	ASSERT_MSG(0, "RX cookie %p unknown", cookie);
 }
 
@@ -129,7 +150,7 @@ void fe_teardown(struct fe *f)
 			;
 	}
 	for (int i = 0; i < f->nrxb; i++)
-		ASSERT_MSG(f->rxb[i]->posted == 0, "RX buffer %d never came back", i);
+		ASSERT_MSG(f->rxb[i]->posted == 0, "RX buffer %d never came back (%d of %d segments out)", i, f->rxb[i]->posted, f->rxb[i]->nseg);
 	vio_net_destroy(&f->n);
 	f->attached = false;
 	ASSERT_EQ(f->n.dev.allocs, 0);

@@ -23,8 +23,9 @@ int dev_up(struct model *m, struct vio_dev *d, bool prefer_legacy, bool iommu);
 struct fe_rxb {
 	uint8_t *mem;
 	uint32_t len;
-	int posted; /* 1 while the core holds it */
+	int posted; /* segments the core holds */
 	int nseg;   /* big mode: segments (mem is one block, nseg*len) */
+	uint8_t seg_posted[VIO_NET_MAX_BIG_SEGS + 1]; /* cookie of seg i>0 = &seg_posted[i] */
 };
 
 struct fe {

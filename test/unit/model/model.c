@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include "model.h"
 
+#include <sanitizer/asan_interface.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,10 +144,22 @@ static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *ou
 	if (a & (a - 1))
 		a = 4096;
 	size_t sz = (size + a - 1) & ~(a - 1);
-	void *p = aligned_alloc(a, sz ? sz : a);
-	if (!p)
-		return VIO_ENOMEM;
-	memset(p, 0, sz ? sz : a);
+	void *p;
+	if (m->kind != M_MODERN) {
+		/* a legacy device takes a 32-bit PFN: rings must lie below
+		 * 16 TiB, which under ASan only the low 2 GiB are (§4.1.4.8) */
+		size_t ps = (size + 4095) & ~(size_t)4095;
+		p = mmap(NULL, ps ? ps : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		if (p == MAP_FAILED)
+			return VIO_ENOMEM;
+		if (ps > size)
+			ASAN_POISON_MEMORY_REGION((uint8_t *)p + size, ps - size);
+	} else {
+		p = aligned_alloc(a, sz ? sz : a);
+		if (!p)
+			return VIO_ENOMEM;
+		memset(p, 0, sz ? sz : a);
+	}
 	out->vaddr = p;
 	out->daddr = (uintptr_t)p;
 	out->size = size;
@@ -172,7 +186,13 @@ static void os_dma_free(void *ctx, struct vio_dma *dma)
 	if (dma->daddr != (uintptr_t)dma->vaddr)
 		model_violation(m, "dma_free daddr does not match vaddr");
 	region_remove(m, r);
-	free(dma->vaddr);
+	if (m->kind != M_MODERN) {
+		size_t ps = (dma->size + 4095) & ~(size_t)4095;
+		ASAN_UNPOISON_MEMORY_REGION(dma->vaddr, ps ? ps : 4096);
+		munmap(dma->vaddr, ps ? ps : 4096);
+	} else {
+		free(dma->vaddr);
+	}
 	m->live_dma--;
 	dma->vaddr = NULL;
 }
@@ -940,9 +960,15 @@ void model_free(struct model *m)
 	for (int i = 0; i < M_MAXQ; i++)
 		free(m->q[i].owned);
 	/* free whatever the driver leaked so ASan reports the count, not a leak */
-	for (int i = 0; i < m->nregions; i++)
-		if (m->regions[i].kind == MR_DMA || m->regions[i].kind == MR_ZALLOC)
+	for (int i = 0; i < m->nregions; i++) {
+		if (m->regions[i].kind == MR_ZALLOC || (m->regions[i].kind == MR_DMA && m->kind == M_MODERN))
 			free((void *)m->regions[i].base);
+		else if (m->regions[i].kind == MR_DMA) {
+			size_t ps = (m->regions[i].len + 4095) & ~(size_t)4095;
+			ASAN_UNPOISON_MEMORY_REGION((void *)m->regions[i].base, ps ? ps : 4096);
+			munmap((void *)m->regions[i].base, ps ? ps : 4096);
+		}
+	}
 	free(m->regions);
 	free(m->lines);
 	free(m);

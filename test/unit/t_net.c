@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* t_net.c - the virtio-net engine against the model (virtio 1.2 §5.1). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define F(b) VIO_BIT(b)
+/* feature sets that select each rx_mode (§5.1.6.3.1) */
+#define NO_MRG F(VIO_NET_F_MRG_RXBUF)
+#define GUEST_GSO (F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6))
+
+static struct model *mk_net(enum model_kind kind, uint64_t drop)
+{
+	struct model *m = model_new(kind);
+	m->features &= ~drop;
+	return m;
+}
+
+static void up(struct fe *f, struct model *m, const struct vio_net_params *p)
+{
+	ASSERT_EQ(fe_attach(f, m, p), 0);
+	ASSERT_EQ(fe_start(f), 0);
+	ASSERT(model_driver_ok(m));
+}
+
+static void down(struct fe *f)
+{
+	struct model *m = f->m;
+	fe_teardown(f);
+	fe_free(f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+static void attach_mode(enum model_kind kind, bool legacy, uint64_t drop, enum vio_net_rx_mode want)
+{
+	struct model *m = mk_net(kind, drop);
+	struct fe f;
+	struct vio_net_params p;
+	fe_params_default(&p);
+	p.dev.prefer_legacy = legacy;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT_EQ(f.n.rx_mode, want);
+	ASSERT_EQ(f.n.hdr_len, mnet_hdr_len(m));
+	ASSERT(!model_driver_ok(m)); /* attach stops before DRIVER_OK */
+	int posted = fe_fill_rx(&f, 0);
+	ASSERT(posted > 0);
+	ASSERT_EQ(vio_net_start(&f.n), 0);
+	ASSERT(model_driver_ok(m));
+	ASSERT_EQ(model_vq_avail_count(m, mnet_rxq(m, 0)), posted); /* published */
+	ASSERT(f.n.has_ctrl);
+	down(&f);
+}
+TEST(net_attach_small) { attach_mode(M_MODERN, false, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL); }
+TEST(net_attach_mergeable) { attach_mode(M_MODERN, false, 0, VIO_NET_RX_MERGEABLE); }
+TEST(net_attach_big) { attach_mode(M_MODERN, false, NO_MRG, VIO_NET_RX_BIG); }
+TEST(net_attach_legacy_small) { attach_mode(M_TRANSITIONAL, true, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL); }
+TEST(net_attach_legacy_mergeable) { attach_mode(M_LEGACY, false, 0, VIO_NET_RX_MERGEABLE); }
+TEST(net_attach_legacy_big) { attach_mode(M_LEGACY, false, NO_MRG, VIO_NET_RX_BIG); }
+TEST(net_attach_legacy_no_any_layout)
+{
+	/* legacy without ANY_LAYOUT: header in its own descriptor (§2.6.4) */
+	attach_mode(M_LEGACY, false, NO_MRG | GUEST_GSO | F(VIO_F_ANY_LAYOUT), VIO_NET_RX_SMALL);
+}
+
+static const uint8_t MAC[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+static void mac_case(enum model_kind kind, bool msix)
+{
+	struct model *m = mk_net(kind, 0);
+	model_set_msix(m, msix);
+	struct fe f;
+	struct vio_net_params p;
+	fe_params_default(&p);
+	p.irq_mode = msix ? VIO_IRQ_MSIX_PER_VQ : VIO_IRQ_INTX;
+	up(&f, m, &p);
+	ASSERT_MEM(f.n.mac, MAC, 6);
+	ASSERT(!f.n.mac_random);
+	down(&f);
+}
+TEST(net_mac_modern) { mac_case(M_MODERN, false); }
+TEST(net_mac_modern_msix) { mac_case(M_MODERN, true); }
+TEST(net_mac_legacy) { mac_case(M_LEGACY, false); }
+TEST(net_mac_legacy_msix) { mac_case(M_LEGACY, true); }
+
+TEST(net_mac_absent_random)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_MAC));
+	struct fe f;
+	struct vio_net_params p;
+	fe_params_default(&p);
+	static const uint8_t r[6] = {0xf1, 0x22, 0x33, 0x44, 0x55, 0x66};
+	memcpy(p.random_mac, r, 6);
+	up(&f, m, &p);
+	ASSERT(f.n.mac_random);
+	ASSERT_EQ(f.n.mac[0] & 1, 0); /* unicast */
+	ASSERT_EQ(f.n.mac[0] & 2, 2); /* locally administered */
+	ASSERT_MEM(f.n.mac + 1, r + 1, 5);
+	ASSERT(!model_has(m, VIO_NET_F_MAC));
+	down(&f);
+}
+
+TEST(net_link_state)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	model_set_link(m, false, false);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT(!f.n.link_up);
+	model_set_link(m, true, true);
+	ASSERT(vio_dev_isr(&f.n.dev) & VIO_ISR_CONFIG);
+	ASSERT(vio_net_config_changed(&f.n));
+	ASSERT(f.n.link_up);
+	ASSERT(!vio_net_config_changed(&f.n)); /* no change */
+	model_set_link(m, false, true);
+	ASSERT(vio_net_config_changed(&f.n));
+	ASSERT(!f.n.link_up);
+	down(&f);
+}
+
+TEST(net_link_without_status_is_up)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_STATUS));
+	model_set_link(m, false, false);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT(f.n.link_up);
+	down(&f);
+}
+
+/* ---- TX ---- */
+
+static void tx_one(struct fe *f, const struct vio_net_tx_meta *meta, uint32_t len, void *cookie, struct mpkt *pk,
+                   uint8_t **frame_out)
+{
+	uint8_t *fr = mk_frame(f->m, len, 7);
+	struct vio_net_sg sg[2] = {{(uintptr_t)fr, 40}, {(uintptr_t)fr + 40, len - 40}};
+	ASSERT_EQ(vio_net_tx(&f->n.txq[0], meta, sg, 2, cookie), 0);
+	uint64_t nt = f->m->q[mnet_txq(f->m, 0)].notifies;
+	vio_net_tx_flush(&f->n.txq[0]);
+	ASSERT_EQ(f->m->q[mnet_txq(f->m, 0)].notifies, nt + 1);
+	ASSERT_EQ(mnet_tx_pop(f->m, mnet_txq(f->m, 0), pk), 1);
+	ASSERT_EQ(pk->frame_len, len);
+	ASSERT_MEM(pk->frame, fr, len);
+	*frame_out = fr;
+}
+
+static void tx_meta_case(enum model_kind kind, bool legacy)
+{
+	struct model *m = mk_net(kind, 0);
+	struct fe f;
+	struct vio_net_params p;
+	fe_params_default(&p);
+	p.dev.prefer_legacy = legacy;
+	up(&f, m, &p);
+	struct mpkt pk;
+	uint8_t *fr;
+	int txq = mnet_txq(m, 0);
+
+	/* checksum offload: §5.1.6.2 NEEDS_CSUM + csum_start/offset */
+	struct vio_net_tx_meta csum = {.flags = VIO_NET_TX_F_CSUM, .csum_start = 34, .csum_offset = 16};
+	tx_one(&f, &csum, 300, (void *)0x10, &pk, &fr);
+	ASSERT_EQ(pk.hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+	ASSERT_EQ(pk.hdr.gso_type, VIO_NET_HDR_GSO_NONE);
+	ASSERT_EQ(pk.hdr.csum_start, 34);
+	ASSERT_EQ(pk.hdr.csum_offset, 16);
+	ASSERT_EQ(pk.hdr.gso_size, 0);
+	if (pk.hdr_len == VIO_NET_HDR_LEN)
+		ASSERT_EQ(pk.hdr.num_buffers, 0); /* §5.1.6.2.1 */
+	model_vq_push(m, txq, pk.head, 0);
+	mpkt_free(&pk);
+	model_buf_free(m, fr);
+
+	/* TSO4 */
+	struct vio_net_tx_meta tso = {.flags = VIO_NET_TX_F_CSUM,
+	                              .gso_type = VIO_NET_HDR_GSO_TCPV4,
+	                              .hdr_len = 54,
+	                              .gso_size = 1448,
+	                              .csum_start = 34,
+	                              .csum_offset = 16};
+	tx_one(&f, &tso, 9000, (void *)0x11, &pk, &fr);
+	ASSERT_EQ(pk.hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+	ASSERT_EQ(pk.hdr.gso_type, VIO_NET_HDR_GSO_TCPV4);
+	ASSERT_EQ(pk.hdr.hdr_len, 54);
+	ASSERT_EQ(pk.hdr.gso_size, 1448);
+	ASSERT_EQ(pk.hdr.csum_start, 34);
+	ASSERT_EQ(pk.hdr.csum_offset, 16);
+	model_vq_push(m, txq, pk.head, 0);
+	mpkt_free(&pk);
+	model_buf_free(m, fr);
+
+	/* TSO6 */
+	tso.gso_type = VIO_NET_HDR_GSO_TCPV6;
+	tso.csum_start = 54;
+	tso.hdr_len = 74;
+	tx_one(&f, &tso, 5000, (void *)0x12, &pk, &fr);
+	ASSERT_EQ(pk.hdr.gso_type, VIO_NET_HDR_GSO_TCPV6);
+	ASSERT_EQ(pk.hdr.hdr_len, 74);
+	ASSERT_EQ(pk.hdr.csum_start, 54);
+	model_vq_push(m, txq, pk.head, 0);
+	mpkt_free(&pk);
+	model_buf_free(m, fr);
+
+	/* plain */
+	struct vio_net_tx_meta none = {0};
+	tx_one(&f, &none, 60, (void *)0x13, &pk, &fr);
+	ASSERT_EQ(pk.hdr.flags, 0);
+	ASSERT_EQ(pk.hdr.gso_type, 0);
+	model_vq_push(m, txq, pk.head, 0);
+	mpkt_free(&pk);
+	model_buf_free(m, fr);
+
+	void *ck[8];
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 8), 4);
+	ASSERT(ck[0] == (void *)0x10 && ck[1] == (void *)0x11 && ck[2] == (void *)0x12 && ck[3] == (void *)0x13);
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 8), 0);
+	ASSERT_EQ(f.n.txq[0].stats.csum, 3);
+	ASSERT_EQ(f.n.txq[0].stats.gso, 2);
+	down(&f);
+}
+TEST(net_tx_meta_modern) { tx_meta_case(M_MODERN, false); }
+TEST(net_tx_meta_legacy) { tx_meta_case(M_TRANSITIONAL, true); }
+
+TEST(net_tx_refused_offloads)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CSUM) | F(VIO_NET_F_HOST_TSO4) | F(VIO_NET_F_HOST_TSO6));
+	struct fe f;
+	up(&f, m, NULL);
+	uint8_t *fr = mk_frame(m, 200, 1);
+	struct vio_net_sg sg = {(uintptr_t)fr, 200};
+	struct vio_net_tx_meta csum = {.flags = VIO_NET_TX_F_CSUM, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_tx_meta tso = {.flags = VIO_NET_TX_F_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+	                              .gso_size = 100, .csum_start = 34, .csum_offset = 16};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &csum, &sg, 1, (void *)1), VIO_EINVAL);
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &tso, &sg, 1, (void *)1), VIO_EINVAL);
+	ASSERT_EQ(f.n.txq[0].stats.err_meta, 2);
+	vio_net_tx_flush(&f.n.txq[0]);
+	ASSERT_EQ(model_vq_avail_count(m, mnet_txq(m, 0)), 0);
+	model_buf_free(m, fr);
+	down(&f);
+}
+
+TEST(net_tx_inconsistent_meta)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct fe f;
+	up(&f, m, NULL);
+	uint8_t *fr = mk_frame(m, 200, 1);
+	struct vio_net_sg sg = {(uintptr_t)fr, 200};
+	/* GSO without NEEDS_CSUM (§5.1.6.2.1) */
+	struct vio_net_tx_meta a = {.gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54, .gso_size = 100};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &a, &sg, 1, (void *)1), VIO_EINVAL);
+	/* csum_start past the packet */
+	struct vio_net_tx_meta b = {.flags = VIO_NET_TX_F_CSUM, .csum_start = 250, .csum_offset = 16};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &b, &sg, 1, (void *)1), VIO_EINVAL);
+	/* ECN without HOST_ECN */
+	struct vio_net_tx_meta c = {.flags = VIO_NET_TX_F_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
+	                            .hdr_len = 54, .gso_size = 100, .csum_start = 34, .csum_offset = 16};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &c, &sg, 1, (void *)1), VIO_EINVAL);
+	/* too many segments */
+	struct vio_net_sg many[VIO_NET_MAX_TX_SG + 1];
+	for (int i = 0; i <= VIO_NET_MAX_TX_SG; i++)
+		many[i] = (struct vio_net_sg){(uintptr_t)fr, 2};
+	struct vio_net_tx_meta none = {0};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &none, many, VIO_NET_MAX_TX_SG + 1, (void *)1), VIO_EINVAL);
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &none, &sg, 1, NULL), VIO_EINVAL);
+	vio_net_tx_flush(&f.n.txq[0]);
+	ASSERT_EQ(model_vq_avail_count(m, mnet_txq(m, 0)), 0);
+	model_buf_free(m, fr);
+	down(&f);
+}
+
+TEST(net_tx_ring_full_and_batch_kick)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	m->q[1].max = 64;
+	struct fe f;
+	up(&f, m, NULL);
+	uint8_t *fr = mk_frame(m, 100, 2);
+	struct vio_net_sg sg = {(uintptr_t)fr, 100};
+	struct vio_net_tx_meta none = {0};
+	int n = 0, rc;
+	while ((rc = vio_net_tx(&f.n.txq[0], &none, &sg, 1, (void *)(uintptr_t)(n + 1))) == 0)
+		n++;
+	ASSERT_EQ(rc, VIO_ENOSPC);
+	ASSERT(n >= 32 && n <= 64);
+	ASSERT(!vio_net_tx_has_room(&f.n.txq[0]));
+	ASSERT(vio_net_tx_flush(&f.n.txq[0]));
+	ASSERT_EQ(m->q[1].notifies, 1);
+	ASSERT_EQ(model_vq_complete_all(m, 1), n);
+	void *ck[128];
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 128), n);
+	for (int i = 0; i < n; i++)
+		ASSERT(ck[i] == (void *)(uintptr_t)(i + 1));
+	ASSERT(vio_net_tx_has_room(&f.n.txq[0]));
+	model_buf_free(m, fr);
+	down(&f);
+}
+
+/* ---- RX ---- */
+
+static int rx_take(struct fe *f, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *fr, uint8_t *out, uint32_t cap)
+{
+	int r = vio_net_rx_get(&f->n.rxq[0], pkt, fr, 256);
+	if (r != 1)
+		return r;
+	uint32_t o = 0;
+	for (int i = 0; i < pkt->nfrags; i++) {
+		uint32_t skip = i == 0 ? pkt->hdr_len : 0;
+		ASSERT(fr[i].len >= skip);
+		ASSERT(o + fr[i].len - skip <= cap);
+		memcpy(out + o, (uint8_t *)fr[i].vaddr + skip, fr[i].len - skip);
+		o += fr[i].len - skip;
+	}
+	ASSERT_EQ(o, pkt->len);
+	return r;
+}
+
+static void recycle(struct fe *f, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *fr)
+{
+	for (int i = 0; i < pkt->nfrags; i++)
+		fe_rx_returned(f, fr[i].cookie);
+}
+
+static void rx_case(uint64_t drop, enum vio_net_rx_mode mode, uint32_t len, int want_bufs)
+{
+	struct model *m = mk_net(M_MODERN, drop);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT_EQ(f.n.rx_mode, mode);
+	uint8_t *frame = mk_frame(m, len, 3);
+	struct vio_net_hdr h = {0};
+	h.flags = VIO_NET_HDR_F_DATA_VALID;
+	ASSERT_EQ(mnet_rx_put(m, 0, &h, frame, len, -1), want_bufs);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_rx_frag *fr = calloc(256, sizeof(*fr));
+	uint8_t *out = malloc(len + 16);
+	ASSERT_EQ(rx_take(&f, &pkt, fr, out, len + 16), 1);
+	ASSERT_EQ(pkt.len, len);
+	ASSERT_EQ(pkt.hdr_len, mnet_hdr_len(m));
+	ASSERT_MEM(out, frame, len);
+	ASSERT_EQ(pkt.csum, VIO_NET_RX_CSUM_VALID);
+	if (mode == VIO_NET_RX_MERGEABLE)
+		ASSERT_EQ(pkt.nfrags, want_bufs);
+	if (mode == VIO_NET_RX_SMALL) {
+		ASSERT_EQ(pkt.nfrags, 1);
+		ASSERT_EQ(fr[0].len, len + pkt.hdr_len);
+	}
+	ASSERT_EQ(f.n.rxq[0].stats.packets, 1);
+	recycle(&f, &pkt, fr);
+	struct vio_net_rx_pkt pkt2;
+	ASSERT_EQ(vio_net_rx_get(&f.n.rxq[0], &pkt2, fr, 256), 0);
+	free(fr);
+	free(out);
+	model_buf_free(m, frame);
+	down(&f);
+}
+TEST(net_rx_small) { rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1000, 1); }
+TEST(net_rx_small_full_frame) { rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1518, 1); }
+TEST(net_rx_mergeable_1) { rx_case(0, VIO_NET_RX_MERGEABLE, 600, 1); }
+TEST(net_rx_mergeable_3)
+{
+	/* buffers are hdr + 1518 rounded: 4000 bytes need exactly 3 */
+	rx_case(0, VIO_NET_RX_MERGEABLE, 4000, 3);
+}
+TEST(net_rx_big) { rx_case(NO_MRG, VIO_NET_RX_BIG, 60000, 1); }
+
+static void rx_hdr_case(struct vio_net_hdr h, uint32_t len, int want_rc, int want_csum, uint64_t drop)
+{
+	struct model *m = mk_net(M_MODERN, drop);
+	struct fe f;
+	up(&f, m, NULL);
+	uint8_t *frame = mk_frame(m, len, 4);
+	ASSERT(mnet_rx_put(m, 0, &h, frame, len, -1) > 0);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_rx_frag fr[256];
+	int r = vio_net_rx_get(&f.n.rxq[0], &pkt, fr, 256);
+	ASSERT_EQ(r, want_rc);
+	if (r == 1) {
+		ASSERT_EQ(pkt.csum, want_csum);
+		if (want_csum == VIO_NET_RX_CSUM_PARTIAL) {
+			ASSERT_EQ(pkt.csum_start, h.csum_start);
+			ASSERT_EQ(pkt.csum_offset, h.csum_offset);
+		}
+		ASSERT_EQ(pkt.gso_type, h.gso_type);
+		if (h.gso_type)
+			ASSERT_EQ(pkt.gso_size, h.gso_size);
+	} else {
+		ASSERT_EQ(f.n.rxq[0].stats.drops, 1);
+		ASSERT(!f.n.rxq[0].vq.broken);
+	}
+	recycle(&f, &pkt, fr);
+	model_buf_free(m, frame);
+	down(&f);
+}
+TEST(net_rx_csum_none)
+{
+	struct vio_net_hdr h = {0};
+	rx_hdr_case(h, 100, 1, VIO_NET_RX_CSUM_NONE, 0);
+}
+TEST(net_rx_csum_partial)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 6};
+	rx_hdr_case(h, 100, 1, VIO_NET_RX_CSUM_PARTIAL, 0);
+}
+TEST(net_rx_gso_tcpv4)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+	                        .gso_size = 1448, .csum_start = 34, .csum_offset = 16};
+	rx_hdr_case(h, 3000, 1, VIO_NET_RX_CSUM_PARTIAL, 0);
+}
+TEST(net_rx_bad_csum_start_past_packet)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 90, .csum_offset = 16};
+	rx_hdr_case(h, 100, VIO_EIO, 0, 0);
+}
+TEST(net_rx_bad_gso_not_negotiated)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+	                        .gso_size = 1448, .csum_start = 34, .csum_offset = 16};
+	rx_hdr_case(h, 3000, VIO_EIO, 0, GUEST_GSO);
+}
+TEST(net_rx_bad_gso_unknown_type)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 0x42, .gso_size = 1448, .csum_start = 34,
+	                        .csum_offset = 16};
+	rx_hdr_case(h, 3000, VIO_EIO, 0, 0);
+}
+TEST(net_rx_bad_csum_without_guest_csum)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 6};
+	rx_hdr_case(h, 100, VIO_EIO, 0, F(VIO_NET_F_GUEST_CSUM) | GUEST_GSO);
+}
+
+/* ---- control queue ---- */
+
+TEST(net_ctrl_commands)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	ASSERT_EQ(m->nctrl, 1);
+	ASSERT_EQ(m->ctrl_log[0].cls, VIO_NET_CTRL_RX);
+	ASSERT_EQ(m->ctrl_log[0].cmd, VIO_NET_CTRL_RX_PROMISC);
+	ASSERT_EQ(m->ctrl_log[0].len, 1);
+	ASSERT_EQ(m->ctrl_log[0].data[0], 1);
+	ASSERT_EQ(vio_net_set_allmulti(&f.n, false), 0);
+	ASSERT_EQ(m->ctrl_log[1].cmd, VIO_NET_CTRL_RX_ALLMULTI);
+	ASSERT_EQ(m->ctrl_log[1].data[0], 0);
+	static const uint8_t nm[6] = {0x02, 1, 2, 3, 4, 5};
+	ASSERT_EQ(vio_net_set_mac(&f.n, nm), 0);
+	ASSERT_EQ(m->ctrl_log[2].cls, VIO_NET_CTRL_MAC);
+	ASSERT_EQ(m->ctrl_log[2].cmd, VIO_NET_CTRL_MAC_ADDR_SET);
+	ASSERT_EQ(m->ctrl_log[2].len, 6);
+	ASSERT_MEM(m->ctrl_log[2].data, nm, 6);
+	uint64_t off = F(VIO_NET_F_GUEST_CSUM) | F(VIO_NET_F_GUEST_TSO4);
+	ASSERT_EQ(vio_net_set_guest_offloads(&f.n, off), 0);
+	ASSERT_EQ(m->ctrl_log[3].cls, VIO_NET_CTRL_GUEST_OFFLOADS);
+	ASSERT_EQ(m->ctrl_log[3].cmd, VIO_NET_CTRL_GUEST_OFFLOADS_SET);
+	ASSERT_EQ(m->ctrl_log[3].len, 8);
+	uint8_t le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (uint8_t)(off >> (8 * i));
+	ASSERT_MEM(m->ctrl_log[3].data, le, 8);
+	/* MAC table: two le32 counts with entries (§5.1.6.5.2) */
+	static const uint8_t uc[6] = {0x02, 9, 9, 9, 9, 9}, mc[12] = {0x01, 0, 0x5e, 0, 0, 1, 0x33, 0x33, 0, 0, 0, 1};
+	ASSERT_EQ(vio_net_set_mac_table(&f.n, uc, 1, mc, 2), 0);
+	ASSERT_EQ(m->ctrl_log[4].cmd, VIO_NET_CTRL_MAC_TABLE_SET);
+	ASSERT_EQ(m->ctrl_log[4].len, 4 + 6 + 4 + 12);
+	ASSERT_EQ(m->ctrl_log[4].data[0], 1);
+	ASSERT_MEM(m->ctrl_log[4].data + 4, uc, 6);
+	ASSERT_EQ(m->ctrl_log[4].data[10], 2);
+	ASSERT_MEM(m->ctrl_log[4].data + 14, mc, 12);
+	/* the device says no */
+	m->ctrl_ack = VIO_NET_ERR;
+	ASSERT_EQ(vio_net_set_promisc(&f.n, false), VIO_EIO);
+	down(&f);
+}
+
+TEST(net_ctrl_missing_features)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CTRL_RX) | F(VIO_NET_F_CTRL_MAC_ADDR) |
+	                                      F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
+	struct fe f;
+	up(&f, m, NULL);
+	static const uint8_t nm[6] = {0x02, 1, 2, 3, 4, 5};
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_ENOTSUP);
+	ASSERT_EQ(vio_net_set_mac(&f.n, nm), VIO_ENOTSUP);
+	ASSERT_EQ(vio_net_set_guest_offloads(&f.n, 0), VIO_ENOTSUP);
+	ASSERT_EQ(m->nctrl, 0);
+	down(&f);
+}
+
+TEST(net_ctrl_no_ctrl_vq)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CTRL_VQ) | F(VIO_NET_F_CTRL_RX) | F(VIO_NET_F_CTRL_MAC_ADDR) |
+	                                      F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
+	m->nq = 2;
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT(!f.n.has_ctrl);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_ENOTSUP);
+	down(&f);
+}
+
+TEST(net_ctrl_device_never_answers)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct fe f;
+	up(&f, m, NULL);
+	m->ctrl_auto = false;
+	uint64_t t0 = m->now_ns;
+	int rc = vio_net_set_promisc(&f.n, true);
+	ASSERT_MSG(rc == VIO_ETIMEDOUT || rc == VIO_EIO || rc == VIO_EBROKEN, "rc %d", rc);
+	ASSERT(m->now_ns > t0); /* it waited on the fake clock, bounded */
+	down(&f);
+}
+
+/* ---- stats and strings ---- */
+TEST(net_stats_and_features_string)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct fe f;
+	up(&f, m, NULL);
+	unsigned n = vio_net_stats_count(&f.n);
+	ASSERT(n > 10);
+	char b[64];
+	for (unsigned i = 0; i < n; i++) {
+		const char *s = vio_net_stat_name(&f.n, i, b, sizeof(b));
+		ASSERT(s && s[0]);
+	}
+	char fs[1024];
+	ASSERT(vio_net_features_string(&f.n, fs, sizeof(fs)) > 0);
+	ASSERT_MSG(strstr(fs, "VERSION_1") && strstr(fs, "NET_MAC"), "features: %s", fs);
+	down(&f);
+}
