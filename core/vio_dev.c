@@ -149,6 +149,9 @@ int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required)
 	if (platform_dropped)
 		vio_warn(d->os, "device offers ACCESS_PLATFORM but DMA addresses are not IOMMU addresses: "
 				"not accepting it");
+	if (d->dma_is_iommu && d->pci.modern && !(offered & VIO_BIT(VIO_F_ACCESS_PLATFORM)))
+		vio_warn(d->os, "DMA addresses are IOMMU addresses but the device lacks ACCESS_PLATFORM: "
+				"it will bypass the IOMMU");
 	missing = required & ~accept;
 	if (missing) {
 		vio_dev_log_missing(d, missing);

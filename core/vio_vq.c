@@ -171,9 +171,10 @@ static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 	if (err)
 		return err;
 	base = vq->ring.vaddr;
-	vq->desc = (struct vio_vring_desc *)base;
-	vq->avail = (struct vio_vring_avail *)(base + avail_off);
-	vq->used = (struct vio_vring_used *)(base + used_off);
+	/* via void *: the offsets keep each part aligned (see the layout) */
+	vq->desc = (void *)base;
+	vq->avail = (void *)(base + avail_off);
+	vq->used = (void *)(base + used_off);
 	vq->used_event = &vq->avail->ring[vq->size];
 	vq->avail_event = (uint16_t *)&vq->used->ring[vq->size];
 
