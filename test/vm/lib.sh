@@ -120,9 +120,11 @@ tb_nic() {
 	NIC_KIND[$i]=$kind
 	if [ "$kind" = tap ]; then
 		tap=$(nic_tap "$i")
-		host_ns ip tuntap add dev "$tap" mode tap
-		host_ns ip addr add "$(host_ip "$i")/24" dev "$tap"
-		host_ns ip link set "$tap" up
+		if ! host_ns ip link show "$tap" >/dev/null 2>&1; then   # kept across boots
+			host_ns ip tuntap add dev "$tap" mode tap
+			host_ns ip addr add "$(host_ip "$i")/24" dev "$tap"
+			host_ns ip link set "$tap" up
+		fi
 		QEMU_DEVS+=(-netdev "tap,id=nd$i,ifname=$tap,script=no,downscript=no")
 	else
 		QEMU_DEVS+=(-netdev "user,id=nd$i")

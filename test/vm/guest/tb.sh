@@ -58,6 +58,14 @@ expect_owner() {
 	return $rc
 }
 
+# nic_facts ADDR: one line about the NIC: PCI ids, driver, interrupt mode.
+nic_facts() {
+	local d=/sys/bus/pci/devices/$1 irq
+	irq=$(ls "$d/msi_irqs" 2>/dev/null | wc -l)
+	[ "$irq" -gt 0 ] && irq="$irq MSI-X vectors" || irq="INTx $(cat "$d/irq")"
+	echo "$(cat "$d/vendor" "$d/device" | sed 's/0x//' | paste -sd:) $(pci_owner "$1"), $irq"
+}
+
 # unbind_pci ADDR: detach ADDR from its driver (override stays).
 unbind_pci() {
 	local d=/sys/bus/pci/devices/$1
