@@ -225,38 +225,114 @@ struct vio_net {
 };
 
 /* [attach] Everything up to DRIVER_OK. Errors say what failed (logged);
- * the device is left FAILED and everything allocated is freed. */
+ * the device is left FAILED and everything allocated is freed (dev.allocs
+ * back to 0; vio_net_destroy() after a failed attach is harmless).
+ * *n is zeroed first. Decisions, in order:
+ *  - wanted = p->features & VIO_NET_ENGINE_FEATURES & offered, minus
+ *    features whose prerequisites are missing (§5.1.3.1: GUEST_TSO4/6,
+ *    UFO, USO need GUEST_CSUM; GUEST_ECN needs GUEST_TSO4|6; HOST_TSO4/6,
+ *    UFO, USO need CSUM; HOST_ECN needs HOST_TSO4|6; CTRL_RX, CTRL_VLAN,
+ *    GUEST_ANNOUNCE, MQ, CTRL_MAC_ADDR, CTRL_GUEST_OFFLOADS need CTRL_VQ),
+ *    minus NET_F_MTU when config mtu < VIO_NET_MIN_MTU and NET_F_MQ when
+ *    max_virtqueue_pairs is outside 1..0x8000 (both warned; config is read
+ *    before negotiation, §3.1.1 step 4). vio_dev adds the ring features.
+ *  - mac: config mac with NET_F_MAC unless it is zero or multicast; else
+ *    p->random_mac with bit 1 of byte 0 set and bit 0 cleared, mac_random
+ *    set, logged "no MAC from device: using random 02:..". Nothing is
+ *    written to the device at attach.
+ *  - link_up: config status LINK_UP with NET_F_STATUS, else always up.
+ *  - hdr_len 12 with MRG_RXBUF or VERSION_1, else 10; any_layout with
+ *    VERSION_1 or ANY_LAYOUT; rx_mode MERGEABLE with MRG_RXBUF, BIG with
+ *    GUEST_TSO4/TSO6/UFO, else SMALL.
+ *  - mtu/max_mtu: the config mtu with NET_F_MTU; otherwise mtu 1500 and
+ *    max_mtu 1500 (small) or 65517 (mergeable/big: a VLAN-tagged frame of
+ *    65535 bytes).
+ *  - nqp = min(p->max_qp (0 counts as 1), max_virtqueue_pairs,
+ *    VIO_NET_MAX_QP) with MQ, else 1; curr_qp = 1 until start.
+ *  - queues: rx i = 2i, tx i = 2i+1, ctrl = 2 * max_pairs (§5.1.2); RX
+ *    indirect tables of 2 (legacy split header) or MAX_BIG_SEGS+1 (big);
+ *    TX indirect tables of max_sg+1, where max_sg = p->tx_max_sg (0 or
+ *    more than VIO_NET_MAX_TX_SG means VIO_NET_MAX_TX_SG), lowered without
+ *    indirect descriptors so one packet fits an empty ring next to the
+ *    polled reserve; a TX ring too small for that fails with VIO_EIO.
+ *    Control queue at most VIO_NET_CTRL_RING entries, no indirect.
+ *  - VIO_NET_POLL_RESERVE descriptors of txq 0 are reserved for
+ *    vio_net_poll_send(). */
 int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p);
-/* [attach] DRIVER_OK and a kick of every RX queue. */
+/* [attach] DRIVER_OK, a kick of every RX queue, then with nqp > 1
+ * MQ_VQ_PAIRS_SET(nqp) (§5.1.6.5.5; commands need DRIVER_OK). If that
+ * command fails the device keeps one pair: logged, curr_qp stays 1 and
+ * VIO_OK is returned. VIO_EBROKEN if the device is latched broken. */
 int vio_net_start(struct vio_net *n);
-/* [attach] Reset: no DMA after this returns. */
+/* [attach] Reset: no DMA after this returns. link_up false, curr_qp 1. */
 void vio_net_stop(struct vio_net *n);
 /* [attach] Take back cookies of buffers still posted (after stop), one per
- * call, NULL when none remain. TX drain includes the polled path's stash. */
+ * call, NULL when none remain. RX: every cookie the front-end gave, so a
+ * big-mode chain yields the cookie of each of its segments. TX: the stash
+ * first, then chains still in the ring; the polled frame is never returned.
+ * Both return NULL for queues that were never created. */
 void *vio_net_rx_drain(struct vio_net_rxq *q);
 void *vio_net_tx_drain(struct vio_net_txq *q);
 /* [attach] Free everything attach allocated. */
 void vio_net_destroy(struct vio_net *n);
 
 /* ---- RX data path ---- */
-/* Minimum and suggested length of the next buffer for this queue: small
- * mode hdr+1518 (VLAN-sized frame), mergeable the adaptive average (EWMA of
- * packet lengths, clamped to [hdr+1518, 4096-ish]), big mode per segment. */
+/* Suggested length of the next buffer for this queue:
+ *  - small: hdr_len + max(1518, max_mtu + 18), which is also the minimum
+ *    vio_net_rx_post() accepts (§5.1.4.1: with NET_F_MTU one mtu-sized
+ *    frame must fit);
+ *  - mergeable: hdr_len + clamp(EWMA of packet lengths, 1518, 4096 -
+ *    hdr_len), rounded up to 64 and at most 4096 (Linux's
+ *    get_mergeable_buf_len, EWMA weight 64, first sample taken as is); the
+ *    post minimum is hdr_len + 1518 so the first buffer always holds the
+ *    headers;
+ *  - big: VIO_NET_BIG_SEG_LEN per segment (chains need >= 65562 bytes). */
 uint32_t vio_net_rx_buf_len(const struct vio_net_rxq *q);
-/* Free slots for more buffers. */
+/* Free slots for more buffers (chains): free descriptors divided by what
+ * one chain needs (big mode assumes a chain of VIO_NET_MAX_BIG_SEGS). */
 uint16_t vio_net_rx_room(const struct vio_net_rxq *q);
 /* Post one buffer (small / mergeable modes), or a big-mode chain of nseg
  * buffers (cookie of segs[0] identifies the chain). VIO_EINVAL if a buffer is
- * shorter than the mode needs. Batch: call vio_net_rx_kick() once after. */
+ * shorter than the mode needs, has a NULL vaddr/cookie or zero length, or
+ * for post_big outside big mode / nseg outside 1..VIO_NET_MAX_BIG_SEGS /
+ * segs[0] shorter than hdr_len + 14 / a total below 65562. rx_post in big
+ * mode is post_big with one segment. VIO_ENOSPC when the ring is full.
+ * Without any_layout the first hdr_len bytes of the (first) buffer get their
+ * own descriptor (§5.1.6.6 legacy); data still lands contiguously. Every
+ * segment's cookie comes back exactly once (rx_get frags, or rx_drain).
+ * Batch: call vio_net_rx_kick() once after. */
 int vio_net_rx_post(struct vio_net_rxq *q, const struct vio_net_rxbuf *b);
 int vio_net_rx_post_big(struct vio_net_rxq *q, const struct vio_net_rxbuf *segs, uint16_t nseg);
 bool vio_net_rx_kick(struct vio_net_rxq *q);
 /* Take one received packet. Returns 1: a packet, frags[0..pkt->nfrags)
  * filled; 0: nothing pending; VIO_EIO: one bad packet dropped (counted),
  * frags[0..pkt->nfrags) still name the buffers the front-end must recycle;
- * VIO_EBROKEN: the queue is broken. max_frags must be >= the ring size in
- * mergeable mode to be able to take any packet the device may legally
- * build (a packet with more buffers is dropped as err_num_buffers). */
+ * VIO_EBROKEN: the queue is broken (frags[0..nfrags), possibly none, were
+ * taken already and must be recycled too); VIO_EINVAL: max_frags below 1
+ * (VIO_NET_MAX_BIG_SEGS in big mode), nothing taken. max_frags must be >=
+ * the ring size in mergeable mode to be able to take any packet the device
+ * may legally build (a packet with more buffers is dropped as
+ * err_num_buffers).
+ * Frags: small mode one frag; big mode one frag per segment of the chain
+ * with the bytes written into it (0 past the end); mergeable one per
+ * buffer. frags[0].len includes the virtio header. The bytes the device
+ * wrote are synced for the CPU (os->dma_sync) before the header is read,
+ * and the header is copied once out of device-writable memory.
+ * Checks, each a drop (VIO_EIO):
+ *  - err_len: first buffer shorter than hdr_len + 14 (Ethernet header);
+ *    only that buffer is taken (num_buffers cannot be trusted);
+ *  - err_num_buffers (mergeable): num_buffers 0 or above the ring size
+ *    (first buffer only); a buffer of the packet not in the used ring yet
+ *    (the ones taken are listed); more buffers than max_frags (all are
+ *    taken to stay in step; those past max_frags are re-posted by the core
+ *    and published by the next vio_net_rx_kick());
+ *  - err_hdr: NEEDS_CSUM without GUEST_CSUM or csum_start + csum_offset + 2
+ *    beyond the packet; a gso_type whose GUEST_* feature (TSO4, TSO6, UFO,
+ *    USO4|USO6) is not negotiated or unknown; gso with gso_size 0; the ECN
+ *    bit without GUEST_ECN.
+ * NEEDS_CSUM wins over DATA_VALID (-> CSUM_PARTIAL); DATA_VALID alone is
+ * CSUM_VALID. gso_size is reported 0 for GSO_NONE. pkt->len excludes the
+ * virtio header. Mergeable packets feed the EWMA of vio_net_rx_buf_len(). */
 int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *frags,
 		   uint16_t max_frags);
 
@@ -265,52 +341,105 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
  * posts header + sg as one chain (indirect when possible). Returns VIO_OK,
  * VIO_ENOSPC (ring full: stop the queue, reclaim, retry), VIO_EINVAL (offload
  * not negotiated or inconsistent, too many segments), VIO_EBROKEN. Does not
- * kick: call vio_net_tx_flush() once per batch. */
+ * kick: call vio_net_tx_flush() once per batch.
+ * m may be NULL (no offload). VIO_EINVAL without counting: nsg 0 or above
+ * max_sg, NULL sg or cookie. VIO_EINVAL counted in err_meta: a zero-length
+ * segment; flags other than VIO_NET_TX_F_CSUM; CSUM without NET_F_CSUM or
+ * with csum_start + csum_offset + 2 beyond the packet; GSO without CSUM,
+ * with gso_size 0 or hdr_len beyond the packet, TCPV4 without HOST_TSO4,
+ * TCPV6 without HOST_TSO6, UDP without HOST_UFO, UDP_L4 without HOST_USO,
+ * the ECN bit without HOST_ECN, any other type. The header goes out in
+ * device byte order with num_buffers 0; hdr_len/gso_size only for GSO.
+ * VIO_ENOSPC also when in-flight chains plus stashed completions would
+ * exceed the ring size (reclaim first: it empties the stash). */
 int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const struct vio_net_sg *sg,
 	       uint16_t nsg, void *cookie);
 bool vio_net_tx_flush(struct vio_net_txq *q);
-/* Room for one more packet of tx_max_sg segments outside the reserve. */
+/* Room for one more packet of max_sg segments outside the reserve (and
+ * within the stash bound above). */
 bool vio_net_tx_has_room(const struct vio_net_txq *q);
 /* Take up to max completed cookies; returns how many. VIO_EBROKEN (< 0) when
- * the queue is broken. */
+ * the queue is broken and nothing was taken (cookies taken before the break
+ * are returned first). The stash (completions the polled path met) comes
+ * first, then the used ring; the polled frame is consumed silently. */
 int vio_net_tx_reclaim(struct vio_net_txq *q, void **cookies, unsigned max);
 
 /* ---- config, link, control queue ---- */
 /* Re-read config after a config interrupt; returns true when the link state
- * changed (n->link_up is the new state). Acknowledges GUEST_ANNOUNCE. */
+ * changed (n->link_up is the new state; down whenever the device is broken;
+ * a status read that never settles keeps the old state). With
+ * GUEST_ANNOUNCE and status ANNOUNCE: sets n->announce and sends
+ * ANNOUNCE_ACK. May busy-wait on the control queue: call it from a work
+ * item, not from the interrupt handler. */
 bool vio_net_config_changed(struct vio_net *n);
 /* Control-queue commands (§5.1.6.5); busy-wait for the answer (bounded).
  * VIO_ENOTSUP when the device has no control queue or lacks the feature the
  * command needs; VIO_EIO when the device answers VIRTIO_NET_ERR. */
+/* Details: the feature per class is CTRL_RX (RX, MAC_TABLE_SET),
+ * CTRL_MAC_ADDR (MAC_ADDR_SET), CTRL_VLAN (2), GUEST_ANNOUNCE, MQ,
+ * CTRL_GUEST_OFFLOADS; unknown classes/commands are VIO_ENOTSUP. len above
+ * VIO_NET_CTRL_DATA_MAX (or data NULL with len) is VIO_EINVAL. Layout: hdr,
+ * data, ack each in its own descriptor. The wait is udelay steps up to
+ * VIO_NET_CTRL_TIMEOUT_US; on timeout ctrl_timeouts++ and VIO_ETIMEDOUT,
+ * and the command stays pending: the next command first waits (bounded)
+ * for it and fails VIO_ETIMEDOUT (counted) if it still has not come back.
+ * The ack is poisoned before posting, so a device that completes without
+ * writing it yields VIO_EIO. VIO_EBROKEN when the queue/device is broken. */
 int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *data, uint32_t len);
 int vio_net_set_promisc(struct vio_net *n, bool on);
 int vio_net_set_allmulti(struct vio_net *n, bool on);
+/* set_mac: MAC_ADDR_SET with CTRL_MAC_ADDR; otherwise on a legacy device
+ * with NET_F_MAC a byte-wise write of the config mac field (§5.1.4.3,
+ * legacy); otherwise VIO_ENOTSUP. On success n->mac is updated and
+ * mac_random cleared. */
 int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN]);
-/* Unicast and multicast filter tables (MAC_TABLE_SET), each n*6 bytes. */
+/* Unicast and multicast filter tables (MAC_TABLE_SET), each n*6 bytes;
+ * entry counts in device byte order. VIO_EINVAL when both tables do not fit
+ * VIO_NET_CTRL_DATA_MAX (the front-end then falls back to allmulti/promisc). */
 int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc,
 			  uint32_t nmc);
-/* Guest offloads (GUEST_CSUM/TSO4/TSO6/ECN/UFO/USO bits, as feature bits). */
+/* Guest offloads (GUEST_CSUM/TSO4/TSO6/ECN/UFO/USO bits, as feature bits),
+ * sent as a (device-order) 64-bit mask; VIO_EINVAL for bits that are not
+ * negotiated guest offloads (§5.1.6.5.6.1). */
 int vio_net_set_guest_offloads(struct vio_net *n, uint64_t offloads);
-/* MTU: VIO_EINVAL beyond max_mtu (the device's MTU with NET_F_MTU). */
+/* MTU: VIO_EINVAL beyond max_mtu (the device's MTU with NET_F_MTU) or below
+ * VIO_NET_MIN_MTU. Only n->mtu changes: buffers are sized from max_mtu. */
 int vio_net_set_mtu(struct vio_net *n, uint16_t mtu);
 
 /* ---- polled path (kernel debugger / netconsole), queue pair 0 ---- */
 /* Send one frame (<= VIO_NET_POLL_FRAME_MAX bytes) from the reserved buffer
  * and wait up to timeout_us for the device to take it; normal completions met
  * on the way are stashed for the normal path. VIO_ETIMEDOUT: the frame is
- * still in flight (the next call waits for it first). */
+ * still in flight (the next call waits for it first).
+ * The header is all zero (no offload). VIO_EINVAL: NULL frame, len 0 or too
+ * long, no txq 0. The wait (for a previous frame, then for this one) shares
+ * one deadline, measured both by the udelay steps taken and by os->now_ns,
+ * whichever ends first. VIO_EBROKEN when txq 0 is broken. */
 int vio_net_poll_send(struct vio_net *n, const void *frame, uint32_t len, uint32_t timeout_us);
 /* Wait up to timeout_us for one frame; copy it (header stripped) into buf.
  * Returns 1 with *len set, 0 on timeout. The RX buffer is re-posted on the
- * spot, so the ring never drains; frames larger than cap are dropped. */
+ * spot, so the ring never drains; frames larger than cap are dropped.
+ * Also dropped (counted in rxq 0 drops, the wait goes on): packets shorter
+ * than hdr_len + 14, mergeable packets of more than one buffer (all of
+ * them re-posted). The header's offload flags are ignored. Re-posted
+ * buffers are synced for the device and kicked at once. VIO_EINVAL for
+ * NULL buf/len, VIO_EBROKEN when rxq 0 is broken. */
 int vio_net_poll_recv(struct vio_net *n, void *buf, uint32_t cap, uint32_t *len, uint32_t timeout_us);
 
 /* ---- counters and reports ---- */
-/* A flat table of named counters for ethtool -S / IONetworkStats. */
+/* A flat table of named counters for ethtool -S / IONetworkStats:
+ * for each pair i < nqp, "rx<i>_<name>" for packets bytes csum_valid
+ * csum_partial gso merged err_len err_num_buffers err_hdr drops interrupts
+ * poll_packets kicks kicks_suppressed, then "tx<i>_<name>" for packets bytes
+ * csum gso err_meta full interrupts reclaimed poll_packets kicks
+ * kicks_suppressed; the last entry is "ctrl_timeouts". stat_name returns
+ * buf (NULL out of range), stat_value 0 out of range. */
 unsigned vio_net_stats_count(const struct vio_net *n);
 const char *vio_net_stat_name(const struct vio_net *n, unsigned i, char *buf, size_t size);
 uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i);
-/* "VERSION_1 NET_MAC NET_STATUS ..." for the negotiated features. */
+/* "VERSION_1 NET_MAC NET_STATUS ..." for the negotiated features (bit
+ * order, "bit<n>" for unnamed bits); returns the full length like
+ * snprintf, truncating safely. */
 int vio_net_features_string(const struct vio_net *n, char *buf, size_t size);
 
 /* ---- engine internals shared by core/vio_net*.c (not for front-ends) ---- */

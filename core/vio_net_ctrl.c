@@ -165,9 +165,9 @@ int vio_net_set_allmulti(struct vio_net *n, bool on)
 	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_ALLMULTI, on);
 }
 
-/* §5.1.6.5.2 legacy: without CTRL_MAC_ADDR a legacy device takes the MAC
- * from a write to the config mac field, byte by byte. Modern config mac is
- * read-only (§5.1.4.2). */
+/* virtio 1.2 §5.1.4.3 (legacy interface): mac is driver-writable, the way
+ * to change the MAC without CTRL_MAC_ADDR; written byte by byte as Linux
+ * does. A modern device's config is read-only to the driver (§5.1.4.2). */
 static int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac)
 {
 	uint32_t i;
