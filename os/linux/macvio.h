@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * macvio.h - private state of the Linux front-end (macvio.ko).
+ *
+ * One struct macvio per PCI function, living in netdev_priv(). It embeds the
+ * core's struct vio_net (all device, ring and queue state) and the vio_os
+ * table the core calls back through. Everything Linux-specific - NAPI, the
+ * skb <-> buffer mapping, interrupts - is kept here, per queue.
+ *
+ * Serialisation of core calls (the core itself takes no locks):
+ *   rxq i    its NAPI context only (the IRQ handler only schedules NAPI)
+ *   txq i    the netdev TX queue lock (ndo_start_xmit, TX NAPI, netpoll)
+ *   ctrl/config   vi->ctrl_lock (ndo_set_rx_mode runs with BHs off, so it
+ *                 is a spinlock; the core busy-waits for the device, bounded)
+ */
+#ifndef MACVIO_H
+#define MACVIO_H
+
+#include <linux/netdevice.h>
+#include <linux/pci.h>
+#include <linux/ratelimit.h>
+#include <linux/workqueue.h>
+
+#include "vio_net.h"
+
+#define MACVIO_NAME "macvio"
+#define MACVIO_VERSION "0.1"
+
+/* Bytes of a received packet copied into the skb head; the rest is attached
+ * as page fragments (virtio_net's GOOD_COPY_LEN). */
+#define MACVIO_RX_COPY 128
+/* An RX buffer is a page fragment: [struct macvio_rxmeta | pad] then the
+ * area the device writes (virtio header first). The meta lives in front of
+ * the DMA area because the core hands back only the cookie and the vaddr. */
+#define MACVIO_RX_PAD L1_CACHE_ALIGN(sizeof(struct macvio_rxmeta))
+/* Most data segments of one TX packet: the linear part plus every frag. */
+#define MACVIO_TX_MAX_SG (MAX_SKB_FRAGS + 1)
+/* Completions taken per reclaim call. */
+#define MACVIO_TX_RECLAIM_BATCH 64
+
+struct macvio;
+
+struct macvio_rxmeta {
+	dma_addr_t daddr;
+	u32 dma_len;  /* bytes mapped for the device */
+	u32 truesize; /* bytes of the page fragment */
+};
+
+/* Front-end counters next to the core's (ethtool -S, ndo_get_stats64). */
+struct macvio_rxq_stats {
+	u64 alloc_fail; /* refill failed: packet dropped, its buffers re-posted */
+	u64 map_fail;
+	u64 hdr_drop;   /* virtio_net_hdr_to_skb refused the metadata */
+	u64 build_fail; /* no skb for a good packet */
+};
+
+struct macvio_txq_stats {
+	u64 map_fail;
+	u64 dropped;    /* refused by the core (offload, ring, broken) */
+	u64 stops;      /* queue stopped for lack of room */
+	u64 wakes;
+};
+
+struct macvio_rxq {
+	struct macvio *vi;
+	struct vio_net_rxq *q;
+	struct napi_struct napi;
+	/* vio_net_rx_get output; [q->vq.size] so any legal packet fits */
+	struct vio_net_rx_frag *frags;
+	u16 max_frags;
+	struct vio_net_rxbuf *bigsegs; /* big mode: one chain being built */
+	struct macvio_rxq_stats stats;
+	char irq_name[IFNAMSIZ + 24];
+};
+
+/* One in-flight TX packet: the skb and the device addresses to unmap. */
+struct macvio_txbuf {
+	struct sk_buff *skb;
+	u16 nsg;
+	u16 next_free;
+	bool linear; /* sg[0] maps the linear part (dma_map_single) */
+	struct vio_net_sg sg[MACVIO_TX_MAX_SG];
+};
+
+struct macvio_txq {
+	struct macvio *vi;
+	struct vio_net_txq *q;
+	u16 index;
+	struct napi_struct napi; /* wakes a stopped queue from the TX interrupt */
+	struct macvio_txbuf *bufs; /* [q->vq.size], a free list through next_free */
+	u16 free_head;
+	u16 nbufs;
+	struct macvio_txq_stats stats;
+	char irq_name[IFNAMSIZ + 24];
+};
+
+struct macvio_bar {
+	void __iomem *base;
+	u64 len;
+	bool is_io;
+};
+
+enum macvio_irq_kind {
+	MACVIO_IRQ_NONE = 0,
+	MACVIO_IRQ_INTX,  /* legacy line, IRQF_SHARED, ISR read to ack */
+	MACVIO_IRQ_MSI,   /* one MSI vector, ISR read to ack */
+	MACVIO_IRQ_MSIX,  /* vio irq mode says shared or per-VQ */
+};
+
+struct macvio {
+	struct vio_net net; /* the core: device, queues, control queue */
+	struct vio_os os;
+	struct pci_dev *pdev;
+	struct net_device *ndev;
+	struct macvio_bar bars[PCI_STD_NUM_BARS];
+	struct ratelimit_state log_rs;
+
+	enum macvio_irq_kind irq_kind;
+	enum vio_irq_mode irq_mode;
+	int nvec; /* vectors allocated */
+	struct {
+		int vec;
+		void *data;
+	} irqs[2 + 2 * VIO_NET_MAX_QP]; /* requested, in order */
+	int nirqs;
+	char irq_name[IFNAMSIZ + 24];
+	char irq_name_q[IFNAMSIZ + 24];
+
+	struct macvio_rxq rxq[VIO_NET_MAX_QP];
+	struct macvio_txq txq[VIO_NET_MAX_QP];
+
+	spinlock_t ctrl_lock; /* control queue + config reads; see above */
+	bool removing;        /* under ctrl_lock: no more control/config calls */
+	bool broken;          /* a queue latched broken: carrier stays off */
+	struct work_struct config_work;
+	u64 config_irqs;
+};
+
+/* macvio_os.c */
+void macvio_os_init(struct macvio *vi);
+int macvio_map_bars(struct macvio *vi);
+void macvio_unmap_bars(struct macvio *vi);
+dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir);
+void macvio_unmap_single(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
+dma_addr_t macvio_map_frag(struct macvio *vi, const skb_frag_t *frag);
+void macvio_unmap_page(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
+
+/* macvio_rx.c */
+int macvio_rxq_init(struct macvio_rxq *rq);
+void macvio_rxq_fini(struct macvio_rxq *rq);
+int macvio_rx_fill(struct macvio_rxq *rq, bool in_napi);
+void macvio_rx_drain(struct macvio_rxq *rq);
+int macvio_rx_poll(struct napi_struct *napi, int budget);
+
+/* macvio_tx.c */
+int macvio_txq_init(struct macvio_txq *tq);
+void macvio_txq_fini(struct macvio_txq *tq);
+netdev_tx_t macvio_start_xmit(struct sk_buff *skb, struct net_device *ndev);
+int macvio_tx_poll(struct napi_struct *napi, int budget);
+void macvio_tx_drain(struct macvio_txq *tq);
+void macvio_tx_reclaim_all(struct macvio_txq *tq);
+
+/* macvio_netdev.c */
+void macvio_netdev_setup(struct macvio *vi);
+void macvio_link_poll(struct macvio *vi, bool rtnl_held);
+void macvio_config_work(struct work_struct *work);
+
+/* macvio_ethtool.c */
+extern const struct ethtool_ops macvio_ethtool_ops;
+
+#endif /* MACVIO_H */

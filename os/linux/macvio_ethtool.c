@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * macvio_ethtool.c - ethtool: driver info, link, ring sizes, and every
+ * counter: the core's (vio_net_stat_*) followed by the front-end's own.
+ */
+#include <linux/ethtool.h>
+#include <linux/netdevice.h>
+
+#include "macvio.h"
+
+struct fe_stat {
+	const char *name;
+	size_t off;
+};
+
+#define RXF(f) { "rx%u_" #f, offsetof(struct macvio_rxq, stats.f) }
+#define TXF(f) { "tx%u_" #f, offsetof(struct macvio_txq, stats.f) }
+static const struct fe_stat fe_rx_stats[] = {
+	RXF(alloc_fail), RXF(map_fail), RXF(hdr_drop), RXF(build_fail),
+};
+static const struct fe_stat fe_tx_stats[] = {
+	TXF(map_fail), TXF(dropped), TXF(stops), TXF(wakes),
+};
+#undef RXF
+#undef TXF
+
+#define FE_PER_QP (ARRAY_SIZE(fe_rx_stats) + ARRAY_SIZE(fe_tx_stats))
+
+static unsigned int fe_count(const struct macvio *vi)
+{
+	return vi->net.nqp * FE_PER_QP + 1; /* + config_irqs */
+}
+
+static void macvio_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	strscpy(info->driver, MACVIO_NAME, sizeof(info->driver));
+	strscpy(info->version, MACVIO_VERSION, sizeof(info->version));
+	strscpy(info->fw_version, vi->net.dev.pci.modern ? "virtio 1.x" : "virtio 0.9.5 legacy",
+		sizeof(info->fw_version));
+	strscpy(info->bus_info, pci_name(vi->pdev), sizeof(info->bus_info));
+}
+
+static int macvio_get_sset_count(struct net_device *ndev, int sset)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	if (sset != ETH_SS_STATS)
+		return -EOPNOTSUPP;
+	return vio_net_stats_count(&vi->net) + fe_count(vi);
+}
+
+static void macvio_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	unsigned int i, n = vio_net_stats_count(&vi->net);
+	u16 q;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < n; i++, data += ETH_GSTRING_LEN)
+		if (!vio_net_stat_name(&vi->net, i, (char *)data, ETH_GSTRING_LEN))
+			snprintf(data, ETH_GSTRING_LEN, "core_%u", i);
+	for (q = 0; q < vi->net.nqp; q++) {
+		for (i = 0; i < ARRAY_SIZE(fe_rx_stats); i++, data += ETH_GSTRING_LEN)
+			snprintf(data, ETH_GSTRING_LEN, fe_rx_stats[i].name, q);
+		for (i = 0; i < ARRAY_SIZE(fe_tx_stats); i++, data += ETH_GSTRING_LEN)
+			snprintf(data, ETH_GSTRING_LEN, fe_tx_stats[i].name, q);
+	}
+	strscpy(data, "config_irqs", ETH_GSTRING_LEN);
+}
+
+static void macvio_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats *st, u64 *data)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	unsigned int i, n = vio_net_stats_count(&vi->net);
+	u16 q;
+
+	for (i = 0; i < n; i++)
+		*data++ = vio_net_stat_value(&vi->net, i);
+	for (q = 0; q < vi->net.nqp; q++) {
+		for (i = 0; i < ARRAY_SIZE(fe_rx_stats); i++)
+			*data++ = READ_ONCE(*(u64 *)((u8 *)&vi->rxq[q] + fe_rx_stats[i].off));
+		for (i = 0; i < ARRAY_SIZE(fe_tx_stats); i++)
+			*data++ = READ_ONCE(*(u64 *)((u8 *)&vi->txq[q] + fe_tx_stats[i].off));
+	}
+	*data++ = READ_ONCE(vi->config_irqs);
+}
+
+/* The rings are sized at attach (module parameters rx_size / tx_size). */
+static void macvio_get_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
+				 struct kernel_ethtool_ringparam *kring, struct netlink_ext_ack *extack)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	ring->rx_max_pending = vi->net.rxq[0].vq.size;
+	ring->tx_max_pending = vi->net.txq[0].vq.size;
+	ring->rx_pending = ring->rx_max_pending;
+	ring->tx_pending = ring->tx_max_pending;
+}
+
+/* A virtual link has no speed (without NET_F_SPEED_DUPLEX). */
+static int macvio_get_link_ksettings(struct net_device *ndev, struct ethtool_link_ksettings *cmd)
+{
+	cmd->base.speed = SPEED_UNKNOWN;
+	cmd->base.duplex = DUPLEX_UNKNOWN;
+	cmd->base.port = PORT_OTHER;
+	cmd->base.autoneg = AUTONEG_DISABLE;
+	return 0;
+}
+
+const struct ethtool_ops macvio_ethtool_ops = {
+	.get_drvinfo = macvio_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = macvio_get_sset_count,
+	.get_strings = macvio_get_strings,
+	.get_ethtool_stats = macvio_get_ethtool_stats,
+	.get_ringparam = macvio_get_ringparam,
+	.get_link_ksettings = macvio_get_link_ksettings,
+};

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * macvio_netdev.c - the net_device face: open/stop, features from what was
+ * negotiated, RX filters, MAC, MTU, statistics, link state.
+ *
+ * Control-queue commands busy-wait inside the core (bounded by
+ * VIO_NET_CTRL_TIMEOUT_US). ndo_set_rx_mode runs with BHs off under the
+ * address lock, so all commands are serialised by a spinlock, not a mutex.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "macvio.h"
+#include "vio_log.h"
+
+#define GUEST_OFFLOADS                                                                            \
+	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) | \
+	 VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_GUEST_UFO) | VIO_BIT(VIO_NET_F_GUEST_USO4) |   \
+	 VIO_BIT(VIO_NET_F_GUEST_USO6))
+#define GUEST_GSO (GUEST_OFFLOADS & ~VIO_BIT(VIO_NET_F_GUEST_CSUM))
+
+static bool has(const struct macvio *vi, unsigned int bit)
+{
+	return vio_dev_has(&vi->net.dev, bit);
+}
+
+/* ---- link ---- */
+
+/* Read link status (and a pending announce request) from config space and
+ * reflect it in the carrier. rtnl_held: the caller holds RTNL (ndo_open),
+ * otherwise announcing takes it. */
+void macvio_link_poll(struct macvio *vi, bool rtnl_held)
+{
+	struct net_device *ndev = vi->ndev;
+	bool up, announce;
+
+	spin_lock_bh(&vi->ctrl_lock);
+	if (vi->removing) {
+		spin_unlock_bh(&vi->ctrl_lock);
+		return;
+	}
+	vio_net_config_changed(&vi->net);
+	up = vi->net.link_up && !READ_ONCE(vi->broken);
+	announce = vi->net.announce;
+	vi->net.announce = false;
+	spin_unlock_bh(&vi->ctrl_lock);
+
+	if (up)
+		netif_carrier_on(ndev);
+	else
+		netif_carrier_off(ndev);
+	if (!announce)
+		return;
+	/* §5.1.6.5.3 GUEST_ANNOUNCE: gratuitous ARP / unsolicited NA */
+	if (!rtnl_held)
+		rtnl_lock();
+	if (ndev->reg_state == NETREG_REGISTERED && netif_running(ndev))
+		__netdev_notify_peers(ndev);
+	if (!rtnl_held)
+		rtnl_unlock();
+}
+
+void macvio_config_work(struct work_struct *work)
+{
+	macvio_link_poll(container_of(work, struct macvio, config_work), false);
+}
+
+/* ---- open / stop ---- */
+
+static int macvio_open(struct net_device *ndev)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	u16 i;
+
+	for (i = 0; i < vi->net.nqp; i++) {
+		napi_enable(&vi->rxq[i].napi);
+		napi_enable(&vi->txq[i].napi);
+	}
+	netif_tx_start_all_queues(ndev);
+	macvio_link_poll(vi, true);
+	/* packets that arrived while we were down raised no usable interrupt;
+	 * the poll also re-arms the RX interrupt */
+	for (i = 0; i < vi->net.nqp; i++) {
+		local_bh_disable();
+		napi_schedule(&vi->rxq[i].napi);
+		local_bh_enable();
+	}
+	return 0;
+}
+
+static int macvio_stop(struct net_device *ndev)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	u16 i;
+
+	netif_tx_disable(ndev);
+	for (i = 0; i < vi->net.nqp; i++) {
+		struct netdev_queue *txq = netdev_get_tx_queue(ndev, i);
+
+		napi_disable(&vi->rxq[i].napi);
+		napi_disable(&vi->txq[i].napi);
+		/* NAPI is off, so this context owns the RX queue: no interrupt
+		 * per packet while down */
+		vio_vq_disable_cb(&vi->rxq[i].q->vq);
+		/* free what already completed instead of holding it until up */
+		__netif_tx_lock_bh(txq);
+		macvio_tx_reclaim_all(&vi->txq[i]);
+		__netif_tx_unlock_bh(txq);
+	}
+	return 0;
+}
+
+/* ---- filters, MAC, MTU, features ---- */
+
+static int ctrl_err(int err)
+{
+	switch (err) {
+	case VIO_OK:
+		return 0;
+	case VIO_ENOTSUP:
+		return -EOPNOTSUPP;
+	case VIO_EINVAL:
+		return -EINVAL;
+	case VIO_ETIMEDOUT:
+		return -ETIMEDOUT;
+	default:
+		return -EIO;
+	}
+}
+
+/* Copy the unicast and multicast lists into one buffer: uc first. */
+static u8 *rx_mode_tables(struct net_device *ndev, u32 *nuc, u32 *nmc)
+{
+	struct netdev_hw_addr *ha;
+	u8 *buf, *p;
+
+	*nuc = netdev_uc_count(ndev);
+	*nmc = netdev_mc_count(ndev);
+	buf = kmalloc(((size_t)*nuc + *nmc) * ETH_ALEN + 1, GFP_ATOMIC);
+	if (!buf)
+		return NULL;
+	p = buf;
+	netdev_for_each_uc_addr(ha, ndev) {
+		memcpy(p, ha->addr, ETH_ALEN);
+		p += ETH_ALEN;
+	}
+	netdev_for_each_mc_addr(ha, ndev) {
+		memcpy(p, ha->addr, ETH_ALEN);
+		p += ETH_ALEN;
+	}
+	return buf;
+}
+
+/* Promiscuous / all-multicast / address filters (§5.1.6.5.1-2). A table
+ * the device cannot take falls back to all-multicast, never to losing
+ * traffic. */
+static void macvio_set_rx_mode(struct net_device *ndev)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	bool promisc = ndev->flags & IFF_PROMISC;
+	bool allmulti = ndev->flags & IFF_ALLMULTI;
+	u32 nuc, nmc;
+	u8 *tab;
+	int err;
+
+	if (!has(vi, VIO_NET_F_CTRL_RX))
+		return;
+	tab = rx_mode_tables(ndev, &nuc, &nmc);
+	spin_lock_bh(&vi->ctrl_lock);
+	if (vi->removing)
+		goto out;
+	if (!tab || vio_net_set_mac_table(&vi->net, tab, nuc, tab + (size_t)nuc * ETH_ALEN, nmc)) {
+		net_warn_ratelimited("%s: MAC filter table (%u uc, %u mc) refused: accepting all multicast\n",
+				     ndev->name, nuc, nmc);
+		promisc |= nuc > 0;
+		allmulti = true;
+	}
+	err = vio_net_set_promisc(&vi->net, promisc);
+	if (err)
+		net_warn_ratelimited("%s: promiscuous %s failed: %s\n", ndev->name, promisc ? "on" : "off",
+				     vio_strerror(err));
+	err = vio_net_set_allmulti(&vi->net, allmulti);
+	if (err)
+		net_warn_ratelimited("%s: all-multicast %s failed: %s\n", ndev->name, allmulti ? "on" : "off",
+				     vio_strerror(err));
+out:
+	spin_unlock_bh(&vi->ctrl_lock);
+	kfree(tab);
+}
+
+static int macvio_set_mac_address(struct net_device *ndev, void *p)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	struct sockaddr *sa = p;
+	int err;
+
+	err = eth_prepare_mac_addr_change(ndev, p);
+	if (err)
+		return err;
+	spin_lock_bh(&vi->ctrl_lock);
+	err = vi->removing ? VIO_ENOTSUP : vio_net_set_mac(&vi->net, (const u8 *)sa->sa_data);
+	spin_unlock_bh(&vi->ctrl_lock);
+	if (err) {
+		netdev_warn(ndev, "setting MAC %pM failed: %s\n", sa->sa_data, vio_strerror(err));
+		return ctrl_err(err);
+	}
+	eth_commit_mac_addr_change(ndev, p);
+	return 0;
+}
+
+static int macvio_change_mtu(struct net_device *ndev, int mtu)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	int err;
+
+	spin_lock_bh(&vi->ctrl_lock);
+	err = vio_net_set_mtu(&vi->net, mtu);
+	spin_unlock_bh(&vi->ctrl_lock);
+	if (err)
+		return ctrl_err(err);
+	WRITE_ONCE(ndev->mtu, mtu);
+	return 0;
+}
+
+/* RXCSUM / GRO_HW map to the guest offloads the device applies to what it
+ * sends us (§5.1.6.5.6); only changeable with CTRL_GUEST_OFFLOADS. */
+static int macvio_set_features(struct net_device *ndev, netdev_features_t features)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	netdev_features_t changed = ndev->features ^ features;
+	u64 offloads = vi->net.dev.features & GUEST_OFFLOADS;
+	int err;
+
+	if (!(changed & (NETIF_F_RXCSUM | NETIF_F_GRO_HW)) || !has(vi, VIO_NET_F_CTRL_GUEST_OFFLOADS))
+		return 0;
+	if (!(features & NETIF_F_GRO_HW))
+		offloads &= ~GUEST_GSO;
+	if (!(features & NETIF_F_RXCSUM))
+		offloads &= ~(u64)GUEST_OFFLOADS; /* no checksum, no GSO either */
+	spin_lock_bh(&vi->ctrl_lock);
+	err = vi->removing ? VIO_ENOTSUP : vio_net_set_guest_offloads(&vi->net, offloads);
+	spin_unlock_bh(&vi->ctrl_lock);
+	if (err)
+		netdev_warn(ndev, "guest offloads %#llx refused: %s\n", offloads, vio_strerror(err));
+	return ctrl_err(err);
+}
+
+/* ---- statistics ---- */
+
+static void macvio_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *s)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	u16 i;
+
+	for (i = 0; i < vi->net.nqp; i++) {
+		const struct vio_net_rxq_stats *r = &vi->net.rxq[i].stats;
+		const struct vio_net_txq_stats *t = &vi->net.txq[i].stats;
+		const struct macvio_rxq_stats *fr = &vi->rxq[i].stats;
+		const struct macvio_txq_stats *ft = &vi->txq[i].stats;
+
+		s->rx_packets += READ_ONCE(r->packets);
+		s->rx_bytes += READ_ONCE(r->bytes);
+		s->rx_length_errors += READ_ONCE(r->err_len);
+		s->rx_frame_errors += READ_ONCE(r->err_num_buffers) + READ_ONCE(r->err_hdr);
+		s->rx_errors += READ_ONCE(r->drops);
+		s->rx_dropped += READ_ONCE(r->drops) + READ_ONCE(fr->alloc_fail) + READ_ONCE(fr->map_fail) +
+				 READ_ONCE(fr->hdr_drop) + READ_ONCE(fr->build_fail);
+		s->tx_packets += READ_ONCE(t->packets);
+		s->tx_bytes += READ_ONCE(t->bytes);
+		s->tx_dropped += READ_ONCE(ft->dropped) + READ_ONCE(ft->map_fail);
+		s->tx_fifo_errors += READ_ONCE(t->full);
+	}
+}
+
+/* The watchdog: a queue stopped for watchdog_timeo. Say what the ring
+ * looks like; the device is the one to blame. */
+static void macvio_tx_timeout(struct net_device *ndev, unsigned int q)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	const struct vio_net_txq *t = &vi->net.txq[q];
+
+	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s\n", q, t->inflight,
+		   t->vq.num_free, t->vq.broken ? "broke the ring" : "did not complete");
+}
+
+static const struct net_device_ops macvio_netdev_ops = {
+	.ndo_open = macvio_open,
+	.ndo_stop = macvio_stop,
+	.ndo_start_xmit = macvio_start_xmit,
+	.ndo_validate_addr = eth_validate_addr,
+	.ndo_set_rx_mode = macvio_set_rx_mode,
+	.ndo_set_mac_address = macvio_set_mac_address,
+	.ndo_change_mtu = macvio_change_mtu,
+	.ndo_set_features = macvio_set_features,
+	.ndo_get_stats64 = macvio_get_stats64,
+	.ndo_tx_timeout = macvio_tx_timeout,
+	.ndo_features_check = passthru_features_check,
+	/* netpoll: no ndo_poll_controller since 5.x; netpoll runs our NAPI
+	 * polls with budget 0 (TX only) and ndo_start_xmit with IRQs off,
+	 * which both tolerate. The core's polled path (vio_net_poll_*) is
+	 * for the kernel-debugger hook a later change adds here. */
+};
+
+/* Offloads follow what was negotiated, nothing more. */
+static void netdev_features_setup(struct macvio *vi)
+{
+	struct net_device *ndev = vi->ndev;
+	netdev_features_t tso = 0;
+
+	ndev->features = NETIF_F_HIGHDMA;
+	if (has(vi, VIO_NET_F_CSUM)) {
+		ndev->hw_features |= NETIF_F_HW_CSUM | NETIF_F_SG;
+		if (has(vi, VIO_NET_F_HOST_TSO4))
+			tso |= NETIF_F_TSO;
+		if (has(vi, VIO_NET_F_HOST_TSO6))
+			tso |= NETIF_F_TSO6;
+		if (tso && has(vi, VIO_NET_F_HOST_ECN))
+			tso |= NETIF_F_TSO_ECN;
+		ndev->hw_features |= tso;
+		ndev->features |= ndev->hw_features;
+	}
+	if (has(vi, VIO_NET_F_GUEST_CSUM))
+		ndev->features |= NETIF_F_RXCSUM;
+	if (has(vi, VIO_NET_F_GUEST_TSO4) || has(vi, VIO_NET_F_GUEST_TSO6))
+		ndev->features |= NETIF_F_GRO_HW;
+	if (has(vi, VIO_NET_F_CTRL_GUEST_OFFLOADS))
+		ndev->hw_features |= ndev->features & (NETIF_F_RXCSUM | NETIF_F_GRO_HW);
+	ndev->vlan_features = ndev->features & ~NETIF_F_GRO_HW;
+}
+
+void macvio_netdev_setup(struct macvio *vi)
+{
+	struct net_device *ndev = vi->ndev;
+
+	ndev->netdev_ops = &macvio_netdev_ops;
+	ndev->ethtool_ops = &macvio_ethtool_ops;
+	ndev->watchdog_timeo = 5 * HZ;
+	if (has(vi, VIO_NET_F_CTRL_RX))
+		ndev->priv_flags |= IFF_UNICAST_FLT;
+	if (has(vi, VIO_NET_F_CTRL_MAC_ADDR))
+		ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	netdev_features_setup(vi);
+	ndev->min_mtu = ETH_MIN_MTU;
+	ndev->max_mtu = max_t(unsigned int, vi->net.max_mtu, ETH_MIN_MTU);
+	ndev->mtu = clamp_t(unsigned int, vi->net.mtu, ETH_MIN_MTU, ndev->max_mtu);
+	eth_hw_addr_set(ndev, vi->net.mac);
+	if (vi->net.mac_random)
+		ndev->addr_assign_type = NET_ADDR_RANDOM;
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * macvio_os.c - the core's OS contract (core/vio_os.h) on Linux.
+ *
+ * Every function here may be called in the context its vio_os.h tag says:
+ * [attach] ones may sleep, [any] ones run with interrupts off or from a
+ * debugger's polled path, so they use only non-sleeping, lock-free kernel
+ * primitives (ioread/iowrite, pci_read_config_* with its raw spinlock,
+ * the NMI-safe clock).
+ */
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "macvio.h"
+#include "vio_log.h"
+
+/* Live coherent allocations of all devices; the unload test checks that it
+ * is back to 0 (read-only /sys/module/macvio/parameters/dma_allocs). */
+static atomic_t macvio_dma_allocs = ATOMIC_INIT(0);
+/* Live streaming mappings (packet buffers). Per-CPU so the data path pays
+ * no shared cache line; summed when read (parameters/dma_maps). */
+static DEFINE_PER_CPU(long, macvio_dma_maps);
+
+static int macvio_get_dma_allocs(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&macvio_dma_allocs));
+}
+
+static int macvio_get_dma_maps(char *buf, const struct kernel_param *kp)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(macvio_dma_maps, cpu);
+	return sysfs_emit(buf, "%ld\n", sum);
+}
+
+static const struct kernel_param_ops macvio_dma_allocs_ops = { .get = macvio_get_dma_allocs };
+static const struct kernel_param_ops macvio_dma_maps_ops = { .get = macvio_get_dma_maps };
+module_param_cb(dma_allocs, &macvio_dma_allocs_ops, NULL, 0444);
+MODULE_PARM_DESC(dma_allocs, "live coherent DMA allocations (read-only; 0 when no device is bound)");
+module_param_cb(dma_maps, &macvio_dma_maps_ops, NULL, 0444);
+MODULE_PARM_DESC(dma_maps, "live streaming DMA mappings of packet buffers (read-only)");
+
+static inline struct macvio *ctx_vi(void *ctx)
+{
+	return ctx;
+}
+
+static inline struct device *ctx_dev(void *ctx)
+{
+	return &ctx_vi(ctx)->pdev->dev;
+}
+
+/* ---- packet buffer mappings, shared with the RX/TX paths ---- */
+
+dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir)
+{
+	dma_addr_t a = dma_map_single(&vi->pdev->dev, va, len, dir);
+
+	if (dma_mapping_error(&vi->pdev->dev, a))
+		return DMA_MAPPING_ERROR;
+	this_cpu_inc(macvio_dma_maps);
+	return a;
+}
+
+void macvio_unmap_single(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir)
+{
+	dma_unmap_single(&vi->pdev->dev, a, len, dir);
+	this_cpu_dec(macvio_dma_maps);
+}
+
+dma_addr_t macvio_map_frag(struct macvio *vi, const skb_frag_t *frag)
+{
+	dma_addr_t a = skb_frag_dma_map(&vi->pdev->dev, frag, 0, skb_frag_size(frag), DMA_TO_DEVICE);
+
+	if (dma_mapping_error(&vi->pdev->dev, a))
+		return DMA_MAPPING_ERROR;
+	this_cpu_inc(macvio_dma_maps);
+	return a;
+}
+
+void macvio_unmap_page(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir)
+{
+	dma_unmap_page(&vi->pdev->dev, a, len, dir);
+	this_cpu_dec(macvio_dma_maps);
+}
+
+/* ---- DMA ---- */
+
+/* [attach] dma_alloc_coherent memory is zeroed and page aligned, which
+ * covers every alignment the core may ask for (<= 4096). */
+static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *out)
+{
+	dma_addr_t daddr;
+	void *va;
+
+	if (!size || align > PAGE_SIZE || (align & (align - 1)))
+		return VIO_EINVAL;
+	va = dma_alloc_coherent(ctx_dev(ctx), size, &daddr, GFP_KERNEL);
+	if (!va)
+		return VIO_ENOMEM;
+	out->vaddr = va;
+	out->daddr = daddr;
+	out->size = size;
+	out->handle = NULL;
+	atomic_inc(&macvio_dma_allocs);
+	return VIO_OK;
+}
+
+static void os_dma_free(void *ctx, struct vio_dma *dma)
+{
+	if (!dma->vaddr)
+		return;
+	dma_free_coherent(ctx_dev(ctx), dma->size, dma->vaddr, dma->daddr);
+	atomic_dec(&macvio_dma_allocs);
+	dma->vaddr = NULL;
+	dma->daddr = 0;
+	dma->size = 0;
+}
+
+static enum dma_data_direction os_dir(enum vio_dma_dir dir)
+{
+	switch (dir) {
+	case VIO_DMA_TO_DEVICE:
+		return DMA_TO_DEVICE;
+	case VIO_DMA_FROM_DEVICE:
+		return DMA_FROM_DEVICE;
+	default:
+		return DMA_BIDIRECTIONAL;
+	}
+}
+
+static int os_dma_map(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, uint64_t *daddr)
+{
+	dma_addr_t a = macvio_map_single(ctx_vi(ctx), vaddr, len, os_dir(dir));
+
+	if (a == DMA_MAPPING_ERROR)
+		return VIO_ENOMEM;
+	*daddr = a;
+	return VIO_OK;
+}
+
+static void os_dma_unmap(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir)
+{
+	macvio_unmap_single(ctx_vi(ctx), daddr, len, os_dir(dir));
+}
+
+static void os_dma_sync(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir, bool for_device)
+{
+	if (for_device)
+		dma_sync_single_for_device(ctx_dev(ctx), daddr, len, os_dir(dir));
+	else
+		dma_sync_single_for_cpu(ctx_dev(ctx), daddr, len, os_dir(dir));
+}
+
+/* ---- shadow memory ---- */
+
+/* [attach] kvzalloc: big-mode segment tables can be 100+ KiB. */
+static void *os_zalloc(void *ctx, size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static void os_free(void *ctx, void *ptr, size_t size)
+{
+	kvfree(ptr);
+}
+
+/* ---- PCI config space ---- */
+
+static uint8_t os_cfg_read8(void *ctx, uint16_t off)
+{
+	u8 v = 0xff;
+
+	pci_read_config_byte(ctx_vi(ctx)->pdev, off, &v);
+	return v;
+}
+
+static uint16_t os_cfg_read16(void *ctx, uint16_t off)
+{
+	u16 v = 0xffff;
+
+	pci_read_config_word(ctx_vi(ctx)->pdev, off, &v);
+	return v;
+}
+
+static uint32_t os_cfg_read32(void *ctx, uint16_t off)
+{
+	u32 v = 0xffffffff;
+
+	pci_read_config_dword(ctx_vi(ctx)->pdev, off, &v);
+	return v;
+}
+
+static void os_cfg_write8(void *ctx, uint16_t off, uint8_t val)
+{
+	pci_write_config_byte(ctx_vi(ctx)->pdev, off, val);
+}
+
+static void os_cfg_write16(void *ctx, uint16_t off, uint16_t val)
+{
+	pci_write_config_word(ctx_vi(ctx)->pdev, off, val);
+}
+
+static void os_cfg_write32(void *ctx, uint16_t off, uint32_t val)
+{
+	pci_write_config_dword(ctx_vi(ctx)->pdev, off, val);
+}
+
+/* ---- BARs ---- */
+
+static uint64_t os_bar_len(void *ctx, int bar, bool *is_io)
+{
+	struct macvio *vi = ctx_vi(ctx);
+
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS || !vi->bars[bar].base) {
+		if (is_io)
+			*is_io = false;
+		return 0;
+	}
+	if (is_io)
+		*is_io = vi->bars[bar].is_io;
+	return vi->bars[bar].len;
+}
+
+/* The core validated (bar, off, width) against bar_len at probe; these run
+ * on the data path (notify) and must stay cheap. ioread*() dispatches to
+ * inb/readb for I/O and memory BARs alike. */
+static inline void __iomem *bar_addr(void *ctx, int bar, uint32_t off)
+{
+	return ctx_vi(ctx)->bars[bar].base + off;
+}
+
+static uint8_t os_bar_read8(void *ctx, int bar, uint32_t off)
+{
+	return ioread8(bar_addr(ctx, bar, off));
+}
+
+static uint16_t os_bar_read16(void *ctx, int bar, uint32_t off)
+{
+	return ioread16(bar_addr(ctx, bar, off));
+}
+
+static uint32_t os_bar_read32(void *ctx, int bar, uint32_t off)
+{
+	return ioread32(bar_addr(ctx, bar, off));
+}
+
+static void os_bar_write8(void *ctx, int bar, uint32_t off, uint8_t val)
+{
+	iowrite8(val, bar_addr(ctx, bar, off));
+}
+
+static void os_bar_write16(void *ctx, int bar, uint32_t off, uint16_t val)
+{
+	iowrite16(val, bar_addr(ctx, bar, off));
+}
+
+static void os_bar_write32(void *ctx, int bar, uint32_t off, uint32_t val)
+{
+	iowrite32(val, bar_addr(ctx, bar, off));
+}
+
+/* ---- time ---- */
+
+/* udelay() is meant for short waits; long ones go through mdelay() in 1 ms
+ * steps so no arch limit on the argument applies. */
+static void os_udelay(void *ctx, uint32_t us)
+{
+	while (us >= 1000) {
+		mdelay(1);
+		us -= 1000;
+	}
+	if (us)
+		udelay(us);
+}
+
+/* NMI-safe: the polled (debugger) path may ask for the time with the world
+ * stopped. */
+static uint64_t os_now_ns(void *ctx)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/* ---- log ---- */
+
+/* Lines that can repeat (per-packet errors) are rate limited per device;
+ * dev_printk gives the "macvio 0000:00:05.0" prefix, netdev_printk adds the
+ * interface name once it is registered. */
+static void os_log(void *ctx, enum vio_log_level level, const char *line)
+{
+	struct macvio *vi = ctx_vi(ctx);
+	const char *kl;
+
+	switch (level) {
+	case VIO_LOG_ERR:
+		kl = KERN_ERR;
+		break;
+	case VIO_LOG_WARN:
+		kl = KERN_WARNING;
+		break;
+	case VIO_LOG_INFO:
+		kl = KERN_INFO;
+		break;
+	default:
+		dev_dbg(&vi->pdev->dev, "%s\n", line);
+		return;
+	}
+	if (!__ratelimit(&vi->log_rs))
+		return;
+	if (vi->ndev && vi->ndev->reg_state == NETREG_REGISTERED)
+		netdev_printk(kl, vi->ndev, "%s\n", line);
+	else
+		dev_printk(kl, &vi->pdev->dev, "%s\n", line);
+}
+
+void macvio_os_init(struct macvio *vi)
+{
+	struct vio_os *os = &vi->os;
+
+	os->ctx = vi;
+	os->dma_alloc = os_dma_alloc;
+	os->dma_free = os_dma_free;
+	os->dma_map = os_dma_map;
+	os->dma_unmap = os_dma_unmap;
+	os->dma_sync = os_dma_sync;
+	os->zalloc = os_zalloc;
+	os->free = os_free;
+	os->cfg_read8 = os_cfg_read8;
+	os->cfg_read16 = os_cfg_read16;
+	os->cfg_read32 = os_cfg_read32;
+	os->cfg_write8 = os_cfg_write8;
+	os->cfg_write16 = os_cfg_write16;
+	os->cfg_write32 = os_cfg_write32;
+	os->bar_len = os_bar_len;
+	os->bar_read8 = os_bar_read8;
+	os->bar_read16 = os_bar_read16;
+	os->bar_read32 = os_bar_read32;
+	os->bar_write8 = os_bar_write8;
+	os->bar_write16 = os_bar_write16;
+	os->bar_write32 = os_bar_write32;
+	os->udelay = os_udelay;
+	os->now_ns = os_now_ns;
+	os->log = os_log;
+	/* 20 lines per 5 s: enough for a full attach report, not a flood */
+	ratelimit_state_init(&vi->log_rs, 5 * HZ, 20);
+}
+
+/* Map every present BAR once at probe; the core decides which ones it uses
+ * and checks each capability against the length we report. */
+int macvio_map_bars(struct macvio *vi)
+{
+	struct pci_dev *pdev = vi->pdev;
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		unsigned long flags = pci_resource_flags(pdev, bar);
+		struct macvio_bar *b = &vi->bars[bar];
+
+		if (!pci_resource_len(pdev, bar) || !(flags & (IORESOURCE_IO | IORESOURCE_MEM)))
+			continue;
+		b->base = pci_iomap(pdev, bar, 0);
+		if (!b->base) {
+			dev_warn(&pdev->dev, "BAR %d (%pR) could not be mapped; the core will not use it\n",
+				 bar, &pdev->resource[bar]);
+			continue;
+		}
+		b->len = pci_resource_len(pdev, bar);
+		b->is_io = !!(flags & IORESOURCE_IO);
+	}
+	return 0;
+}
+
+void macvio_unmap_bars(struct macvio *vi)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (vi->bars[bar].base)
+			pci_iounmap(vi->pdev, vi->bars[bar].base);
+		vi->bars[bar].base = NULL;
+		vi->bars[bar].len = 0;
+	}
+}
