@@ -189,7 +189,17 @@ void MacvioNet::stop(IOService *provider)
 {
 	IOOutputQueue *q = getOutputQueue();
 
-	ready_ = false; /* the debugger handlers and the filter now do nothing */
+	/* Quiesce first: no filter claims, no action runs (removeEventSource
+	 * waits for it), outputPacket and the debugger handlers drop. Then reset
+	 * the device and take every buffer back, then detach the clients. */
+	ready_ = false;
+	teardownInterrupts();
+	if (q)
+		q->stop();
+	if (wl_)
+		wl_->runAction(releaseAllGated, this);
+	else
+		releaseAll();
 	if (debugger_) {
 		detachDebuggerClient(debugger_);
 		OSSafeReleaseNULL(debugger_);
@@ -198,15 +208,8 @@ void MacvioNet::stop(IOService *provider)
 		detachInterface(netif_, true);
 		OSSafeReleaseNULL(netif_);
 	}
-	if (q) {
-		q->stop();
+	if (q)
 		q->flush();
-	}
-	teardownInterrupts();
-	if (wl_)
-		wl_->runAction(releaseAllGated, this);
-	else
-		releaseAll();
 	OSSafeReleaseNULL(medium_);
 	super::stop(provider);
 }
@@ -261,50 +264,30 @@ void MacvioNet::releaseAll()
 
 bool MacvioNet::setupInterrupts()
 {
-	int i;
+	int pass, i;
 
-	irq_ = pci_->irqPlan();
-	for (i = 0; i < irq_.count; i++) {
-		intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
-		    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[i]);
-		if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
-			OSSafeReleaseNULL(intr_[i]);
+	for (pass = 0; pass < 2; pass++) {
+		irq_ = pci_->irqPlan(pass == 0);
+		for (i = 0; i < irq_.count; i++) {
+			intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
+			    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[i]);
+			if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
+				OSSafeReleaseNULL(intr_[i]);
+				break;
+			}
+		}
+		/* Registering a message-signalled source is what makes IOPCIFamily
+		 * set MSI-X enable: check it did, else the device (whose vectors
+		 * the core programs) would never interrupt. */
+		if (irq_.count > 0 && i == irq_.count && (irq_.mode == VIO_IRQ_INTX || pci_->msixEnabled()))
+			return true;
+		teardownInterrupts();
+		if (irq_.mode == VIO_IRQ_INTX)
 			break;
-		}
+		IOLog("macvio: MSI-X could not be enabled, trying the INTx line\n");
 	}
-	/* Registering a message-signalled source is what makes IOPCIFamily set
-	 * MSI-X enable; check it did, else the device would never interrupt. */
-	if (irq_.mode != VIO_IRQ_INTX && (i < irq_.count || !pci_->msixEnabled())) {
-		IOLog("macvio: MSI-X could not be enabled, using the INTx line\n");
-		teardownInterrupts();
-		irq_.mode = VIO_IRQ_INTX;
-		irq_.count = 0;
-		MacvioIrqPlan p = pci_->irqPlan();
-		if (p.mode == VIO_IRQ_INTX && p.count == 1) {
-			irq_ = p;
-		} else { /* find the line ourselves: the first non-messaged source */
-			int type;
-			for (i = 0; i < 64 && pci_->pciDevice()->getInterruptType(i, &type) == kIOReturnSuccess; i++)
-				if (!(type & kIOInterruptTypePCIMessaged)) {
-					irq_.index[0] = i;
-					irq_.count = 1;
-					break;
-				}
-		}
-		if (irq_.count == 1) {
-			intr_[0] = IOFilterInterruptEventSource::filterInterruptEventSource(
-			    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[0]);
-			if (intr_[0] && wl_->addEventSource(intr_[0]) != kIOReturnSuccess)
-				OSSafeReleaseNULL(intr_[0]);
-		}
-		i = intr_[0] ? 1 : 0;
-	}
-	if (irq_.count == 0 || i < irq_.count) {
-		IOLog("macvio: no usable interrupt source on this PCI function\n");
-		teardownInterrupts();
-		return false;
-	}
-	return true;
+	IOLog("macvio: no usable interrupt source on this PCI function\n");
+	return false;
 }
 
 void MacvioNet::teardownInterrupts()
@@ -359,6 +342,10 @@ void MacvioNet::service()
 	if (!ready_)
 		return;
 	dl = IOKernelDebugger::lock(this);
+	if (isr & VIO_ISR_QUEUE) {
+		net_.rxq[0].stats.interrupts++;
+		net_.txq[0].stats.interrupts++;
+	}
 	if (isr & VIO_ISR_CONFIG)
 		linkChanged = vio_net_config_changed(&net_);
 	for (i = 0; i < net_.nqp; i++)
@@ -695,7 +682,7 @@ void MacvioNet::updateStats()
 		netStats_->inputPackets = (UInt32)net_.rxq[0].stats.packets;
 		netStats_->inputErrors = (UInt32)net_.rxq[0].stats.drops;
 		netStats_->outputPackets = (UInt32)net_.txq[0].stats.packets;
-		netStats_->outputErrors = (UInt32)(net_.txq[0].stats.err_meta + txDrops_);
+		netStats_->outputErrors = (UInt32)txDrops_; /* includes the core's err_meta refusals */
 	}
 	if (etherStats_)
 		etherStats_->dot3RxExtraEntry.resourceErrors = (UInt32)rxNoBufs_;

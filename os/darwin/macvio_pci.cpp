@@ -231,7 +231,7 @@ void MacvioPCI::requestVectors()
 #endif
 }
 
-MacvioIrqPlan MacvioPCI::irqPlan() const
+MacvioIrqPlan MacvioPCI::irqPlan(bool allowMsix) const
 {
 	MacvioIrqPlan p;
 	int i, type, intx = -1, msg = -1, nmsg = 0;
@@ -245,7 +245,7 @@ MacvioIrqPlan MacvioPCI::irqPlan() const
 			intx = i;
 		}
 	}
-	if (nmsg >= 2 && tp_.msix_cap && tp_.msix_table_size >= 1) {
+	if (allowMsix && nmsg >= 2 && tp_.msix_cap && tp_.msix_table_size >= 2) {
 		p.mode = VIO_IRQ_MSIX_SHARED;
 		p.index[0] = msg;
 		p.index[1] = msg + 1;

@@ -69,8 +69,9 @@ public:
 	const struct vio_os *vioOS() const { return &os_; }
 	bool legacyOnly() const { return !tp_.modern; }
 	/* The interrupt sources to use: MSI-X with a config and a queue vector
-	 * when IOPCIFamily gave us two message-signalled sources, else INTx. */
-	MacvioIrqPlan irqPlan() const;
+	 * when allowed and IOPCIFamily gave us two message-signalled sources,
+	 * else the INTx line (count 0: the function has no interrupt at all). */
+	MacvioIrqPlan irqPlan(bool allowMsix) const;
 	/* Whether IOPCIFamily actually enabled MSI-X (after the child enabled
 	 * its message-signalled sources). */
 	bool msixEnabled() { return vio_pci_msix_enabled(&tp_); }
