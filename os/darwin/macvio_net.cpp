@@ -793,12 +793,25 @@ IOReturn MacvioNet::setMulticastMode(bool active)
 	 * to promiscuous "compatibility mode"): every multicast frame arrives. */
 	if (!vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX))
 		return kIOReturnSuccess;
-	return ioReturnFromVio(vio_net_set_allmulti(&net_, active));
+	allmultiWanted_ = active;
+	return ioReturnFromVio(vio_net_set_allmulti(&net_, active || allmultiForced_));
 }
 
 IOReturn MacvioNet::setMulticastList(IOEthernetAddress *addrs, UInt32 count)
 {
-	return ioReturnFromVio(vio_net_set_mac_table(&net_, NULL, 0, (const uint8_t *)addrs, count));
+	int err = vio_net_set_mac_table(&net_, NULL, 0, (const uint8_t *)addrs, count);
+
+	if ((err == VIO_EINVAL || err == VIO_EIO) && vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX)) {
+		/* more groups than one command carries, or than the device's
+		 * table holds: receive all multicast instead */
+		allmultiForced_ = true;
+		return ioReturnFromVio(vio_net_set_allmulti(&net_, true));
+	}
+	if (err == VIO_OK && allmultiForced_) {
+		allmultiForced_ = false;
+		err = vio_net_set_allmulti(&net_, allmultiWanted_);
+	}
+	return ioReturnFromVio(err);
 }
 
 /* ---- kernel debugger: polled, no locks, no allocation, bounded ---- */

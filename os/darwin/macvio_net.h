@@ -108,6 +108,8 @@ private:
 	bool netEnabled_;  /* the interface is up: packets go to the stack */
 	bool txStalled_;   /* the output queue waits for TX completions */
 	bool brokenSeen_;  /* the link-down report of a broken device was made */
+	bool allmultiWanted_; /* the stack asked for all multicast */
+	bool allmultiForced_; /* the group list did not fit: all multicast */
 	uint32_t rxPad_;   /* bytes before the header: IP header 4-byte aligned */
 	uint32_t maxFrame_; /* largest frame (incl. 4 FCS bytes) we accept */
 
