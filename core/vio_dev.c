@@ -315,6 +315,8 @@ int vio_dev_set_irq_mode(struct vio_dev *d, enum vio_irq_mode mode)
 uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue)
 {
 	switch (d->irq_mode) {
+	case VIO_IRQ_MSIX_SINGLE:
+		return 0;
 	case VIO_IRQ_MSIX_SHARED:
 		return 1;
 	case VIO_IRQ_MSIX_PER_VQ:

@@ -355,6 +355,19 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
 int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const struct vio_net_sg *sg,
 	       uint16_t nsg, void *cookie);
 bool vio_net_tx_flush(struct vio_net_txq *q);
+/* Offloads a stack asks for without giving offsets (macOS): */
+#define VIO_NET_OFL_CSUM 1 /* L4 checksum of a TCP or UDP packet, IPv4 or IPv6 */
+#define VIO_NET_OFL_TSO 2  /* TCP segmentation at `mss` (implies CSUM) */
+/* Fill *m for `want` from the frame's own headers: Ethernet (+802.1Q),
+ * IPv4 (not a fragment) or IPv6 (+ hop-by-hop/routing/dest-opts headers),
+ * TCP or UDP. `frame` holds `avail` contiguous bytes of a `total`-byte frame
+ * (avail must cover the headers). VIO_EINVAL: the headers do not prove the
+ * request (send without offload: compute in software); VIO_ENOTSUP: the
+ * device did not negotiate the offload (CSUM, HOST_TSO4/6, HOST_ECN for a
+ * CWR segment). want == 0 gives an all-zero meta and VIO_OK. */
+int vio_net_tx_meta_from_frame(const struct vio_net *n, const uint8_t *frame, uint32_t avail, uint32_t total,
+			       unsigned want, uint16_t mss, struct vio_net_tx_meta *m);
+
 /* Room for one more packet of max_sg segments outside the reserve (and
  * within the stash bound above). */
 bool vio_net_tx_has_room(const struct vio_net_txq *q);

@@ -26,6 +26,9 @@ enum vio_irq_mode {
 	VIO_IRQ_INTX = 0,      /* line or MSI: ISR must be read to acknowledge */
 	VIO_IRQ_MSIX_SHARED,   /* MSI-X: vector 0 config, vector 1 every queue */
 	VIO_IRQ_MSIX_PER_VQ,   /* MSI-X: vector 0 config, vector 1+i queue i */
+	VIO_IRQ_MSIX_SINGLE,   /* MSI-X: vector 0 for config and every queue; the
+	                        * handler cannot tell them apart, so it checks all
+	                        * (macOS before 12.4 grants only one vector) */
 };
 
 struct vio_pci {

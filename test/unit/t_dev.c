@@ -367,3 +367,27 @@ TEST(log_snprintf)
 	ASSERT(vio_strerror(VIO_EIO) != NULL);
 	model_free(m);
 }
+
+/* One MSI-X vector for everything (macOS before 12.4): config and every queue
+ * on vector 0, as the device reads it back. */
+TEST(dev_msix_single_vector)
+{
+	struct model *m = model_new(M_MODERN);
+	model_set_msix(m, true);
+	struct vio_dev d;
+	ASSERT_EQ(dev_up(m, &d, false, false), 0);
+	ASSERT_EQ(vio_dev_negotiate(&d, 0, 0), 0);
+	ASSERT_EQ(vio_dev_set_irq_mode(&d, VIO_IRQ_MSIX_SINGLE), 0);
+	ASSERT_EQ(m->msix_config, 0);
+	struct vio_vq vq0, vq1;
+	ASSERT_EQ(vio_dev_vq_create(&d, &vq0, 0, 0, 0), 0);
+	ASSERT_EQ(vio_dev_vq_create(&d, &vq1, 1, 0, 0), 0);
+	ASSERT_EQ(m->q[0].vector, 0);
+	ASSERT_EQ(m->q[1].vector, 0);
+	vio_dev_reset(&d);
+	vio_vq_destroy(&vq0);
+	vio_vq_destroy(&vq1);
+	EXPECT_CLEAN(m);
+	EXPECT_NO_ALLOCS(m);
+	model_free(m);
+}
