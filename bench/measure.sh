@@ -68,6 +68,14 @@ forget_pid() {
 # qemu_ticks: CPU time (utime + stime, clock ticks) of our QEMU so far, all threads.
 qemu_ticks() { awk '{ print $14 + $15 }' "/proc/$QEMU_PID/stat" 2>/dev/null || echo 0; }
 
+# host_counters 0|1 I: where UDP datagrams get lost on the host side: the
+# netns's Udp counters (header + values line) and NIC I's tap counters.
+host_counters() {
+	local d=/sys/class/net/$(nic_tap "$2")/statistics
+	host_ns grep ^Udp: /proc/net/snmp | sed "s/^/@@HUDP$1 /"
+	echo "@@TAP$1 $(host_ns cat $d/rx_packets $d/rx_dropped $d/tx_packets $d/tx_dropped | paste -sd' ')"
+}
+
 # wait_listen PORT: until something in our netns listens on TCP PORT (5 s).
 wait_listen() {
 	local n=0
@@ -92,19 +100,22 @@ iperf_run() {
 	host_bg "srv$i" iperf3 -s -1 -B "$(host_ip "$i")" -p "$port"
 	eval "pid=\$HBG_srv$i"
 	wait_listen "$port" || { host_kill "srv$i"; forget_pid "$pid"; echo "host iperf3 server did not start"; return 1; }
+	host_counters 0 "$i"
 	echo "@@HOST0 $(qemu_ticks) $EPOCHREALTIME"
 	guest_run -t $((secs + 45)) "
 		s=/sys/class/net/$ifc/statistics
 		nic() { echo \"@@NIC\$1 \$(cat \$s/rx_bytes \$s/tx_bytes \$s/rx_packets \$s/tx_packets \$s/rx_dropped \$s/tx_dropped | paste -sd' ')\"; }
-		nic 0; c0=\$(grep ^cpu /proc/stat); u0=\$(cat /proc/uptime)
+		udp() { grep ^Udp: /proc/net/snmp | sed \"s/^/@@GUDP\$1 /\"; }
+		udp 0; nic 0; c0=\$(grep ^cpu /proc/stat); u0=\$(cat /proc/uptime)
 		iperf3 -c $(host_ip "$i") -B $(guest_ip "$i") -p $port -t $secs -i 1 -J $opts >/tmp/bench.json 2>&1
 		rc=\$?
-		c1=\$(grep ^cpu /proc/stat); u1=\$(cat /proc/uptime); nic 1
+		c1=\$(grep ^cpu /proc/stat); u1=\$(cat /proc/uptime); nic 1; udp 1
 		echo \"\$c0\" | sed 's/^/@@CPU0 /'; echo \"\$c1\" | sed 's/^/@@CPU1 /'
 		echo \"@@UP0 \$u0\"; echo \"@@UP1 \$u1\"
 		echo @@JSON; cat /tmp/bench.json; echo; exit \$rc"
 	rc=$?
 	echo "@@HOST1 $(qemu_ticks) $EPOCHREALTIME"
+	host_counters 1 "$i"
 	host_wait "srv$i" 15 >/dev/null || host_kill "srv$i"
 	forget_pid "$pid"
 	return $rc
@@ -138,7 +149,8 @@ done
 vm_start "${BENCH_MACHINE:-pc}"
 vm_wait_boot || bench_fail "the guest did not boot (see the console above)"
 if [ "$DRIVER" = macvio ] && grep -q 'insmod macvio failed' "$RUN_DIR/console.log"; then
-	bench_fail "macvio.ko did not load in the guest: $(guest_run 'dmesg | grep -i macvio | tail -5' | tr '\n' ' ')"
+	bench_fail "macvio.ko did not load in the guest: $(grep -m1 'insmod: ' "$RUN_DIR/console.log" | tr -d '\r')" \
+		"$(guest_run 'dmesg | grep -i macvio | tail -3' | tr '\n' ' ')"
 fi
 
 for ((i = 0; i < N; i++)); do

@@ -94,6 +94,10 @@ def parse_out(path):
             r["up" + tag[-1]] = float(rest.split()[0])
         elif tag in ("@@NIC0", "@@NIC1"):
             r["nic" + tag[-1]] = [int(x) for x in rest.split()]
+        elif tag in ("@@GUDP0", "@@GUDP1", "@@HUDP0", "@@HUDP1"):
+            r.setdefault(tag[2:].lower(), []).append(rest.split()[1:])
+        elif tag in ("@@TAP0", "@@TAP1"):
+            r["tap" + tag[-1]] = [int(x) for x in rest.split()]
         elif tag in ("@@HOST0", "@@HOST1"):
             t, w = rest.split()
             r["host" + tag[-1]] = (int(t), float(w))
@@ -160,6 +164,16 @@ def sample_from(row, raw, clk_tck):
         # all QEMU threads, % of one host CPU, over the host's (slightly longer) window
         s["host_qemu_cpu_pct"] = 100.0 * (p["host1"][0] - p["host0"][0]) / clk_tck / (p["host1"][1] - p["host0"][1])
     nic0, nic1 = p["nic0"], p["nic1"]
+    # UDP counters: where datagrams were lost (guest stack, tap, host stack)
+    for side in ("gudp", "hudp"):
+        a, b = p.get(side + "0"), p.get(side + "1")
+        if a and b and len(a) == 2 and len(b) == 2:
+            s[("guest" if side == "gudp" else "host") + "_udp_delta"] = {
+                k: int(y) - int(x) for k, x, y in zip(a[0], a[1], b[1])}
+    if p.get("tap0") and p.get("tap1"):
+        # host view of the tap: rx = frames from the guest, tx = frames to the guest
+        s["tap_delta"] = dict(zip(["rx_packets", "rx_dropped", "tx_packets", "tx_dropped"],
+                                  [y - x for x, y in zip(p["tap0"], p["tap1"])]))
     if nic0 and nic1:
         names = ["rx_bytes", "tx_bytes", "rx_packets", "tx_packets", "rx_dropped", "tx_dropped"]
         s["nic_delta"] = dict(zip(names, [b - a for a, b in zip(nic0, nic1)]))
