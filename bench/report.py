@@ -215,39 +215,40 @@ def med(summary, drv, test, key):
 
 
 def chart(summary, drivers, out_png, meta, workdir):
-    """Two panels: receiver throughput, and guest CPU-% per Gbit/s; bars are
-    medians, whiskers min-max."""
-    dat = os.path.join(workdir, "chart.dat")
-    with open(dat, "w") as f:
-        for t in TESTS:
-            f.write('"%s"' % SHORT[t])
-            for key in ("gbps", "cpu_pct_per_gbps"):
-                for d in drivers:
-                    st = summary.get(d, {}).get(t, {}).get(key)
-                    f.write(" %g %g %g" % ((st["median"], st["min"], st["max"]) if st else (0, 0, 0)))
-            f.write("\n")
+    """2x2 panels: throughput and guest CPU-% per Gbit/s, TCP and UDP apart
+    (their scales differ ~10x); bars are medians, whiskers min-max."""
     n = len(drivers)
     colors = {"macvio": "#1f77b4", "virtio_net": "#ff7f0e", "e1000": "#7f7f7f"}
+    dats = {}
+    for proto in ("tcp", "udp"):
+        dats[proto] = os.path.join(workdir, "chart_%s.dat" % proto)
+        with open(dats[proto], "w") as f:
+            for t in TESTS:
+                if not t.startswith(proto):
+                    continue
+                f.write('"%s"' % TEST_LABEL[t])
+                for key in ("gbps", "cpu_pct_per_gbps"):
+                    for d in drivers:
+                        st = summary.get(d, {}).get(t, {}).get(key)
+                        f.write(" %g %g %g" % ((st["median"], st["min"], st["max"]) if st else (0, 0, 0)))
+                f.write("\n")
 
-    def plot(key_index):
+    def plot(proto, key_index):
         parts = []
         for j, d in enumerate(drivers):
             c = 2 + key_index * 3 * n + 3 * j
-            parts.append(
-                "'%s' using %d:%d:%d%s title '%s' lc rgb '%s'"
-                % (dat, c, c + 1, c + 2, ":xtic(1)" if j == 0 else "", d, colors.get(d, "#2ca02c"))
-            )
+            parts.append("'%s' using %d:%d:%d%s title '%s' lc rgb '%s'" % (
+                dats[proto], c, c + 1, c + 2, ":xtic(1)" if j == 0 else "", d, colors.get(d, "#2ca02c")))
         return "plot " + ", ".join(parts)
 
-    title = "macvio vs virtio\\_net vs e1000 - QEMU %s TCG, 2 vCPU, guest %s, iperf3 %ss x %s rounds" % (
-        meta.get("qemu", "?").replace("QEMU emulator version ", ""),
-        meta.get("guest_kernel", "?"),
-        meta.get("seconds", "?"),
-        meta.get("rounds", "?"),
-    )
-    gp = """set terminal pngcairo size 1100,800 font "sans,10"
+    title = "%s - QEMU %s TCG, 2 vCPU, guest %s, iperf3 %s s x %s rounds, %s" % (
+        " vs ".join(drivers),
+        (meta.get("qemu") or "?").replace("QEMU emulator version ", ""),
+        meta.get("guest_kernel", "?"), meta.get("seconds", "?"), meta.get("rounds", "?"),
+        meta.get("date", ""))
+    gp = """set terminal pngcairo size 1200,850 font "sans,10" noenhanced
 set output '%s'
-set multiplot layout 2,1 title "%s"
+set multiplot layout 2,2 title "%s"
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.85 border -1
@@ -256,13 +257,17 @@ set grid ytics
 set key top right
 set yrange [0:*]
 set ylabel "Gbit/s (receiver)"
-set title "Throughput: median, min-max whiskers"
+set title "TCP throughput (median, min-max)"
+%s
+set title "UDP %s-byte datagrams, throughput (median, min-max)"
 %s
 set ylabel "guest CPU-%% per Gbit/s"
-set title "Guest CPU cost (busy %% of 2 vCPUs / Gbit/s; lower is better)"
+set title "TCP guest CPU per Gbit/s (lower is better)"
+%s
+set title "UDP guest CPU per Gbit/s (lower is better)"
 %s
 unset multiplot
-""" % (out_png, title, plot(0), plot(1))
+""" % (out_png, title, plot("tcp", 0), meta.get("udp_len", "?"), plot("udp", 0), plot("tcp", 1), plot("udp", 1))
     gpf = os.path.join(workdir, "chart.gp")
     with open(gpf, "w") as f:
         f.write(gp)
