@@ -164,7 +164,9 @@ bool MacvioNet::start(IOService *provider)
 		goto fail;
 	vio_net_features_string(&net_, features, sizeof(features));
 	setProperty("VirtioFeatures", features);
-	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX ? "INTx" : "MSI-X (config, queues)");
+	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX          ? "INTx"
+	                                : irq_.mode == VIO_IRQ_MSIX_SINGLE ? "MSI-X (one vector)"
+	                                                                   : "MSI-X (config, queues)");
 	if (!attachInterface((IONetworkInterface **)&netif_, false)) {
 		IOLog("macvio: could not create the network interface\n");
 		goto fail;
@@ -305,7 +307,14 @@ void MacvioNet::teardownInterrupts()
 }
 
 /* Primary interrupt context: no locks, no allocation. INTx reads (and so
- * acknowledges) the ISR here; MSI-X tells config from queues by vector. */
+ * acknowledges) the ISR here; two MSI-X vectors tell config from queues by
+ * vector. One MSI-X vector (VIO_IRQ_MSIX_SINGLE) cannot: every interrupt
+ * services every queue, and the ISR read tells whether the config changed,
+ * since a device sets the config bit before every config notification,
+ * MSI-X or not (virtio 1.2 §4.1.4.5.1). The spec's "SHOULD NOT read ISR on
+ * a queue interrupt" (§4.1.4.5.2) assumes the driver can tell the two
+ * apart; with one vector we cannot, and one register read is cheaper than
+ * re-reading the config space on every interrupt. */
 bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
 {
 	MacvioNet *self = (MacvioNet *)owner;
@@ -313,12 +322,18 @@ bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *s
 
 	if (!self->ready_)
 		return false;
-	if (self->irq_.mode == VIO_IRQ_INTX) {
+	switch (self->irq_.mode) {
+	case VIO_IRQ_INTX:
 		isr = vio_dev_isr(&self->net_.dev);
 		if (!isr)
 			return false; /* a shared line: not ours */
-	} else {
+		break;
+	case VIO_IRQ_MSIX_SINGLE:
+		isr = (uint8_t)((vio_dev_isr(&self->net_.dev) & VIO_ISR_CONFIG) | VIO_ISR_QUEUE);
+		break;
+	default:
 		isr = src == self->intr_[0] ? VIO_ISR_CONFIG : VIO_ISR_QUEUE;
+		break;
 	}
 	OSBitOrAtomic(isr, &self->isrPending_);
 	return true;

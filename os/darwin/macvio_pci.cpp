@@ -220,7 +220,8 @@ void MacvioPCI::requestVectors()
 	/* IOPCIFamily gives one message-signalled vector per function unless a
 	 * driver asks; configureInterrupts() (macOS 12.4, Darwin 21.5) is how to
 	 * ask. On older systems that vtable slot is unused padding: never call
-	 * it there. virtio needs 2 vectors (config, queues): VIO_IRQ_MSIX_SHARED. */
+	 * it there. Two vectors (config, queues) give VIO_IRQ_MSIX_SHARED; one
+	 * gives VIO_IRQ_MSIX_SINGLE (irqPlan). */
 	if (version_major > 21 || (version_major == 21 && version_minor >= 5)) {
 		IOReturn r = pci_->configureInterrupts(kIOInterruptTypePCIMessagedX, 2, 2);
 
@@ -245,17 +246,24 @@ MacvioIrqPlan MacvioPCI::irqPlan(bool allowMsix) const
 			intx = i;
 		}
 	}
+	p.index[1] = -1;
 	if (allowMsix && nmsg >= 2 && tp_.msix_cap && tp_.msix_table_size >= 2) {
 		p.mode = VIO_IRQ_MSIX_SHARED;
 		p.index[0] = msg;
 		p.index[1] = msg + 1;
 		p.count = 2;
+	} else if (allowMsix && nmsg >= 1 && tp_.msix_cap && tp_.msix_table_size >= 1) {
+		/* IOPCIFamily before macOS 12.4 grants one vector per function
+		 * (and 12.4+ may grant fewer than asked): config and every queue
+		 * share vector 0, the handler checks them all. Still better than
+		 * INTx: never shared with another function's line, and it works
+		 * where no INTx line is routed. */
+		p.mode = VIO_IRQ_MSIX_SINGLE;
+		p.index[0] = msg;
+		p.count = 1;
 	} else {
-		/* One vector cannot serve config and queues with the modes the
-		 * core has (it wants 0 = config, 1 = queues): use the line. */
 		p.mode = VIO_IRQ_INTX;
 		p.index[0] = intx;
-		p.index[1] = -1;
 		p.count = intx >= 0 ? 1 : 0;
 	}
 	return p;

@@ -47,7 +47,8 @@ extern "C" {
  * message-signalled sources after it (kIOInterruptTypePCIMessaged). */
 struct MacvioIrqPlan {
 	enum vio_irq_mode mode;
-	int index[2]; /* INTx: [0] only; MSI-X shared: [0] config, [1] queues */
+	int index[2]; /* INTx and MSI-X single: [0] only (config + every queue);
+	               * MSI-X shared: [0] config, [1] queues */
 	int count;
 };
 
@@ -68,8 +69,9 @@ public:
 	IOPCIDevice *pciDevice() const { return pci_; }
 	const struct vio_os *vioOS() const { return &os_; }
 	bool legacyOnly() const { return !tp_.modern; }
-	/* The interrupt sources to use: MSI-X with a config and a queue vector
-	 * when allowed and IOPCIFamily gave us two message-signalled sources,
+	/* The interrupt sources to use, when MSI-X is allowed: a config and a
+	 * queue vector when IOPCIFamily gave two message-signalled sources,
+	 * one vector for everything when it gave one (before macOS 12.4);
 	 * else the INTx line (count 0: the function has no interrupt at all). */
 	MacvioIrqPlan irqPlan(bool allowMsix) const;
 	/* Whether IOPCIFamily actually enabled MSI-X (after the child enabled
