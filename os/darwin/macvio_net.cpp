@@ -13,6 +13,7 @@
 
 #include <IOKit/IOLib.h>
 #include <sys/kpi_mbuf.h>
+#include <sys/socket.h>
 
 extern "C" {
 #include <sys/random.h>
@@ -26,20 +27,30 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 
 #define MACVIO_RING_SIZE 256          /* largest ring we ask for (frags_) */
 #define MACVIO_SPEED 10000000000ULL   /* what we report: virtio has no speed */
+/* TCP and UDP over IPv4 and IPv6, both directions. Both header generations
+ * (IONetworkingFamily-100 of 10.9 and today's) define all four bits. */
 #define MACVIO_RX_CSUM                                                                           \
 	(IONetworkController::kChecksumTCP | IONetworkController::kChecksumUDP |                  \
 	 IONetworkController::kChecksumTCPIPv6 | IONetworkController::kChecksumUDPIPv6)
+#define MACVIO_TX_CSUM MACVIO_RX_CSUM
+#define MACVIO_TX_CSUM_TCP (IONetworkController::kChecksumTCP | IONetworkController::kChecksumTCPIPv6)
+/* Frame bytes the header parser may need in one piece: Ethernet + 802.1Q +
+ * IPv6 + TCP with every option is 118. Only IPv4 options go beyond, and
+ * macOS computes checksums of such packets itself (ip_output_checksum). */
+#define MACVIO_TX_PEEK 128
 #define MACVIO_ETH_OVERHEAD 18 /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
 #define MACVIO_DBG_TX_WAIT_US 100000 /* a debugger frame waits at most 100 ms */
 
-/* What this front-end serves of the engine's features. Not offered: TX
- * checksum and TSO (the engine needs csum_start / hdr_len, which IOKit does
- * not hand us; see docs/macos.md), guest TSO / big RX buffers (IONetworking
- * has no large-receive path on 10.9), multiqueue (one work loop). */
+/* What this front-end serves of the engine's features. TX checksum and TSO:
+ * IOKit says only which offload a packet wants; the header offsets virtio
+ * needs come from vio_net_tx_meta_from_frame() (txOffload below). Not
+ * offered: guest TSO / big RX buffers (IONetworking has no large-receive
+ * path on 10.9), multiqueue (one work loop). */
 #define MACVIO_FEATURES                                                                          \
-	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) | VIO_BIT(VIO_NET_F_MAC) |         \
-	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |   \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                            \
+	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |    \
+	 VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) |     \
+	 VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) |        \
+	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
 
 static IOReturn ioReturnFromVio(int err)
@@ -494,7 +505,10 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 				prev = m;
 			}
 			mbuf_pkthdr_setlen(head, pkt.len);
-			if (pkt.csum != VIO_NET_RX_CSUM_NONE) /* NEEDS_CSUM: sender is local */
+			/* NEEDS_CSUM: the sender is local. Only with GUEST_CSUM: a
+			 * device must leave flags 0 without it (§5.1.6.4.1), and we
+			 * claim input checksum support with CSUM alone too. */
+			if (pkt.csum != VIO_NET_RX_CSUM_NONE && vio_dev_has(&net_.dev, VIO_NET_F_GUEST_CSUM))
 				setChecksumResult(head, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
 			netif_->inputPacket(head, pkt.len, IONetworkInterface::kInputOptionQueuePacket);
 		}
@@ -578,6 +592,120 @@ mbuf_t MacvioNet::compactTx(mbuf_t m)
 	return c;
 }
 
+/* Count (and log the first) packet dropped because no one can compute its
+ * checksum or segment it. Never sent half-done: a packet whose checksum
+ * field holds only the pseudo-header sum would be dropped by its receiver
+ * anyway, and quietly. */
+void MacvioNet::txOffloadDrop(const char *why)
+{
+	txOffloadDrops_++;
+	if (!txOffloadLogged_) {
+		txOffloadLogged_ = true;
+		IOLog("macvio: dropped a packet: %s (logged once; such drops count as output errors)\n", why);
+	}
+}
+
+/* The virtio header for what the stack asks of this packet.
+ *
+ * What macOS leaves in the packet (xnu bsd/netinet/tcp_output.c, the same
+ * from xnu-2422 of 10.9 to today; udp_output / udp6_output alike): with a
+ * TCP (or UDP) checksum request th_sum (uh_sum) holds the pseudo-header
+ * sum, not complemented, over source, destination, protocol and the L4
+ * length - for a TSO request the length of the whole unsegmented TCP
+ * segment. ip_len (ip6_plen) is the whole packet's, and the IPv4 header
+ * checksum was computed in software (we never claim kChecksumIP). That is
+ * the frame virtio 1.2 §5.1.6.2 asks for: NEEDS_CSUM with the pseudo-header
+ * sum in the checksum field, and for GSO the device (QEMU hands it to the
+ * host kernel's GSO) rewrites IP length, IPv4 id/checksum and the TCP
+ * pseudo-header sum per segment. So nothing is edited here.
+ *
+ * VIO_OK: *meta is the offload to ask for (all zero when the packet is
+ * complete, possibly after the software fallback). VIO_EINVAL: drop it. */
+int MacvioNet::txOffload(mbuf_t m, struct vio_net_tx_meta *meta)
+{
+	UInt32 demand = 0;
+	mbuf_tso_request_flags_t tso = 0;
+	u_int32_t mss = 0;
+	uint8_t peek[MACVIO_TX_PEEK];
+	const uint8_t *hdr;
+	size_t total = mbuf_pkthdr_len(m), avail, l3;
+	unsigned want = 0;
+	uint16_t type;
+	u_int32_t pf;
+	int r = VIO_EINVAL;
+
+	bzero(meta, sizeof(*meta));
+	getChecksumDemand(m, kChecksumFamilyTCPIP, &demand);
+	if (mbuf_get_tso_requested(m, &tso, &mss) != 0)
+		tso = 0;
+	tso &= MBUF_TSO_IPV4 | MBUF_TSO_IPV6;
+	if (!demand && !tso)
+		return VIO_OK; /* the stack computed everything */
+	if (demand & MACVIO_TX_CSUM)
+		want |= VIO_NET_OFL_CSUM;
+	if (tso)
+		want |= VIO_NET_OFL_TSO | VIO_NET_OFL_CSUM;
+
+	/* The headers in one piece: the first mbuf when it holds them (or the
+	 * whole packet), else a copy of the first bytes. No mbuf_pullup: it
+	 * may fail and free the chain, and a copy this small is cheap. */
+	avail = mbuf_len(m);
+	hdr = (const uint8_t *)mbuf_data(m);
+	if (avail > total)
+		avail = total;
+	if (avail < total && avail < sizeof(peek)) {
+		avail = total < sizeof(peek) ? total : sizeof(peek);
+		if (mbuf_copydata(m, 0, avail, peek) != 0) {
+			txOffloadDrop("the packet is shorter than its header says");
+			return VIO_EINVAL;
+		}
+		hdr = peek;
+	}
+
+	/* Offload only what the headers prove and only with a pseudo-header
+	 * sum in place: a TSO request without a TCP checksum demand means the
+	 * stack summed the packet itself (the interface lost its checksum
+	 * offload), and the device would add the data in a second time. */
+	if (!(demand & ~MACVIO_TX_CSUM) && (!tso || (demand & MACVIO_TX_CSUM_TCP)) && mss <= 0xffff)
+		r = vio_net_tx_meta_from_frame(&net_, hdr, (uint32_t)avail, (uint32_t)total, want, (uint16_t)mss,
+		                               meta);
+	if (r == VIO_OK)
+		return VIO_OK;
+	bzero(meta, sizeof(*meta));
+
+	/* Software fallback: xnu's own finalize computes every checksum still
+	 * asked for (exported to kexts from 10.9 to today, com.apple.kpi.bsd).
+	 * It needs the protocol family and where the IP header starts. */
+	if (avail < VIO_ETH_HLEN) {
+		txOffloadDrop("an offload request on a frame shorter than an Ethernet header");
+		return VIO_EINVAL;
+	}
+	l3 = VIO_ETH_HLEN;
+	type = (uint16_t)(hdr[12] << 8 | hdr[13]);
+	if (type == 0x8100 && avail >= VIO_ETH_HLEN + VIO_ETH_VLAN_HLEN) {
+		l3 += VIO_ETH_VLAN_HLEN;
+		type = (uint16_t)(hdr[16] << 8 | hdr[17]);
+	}
+	if (type == 0x0800) {
+		pf = PF_INET;
+	} else if (type == 0x86dd) {
+		pf = PF_INET6;
+	} else {
+		txOffloadDrop("an offload request on a frame that is neither IPv4 nor IPv6");
+		return VIO_EINVAL;
+	}
+	/* Nobody can cut a TSO packet larger than one frame into segments
+	 * here (e.g. a CWR segment when the device lacks HOST_ECN). */
+	if (tso && total > l3 + net_.mtu) {
+		txOffloadDrop(r == VIO_ENOTSUP ? "a TSO packet the device cannot segment (ECN CWR without HOST_ECN?)"
+		                               : "a TSO packet whose headers do not allow segmentation offload");
+		return VIO_EINVAL;
+	}
+	mbuf_outbound_finalize(m, pf, l3);
+	txSwCsum_++;
+	return VIO_OK;
+}
+
 UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 {
 	struct vio_net_txq *q = &net_.txq[0];
@@ -607,17 +735,20 @@ UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 		txStalled_ = false;
 		vio_vq_disable_cb(&q->vq);
 	}
-	n = mbufToSg(m, sg_, q->max_sg);
-	if (n == VIO_ENOSPC) {
-		mbuf_t c = compactTx(m);
+	/* Before compactTx: its copy carries no offload request. */
+	r = txOffload(m, &meta);
+	if (r == VIO_OK) {
+		n = mbufToSg(m, sg_, q->max_sg);
+		if (n == VIO_ENOSPC) {
+			mbuf_t c = compactTx(m);
 
-		if (c) {
-			m = c;
-			n = mbufToSg(m, sg_, q->max_sg);
+			if (c) {
+				m = c;
+				n = mbufToSg(m, sg_, q->max_sg);
+			}
 		}
+		r = n > 0 ? vio_net_tx(q, &meta, sg_, (uint16_t)n, m) : VIO_EINVAL;
 	}
-	bzero(&meta, sizeof(meta)); /* no TX offload yet: see MACVIO_FEATURES */
-	r = n > 0 ? vio_net_tx(q, &meta, sg_, (uint16_t)n, m) : VIO_EINVAL;
 	if (r == VIO_OK)
 		vio_net_tx_flush(q);
 	IOKernelDebugger::unlock(dl);
@@ -747,17 +878,38 @@ const OSString *MacvioNet::newModelString() const
 UInt32 MacvioNet::getFeatures() const
 {
 	/* MultiPages: mbufToSg splits at page boundaries. SoftwareVlan: RX
-	 * buffers hold 1518-byte (tagged) frames. No TSO: see MACVIO_FEATURES. */
-	return kIONetworkFeatureMultiPages | kIONetworkFeatureSoftwareVlan;
+	 * buffers hold 1518-byte (tagged) frames. TSO exactly as negotiated
+	 * (HOST_TSO4/6 imply CSUM, so the checksum support below is there
+	 * too). IONetworkInterface reads this when the interface is attached,
+	 * after vio_net_attach. */
+	UInt32 f = kIONetworkFeatureMultiPages | kIONetworkFeatureSoftwareVlan;
+
+	if (vio_dev_has(&net_.dev, VIO_NET_F_HOST_TSO4))
+		f |= kIONetworkFeatureTSOIPv4;
+	if (vio_dev_has(&net_.dev, VIO_NET_F_HOST_TSO6))
+		f |= kIONetworkFeatureTSOIPv6;
+	return f;
 }
 
 IOReturn MacvioNet::getChecksumSupport(UInt32 *mask, UInt32 family, bool isOutput)
 {
+	bool tx = vio_dev_has(&net_.dev, VIO_NET_F_CSUM);
+
 	if (family != kChecksumFamilyTCPIP)
 		return kIOReturnUnsupported;
 	*mask = 0;
-	if (!isOutput && vio_dev_has(&net_.dev, VIO_NET_F_GUEST_CSUM))
+	if (isOutput) {
+		if (tx)
+			*mask = MACVIO_TX_CSUM;
+	} else if (tx || vio_dev_has(&net_.dev, VIO_NET_F_GUEST_CSUM)) {
+		/* IONetworkInterface turns a checksum offload on only when both
+		 * directions report it (getIfnetHardwareAssistValue). Input
+		 * support only allows the driver to mark packets as verified;
+		 * without GUEST_CSUM none is ever marked (serviceRx) and the
+		 * stack checks every one itself, so claiming it costs nothing
+		 * and lets TX offload work with a device that has CSUM alone. */
 		*mask = MACVIO_RX_CSUM;
+	}
 	return kIOReturnSuccess;
 }
 

@@ -92,6 +92,8 @@ private:
 	int fillRx(struct vio_net_rxq *q);
 	void recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n);
 	void reclaimTx();
+	int txOffload(mbuf_t m, struct vio_net_tx_meta *meta);
+	void txOffloadDrop(const char *why);
 	int mbufToSg(mbuf_t m, struct vio_net_sg *sg, unsigned max);
 	mbuf_t compactTx(mbuf_t m);
 	void updateStats();
@@ -124,6 +126,9 @@ private:
 	IOEthernetStats *etherStats_;
 	IONetworkMedium *medium_;  /* the one medium: 10 Gb/s full duplex */
 	uint64_t txDrops_, txCompacted_, rxNoBufs_;
+	uint64_t txSwCsum_;       /* offload asked, headers unproven: checksummed by xnu */
+	uint64_t txOffloadDrops_; /* offload asked, nobody could do it: dropped */
+	bool txOffloadLogged_;    /* the first such drop was logged */
 
 	struct vio_net_sg sg_[VIO_NET_MAX_TX_SG];
 	struct vio_net_rx_frag frags_[256]; /* mergeable: up to the ring size */
