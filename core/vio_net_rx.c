@@ -309,7 +309,9 @@ static int vio_net_rx_gso_ok(const struct vio_net *n, uint8_t gso_type, uint16_t
 
 /* Parse the header already copied out of device memory into pkt. len is the
  * packet length without the virtio header. NEEDS_CSUM wins over DATA_VALID
- * (as in Linux's virtio_net_hdr_to_skb). */
+ * (as in Linux's virtio_net_hdr_to_skb). DATA_VALID is believed only with
+ * GUEST_CSUM: without it the device must leave flags zero (§5.1.6.4.1), so
+ * the flag is ignored and the stack verifies the checksum itself. */
 static int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h, struct vio_net_rx_pkt *pkt)
 {
 	pkt->gso_type = h->gso_type;
@@ -326,7 +328,7 @@ static int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h
 		pkt->csum = VIO_NET_RX_CSUM_PARTIAL;
 		pkt->csum_start = (uint16_t)start;
 		pkt->csum_offset = (uint16_t)off;
-	} else if (h->flags & VIO_NET_HDR_F_DATA_VALID) {
+	} else if ((h->flags & VIO_NET_HDR_F_DATA_VALID) && vio_dev_has(&n->dev, VIO_NET_F_GUEST_CSUM)) {
 		pkt->csum = VIO_NET_RX_CSUM_VALID;
 	}
 	if (!vio_net_rx_gso_ok(n, pkt->gso_type, pkt->gso_size))

@@ -536,3 +536,26 @@ TEST(net_stats_and_features_string)
 	ASSERT_MSG(strstr(fs, "VERSION_1") && strstr(fs, "NET_MAC"), "features: %s", fs);
 	down(&f);
 }
+
+/* Without GUEST_CSUM the device must leave flags zero (§5.1.6.4.1): a
+ * DATA_VALID it sets anyway is not believed, the stack checks the sum. */
+TEST(net_rx_data_valid_needs_guest_csum)
+{
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_GUEST_CSUM) | GUEST_GSO);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT(!vio_dev_has(&f.n.dev, VIO_NET_F_GUEST_CSUM));
+	uint8_t *frame = mk_frame(m, 600, 5);
+	struct vio_net_hdr h = {0};
+	h.flags = VIO_NET_HDR_F_DATA_VALID;
+	ASSERT_EQ(mnet_rx_put(m, 0, &h, frame, 600, -1), 1);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_rx_frag fr[256];
+	uint8_t out[700];
+	ASSERT_EQ(rx_take(&f, &pkt, fr, out, sizeof(out)), 1);
+	ASSERT_EQ(pkt.csum, VIO_NET_RX_CSUM_NONE);
+	ASSERT_EQ(f.n.rxq[0].stats.csum_valid, 0);
+	recycle(&f, &pkt, fr);
+	model_buf_free(m, frame);
+	down(&f);
+}
