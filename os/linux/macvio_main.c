@@ -14,6 +14,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/interrupt.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/random.h>
@@ -276,9 +277,10 @@ static int irqs_request(struct macvio *vi)
 static void attach_params(struct macvio *vi, struct vio_net_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	/* We always hand the device DMA-API addresses, so honouring
-	 * ACCESS_PLATFORM (an IOMMU in the device's path) is always right. */
-	p->dev.dma_is_iommu = true;
+	/* We hand the device DMA-API addresses. They are IOMMU addresses when
+	 * the device sits behind an IOMMU; otherwise they are physical, which
+	 * is what a device without ACCESS_PLATFORM expects (§6.1). */
+	p->dev.dma_is_iommu = device_iommu_mapped(&vi->pdev->dev);
 	p->dev.prefer_legacy = legacy;
 	p->features = MACVIO_FEATURES & ~(u64)features_off;
 	p->rx_size = rx_size;

@@ -165,25 +165,34 @@ static void tx_broken(struct macvio_txq *tq)
 	netif_carrier_off(vi->ndev);
 }
 
-/* The ring cannot take a worst-case packet: stop, and arm the TX interrupt
- * (EVENT_IDX: after most of what is in flight completed). A completion that
- * raced with us is seen by the enable's return value. */
+/* Arm the TX interrupt for when most of what is in flight has completed
+ * (EVENT_IDX), so a stopped queue gets woken. If that many completed while
+ * we were arming, no interrupt will come for them: reclaim and, if there is
+ * room now, restart the queue ourselves; else arm again. Returns true when
+ * the queue was restarted. Caller holds the TX lock. */
+static bool tx_arm_or_wake(struct macvio_txq *tq, struct netdev_queue *txq)
+{
+	while (!vio_vq_enable_cb_delayed(&tq->q->vq)) {
+		vio_vq_disable_cb(&tq->q->vq);
+		tx_reclaim(tq, 0);
+		if (vio_net_tx_has_room(tq->q)) {
+			netif_tx_wake_queue(txq);
+			tq->stats.wakes++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The ring cannot take a worst-case packet: stop until it can. */
 static void tx_maybe_stop(struct macvio_txq *tq, struct netdev_queue *txq)
 {
 	if (likely(vio_net_tx_has_room(tq->q)))
 		return;
 	netif_tx_stop_queue(txq);
 	tq->stats.stops++;
-	if (unlikely(!vio_vq_enable_cb_delayed(&tq->q->vq))) {
+	if (tx_arm_or_wake(tq, txq))
 		vio_vq_disable_cb(&tq->q->vq);
-		tx_reclaim(tq, 0);
-		if (vio_net_tx_has_room(tq->q)) {
-			netif_tx_start_queue(txq);
-			tq->stats.wakes++;
-		} else {
-			vio_vq_enable_cb_delayed(&tq->q->vq);
-		}
-	}
 }
 
 /* Queue one skb. Returns 0, or a negative errno after counting the drop
@@ -245,12 +254,15 @@ netdev_tx_t macvio_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 }
 
 /* TX NAPI: only scheduled by the TX interrupt, which is armed only while
- * the queue is stopped. Reclaim, wake the queue, disarm. */
+ * the queue is stopped. Reclaim, then wake the queue (interrupt left off)
+ * or re-arm. Completing inside the TX lock, after arming: an interrupt in
+ * between marks NAPI missed and we run again; and ndo_stop's napi_disable
+ * cannot let teardown start while we still touch the queue. netpoll calls
+ * this with budget 0: then we must not complete. */
 int macvio_tx_poll(struct napi_struct *napi, int budget)
 {
 	struct macvio_txq *tq = container_of(napi, struct macvio_txq, napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(tq->vi->ndev, tq->index);
-	bool rearm = false;
 
 	__netif_tx_lock(txq, raw_smp_processor_id());
 	vio_vq_disable_cb(&tq->q->vq);
@@ -259,23 +271,13 @@ int macvio_tx_poll(struct napi_struct *napi, int budget)
 		if (vio_net_tx_has_room(tq->q)) {
 			netif_tx_wake_queue(txq);
 			tq->stats.wakes++;
-		} else {
-			rearm = true;
+		} else if (tx_arm_or_wake(tq, txq)) {
+			vio_vq_disable_cb(&tq->q->vq);
 		}
 	}
-	__netif_tx_unlock(txq);
-
 	if (budget)
 		napi_complete_done(napi, 0);
-	if (rearm) {
-		__netif_tx_lock(txq, raw_smp_processor_id());
-		/* completions between reclaim and re-arm: poll again */
-		if (!vio_vq_enable_cb_delayed(&tq->q->vq) && budget && napi_schedule_prep(napi)) {
-			vio_vq_disable_cb(&tq->q->vq);
-			__napi_schedule(napi);
-		}
-		__netif_tx_unlock(txq);
-	}
+	__netif_tx_unlock(txq);
 	return 0;
 }
 
