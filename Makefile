@@ -9,6 +9,7 @@
 #   make bench      macvio vs Linux virtio_net vs e1000, side by side
 #   make module     build os/linux/macvio.ko against the test kernel's headers
 #   make darwin-check   compile-check os/darwin against Apple's headers
+#   make fuzz       libFuzzer: a hostile device against the net engine
 #   make format / format-check
 
 CC ?= gcc
@@ -21,7 +22,7 @@ WARN := -Wall -Wextra -Werror
 CORE_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(shell $(1) -print-file-name=include) \
 	$(WARN) -O2 -Icore
 
-.PHONY: all core check-freestanding unit plist e2e demo bench module darwin-check check \
+.PHONY: all core check-freestanding unit plist e2e demo bench module darwin-check check fuzz \
 	format format-check clean
 
 all: core
@@ -58,6 +59,10 @@ demo:
 
 bench:
 	bash bench/run.sh
+
+# coverage-guided fuzzing of the device-facing paths (FUZZ_SECONDS, default 120)
+fuzz:
+	$(MAKE) -C fuzz libfuzzer
 
 darwin-check:
 	sh os/darwin/check.sh

@@ -33,6 +33,7 @@ suite() { # name, command...
 
 suite build make --no-print-directory core
 suite unit make -s --no-print-directory -C test/unit run
+suite fuzz-smoke make -s --no-print-directory -C fuzz smoke FUZZ_RUNS=1000
 suite plist sh test/plist/check.sh
 suite e2e bash test/vm/run-all.sh
 echo "make check took $(( $(date +%s) - start )) s"
