@@ -163,6 +163,9 @@ def sample_from(row, raw, clk_tck):
     if p["host0"] and p["host1"] and p["host1"][1] > p["host0"][1]:
         # all QEMU threads, % of one host CPU, over the host's (slightly longer) window
         s["host_qemu_cpu_pct"] = 100.0 * (p["host1"][0] - p["host0"][0]) / clk_tck / (p["host1"][1] - p["host0"][1])
+        # Gbit/s per host CPU QEMU got: throughput with the host's contention divided out
+        if s["host_qemu_cpu_pct"] > 0:
+            s["gbps_per_host_cpu"] = s["gbps"] / (s["host_qemu_cpu_pct"] / 100.0)
     nic0, nic1 = p["nic0"], p["nic1"]
     # UDP counters: where datagrams were lost (guest stack, tap, host stack)
     for side in ("gudp", "hudp"):
@@ -306,6 +309,7 @@ def main():
                 "cpu_pct_per_gbps": stat([s["cpu_pct_per_gbps"] for s in good]),
                 "guest_cpu_pct_ticks": stat([s["guest_cpu_pct_ticks"] for s in good]),
                 "host_qemu_cpu_pct": stat([s.get("host_qemu_cpu_pct") for s in good]),
+                "gbps_per_host_cpu": stat([s.get("gbps_per_host_cpu") for s in good]),
                 "loss_pct": stat([s.get("loss_pct") for s in good]) if t.startswith("udp") else None,
                 "runs": len(good),
             }
@@ -322,6 +326,12 @@ def main():
             "udp_tx": rat("virtio_net", "udp_g2h", "gbps"),
             "udp_rx": rat("virtio_net", "udp_h2g", "gbps"),
         },
+        "host_cpu_normalized": {
+            "macvio/virtio_net": {"tx": rat("virtio_net", "tcp_g2h", "gbps_per_host_cpu"),
+                                  "rx": rat("virtio_net", "tcp_h2g", "gbps_per_host_cpu")},
+            "macvio/e1000": {"tx": rat("e1000", "tcp_g2h", "gbps_per_host_cpu"),
+                             "rx": rat("e1000", "tcp_h2g", "gbps_per_host_cpu")},
+        },
         "macvio/e1000": {
             "tx": rat("e1000", "tcp_g2h", "gbps"),
             "rx": rat("e1000", "tcp_h2g", "gbps"),
@@ -333,6 +343,10 @@ def main():
     last = "ratio macvio/virtio_net tx=%s rx=%s cpu_tx=%s cpu_rx=%s; macvio/e1000 tx=%s rx=%s" % (
         r2(v["tx"]), r2(v["rx"]), r2(v["cpu_tx"]), r2(v["cpu_rx"]), r2(e["tx"]), r2(e["rx"]))
 
+    hn = ratios["host_cpu_normalized"]
+    norm = "per QEMU host CPU: macvio/virtio_net tx=%s rx=%s; macvio/e1000 tx=%s rx=%s" % (
+        r2(hn["macvio/virtio_net"]["tx"]), r2(hn["macvio/virtio_net"]["rx"]),
+        r2(hn["macvio/e1000"]["tx"]), r2(hn["macvio/e1000"]["rx"]))
     idle = None
     if os.path.exists(os.path.join(raw, "idle.txt")):
         p = parse_out(os.path.join(raw, "idle.txt"))
@@ -385,24 +399,26 @@ def main():
         "summary": summary,
         "ratios": ratios,
         "ratio_line": last,
+        "host_cpu_normalized_line": norm,
         "failed_runs": [{k: s.get(k) for k in ("round", "driver", "test", "error")} for s in failed],
         "samples": samples,
     }
 
     # ---- terminal table
     lines = []
-    hdr = "%-16s %-11s %-20s %-18s %-18s %-20s %s" % (
-        "test", "driver", "Gbit/s med (min-max)", "UDP loss %", "guest CPU %", "CPU-% per Gbit/s", "QEMU host CPU %")
+    hdr = "%-16s %-11s %-18s %-18s %-18s %-20s %-14s %s" % (
+        "test", "driver", "Gbit/s (min-max)", "UDP loss %", "guest CPU %", "CPU-% per Gbit/s", "QEMU host CPU%",
+        "Gbit/s per host CPU")
     lines.append(hdr)
     lines.append("-" * len(hdr))
     for t in TESTS:
         for d in drivers:
             sm = summary[d][t]
-            lines.append("%-16s %-11s %-20s %-18s %-18s %-20s %s" % (
+            lines.append("%-16s %-11s %-18s %-18s %-18s %-20s %-14s %s" % (
                 TEST_LABEL[t], d, fmt_range(sm["gbps"]),
                 fmt_range(sm["loss_pct"], 1) if t.startswith("udp") else "-",
                 fmt_range(sm["guest_cpu_pct"], 1), fmt_range(sm["cpu_pct_per_gbps"], 1),
-                fmt_range(sm["host_qemu_cpu_pct"], 0)))
+                fmt_range(sm["host_qemu_cpu_pct"], 0), fmt_range(sm["gbps_per_host_cpu"])))
     table = "\n".join(lines)
 
     # ---- markdown
@@ -414,23 +430,28 @@ def main():
                   "commit " + (meta.get("git_describe") or "?"), meta.get("host_cpus"),
                   meta.get("host_cpu_model") or "?"))
     md.append("")
-    md.append("| test | driver | Gbit/s median (min-max) | UDP loss % | guest CPU % | CPU-% per Gbit/s | QEMU host CPU % |")
-    md.append("|---|---|---|---|---|---|---|")
+    md.append("| test | driver | Gbit/s median (min-max) | UDP loss % | guest CPU % | CPU-% per Gbit/s "
+              "| QEMU host CPU % | Gbit/s per host CPU |")
+    md.append("|---|---|---|---|---|---|---|---|")
     for t in TESTS:
         for d in drivers:
             sm = summary[d][t]
-            md.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            md.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 TEST_LABEL[t], d, fmt_range(sm["gbps"]),
                 fmt_range(sm["loss_pct"], 1) if t.startswith("udp") else "-",
                 fmt_range(sm["guest_cpu_pct"], 1), fmt_range(sm["cpu_pct_per_gbps"], 1),
-                fmt_range(sm["host_qemu_cpu_pct"], 0)))
+                fmt_range(sm["host_qemu_cpu_pct"], 0), fmt_range(sm["gbps_per_host_cpu"])))
     md.append("")
     md.append("`%s`" % last)
+    md.append("")
+    md.append("TCP throughput per host CPU that QEMU got (divides out the host's load; see bench/README.md): `%s`" % norm)
     md.append("")
     md.append("Throughput is what the iperf3 receiver counted; UDP uses %s-byte datagrams at a %s "
               "target (saturating). Guest CPU is the busy share of both vCPUs (guest /proc/stat idle time "
               "against elapsed time around each run; idle guest: %s %%); CPU-%% per Gbit/s: lower is better. "
-              "QEMU host CPU: the whole QEMU process, %% of one host CPU. `make bench` reproduces it; "
+              "QEMU host CPU: the whole QEMU process, %% of one host CPU; Gbit/s per host CPU = Gbit/s / "
+              "(QEMU host CPU %% / 100), the most load-independent number on a shared host. "
+              "`make bench` reproduces it; "
               "raw samples in bench/results/latest.json." % (
                   meta.get("udp_len"), meta.get("udp_rate"), "%.1f" % idle if idle is not None else "n/a"))
     mdtext = "\n".join(md) + "\n"
@@ -468,6 +489,7 @@ def main():
     print("Markdown (%s):" % os.path.join(out, "latest.md"))
     print()
     print(mdtext)
+    print("throughput " + norm)
     print(last)
     return 0
 
