@@ -71,9 +71,10 @@ qemu_ticks() { awk '{ print $14 + $15 }' "/proc/$QEMU_PID/stat" 2>/dev/null || e
 # host_counters 0|1 I: where UDP datagrams get lost on the host side: the
 # netns's Udp counters (header + values line) and NIC I's tap counters.
 host_counters() {
-	local d=/sys/class/net/$(nic_tap "$2")/statistics
+	local d
+	d=/sys/class/net/$(nic_tap "$2")/statistics
 	host_ns grep ^Udp: /proc/net/snmp | sed "s/^/@@HUDP$1 /"
-	echo "@@TAP$1 $(host_ns cat $d/rx_packets $d/rx_dropped $d/tx_packets $d/tx_dropped | paste -sd' ')"
+	echo "@@TAP$1 $(host_ns cat "$d/rx_packets" "$d/rx_dropped" "$d/tx_packets" "$d/tx_dropped" | paste -sd' ')"
 }
 
 # wait_listen PORT: until something in our netns listens on TCP PORT (5 s).
