@@ -61,8 +61,9 @@ build_base() {
 	install -m 755 "$TB_DIR/guest/udhcpc.script" "$root/etc/udhcpc/default.script"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "root:x:0:" >"$root/etc/group"
-	pack "$root" "$out.tmp" && mv "$out.tmp" "$out"
-	echo "$stamp" >"$out.stamp"
+	# unique temp + rename: concurrent runs may rebuild at the same time
+	pack "$root" "$root.cpio.gz" && mv "$root.cpio.gz" "$out"
+	echo "$stamp" >"$out.stamp.$$" && mv "$out.stamp.$$" "$out.stamp"
 	rm -rf "$root"
 	log "base initramfs: $out ($(du -h "$out" | cut -f1))"
 	echo "$out"

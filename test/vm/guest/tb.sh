@@ -10,11 +10,12 @@ tb_cmdline() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | tr ',' ' '; }
 tb_serve() {
 	stty -F "$1" raw -echo 115200 || return 1
 	while IFS=' ' read -r id tmo b64; do
-		case "$id$tmo" in *[!0-9A-Za-z_-]*|'') continue ;; esac
-		echo "$b64" | base64 -d >/tmp/.tb.cmd 2>/dev/null || continue
+		case "$id$tmo" in *[!0-9A-Za-z_-]*|'') echo "bad: $id $tmo $b64" >>/tmp/.tb.bad; continue ;; esac
+		echo "$b64" | base64 -d >/tmp/.tb.cmd 2>/dev/null || { echo "b64: $id $tmo $b64" >>/tmp/.tb.bad; continue; }
 		timeout -s KILL "$tmo" sh -c '. /etc/tb.sh; . /tmp/.tb.cmd' \
 			</dev/null >/tmp/.tb.out 2>&1
 		rc=$?
+		echo "$id $rc" >>/tmp/.tb.hist
 		{ echo "@@TB-BEGIN $id"; cat /tmp/.tb.out; echo; echo "@@TB-END $id $rc"; } >"$1"
 	done <"$1"
 }

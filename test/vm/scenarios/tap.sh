@@ -18,7 +18,7 @@ for dir in g2h h2g; do
 done
 for dir in g2h h2g; do
 	t_begin tap.udp_$dir
-	out=$(udp 0 $dir "${UDP_RATE:-100M}" 3) && { t_info "$out"; t_pass; } || t_fail "$out"
+	out=$(udp 0 $dir "${UDP_RATE:-50M}" 3) && { t_info "$out"; t_pass; } || t_fail "$out"
 done
 t_guest tap.dmesg_clean dmesg_bad
 vm_stop
