@@ -149,6 +149,12 @@ for ((i = 0; i < N; i++)); do
 done
 vm_start "${BENCH_MACHINE:-pc}"
 vm_wait_boot || bench_fail "the guest did not boot (see the console above)"
+grep -q 'Initramfs unpacking failed' "$RUN_DIR/console.log" &&
+	bench_fail "the guest's initramfs is damaged: $(grep -m1 'Initramfs unpacking failed' "$RUN_DIR/console.log" | tr -d '\r')"
+# shellcheck disable=SC2016 # $MACVIO_KO is the guest's (tb.sh)
+if [ "$DRIVER" = macvio ] && ! guest_run '[ -f "$MACVIO_KO" ]' >/dev/null; then
+	bench_fail "macvio.ko is not in the guest (the per-run initramfs did not carry it)"
+fi
 if [ "$DRIVER" = macvio ] && grep -q 'insmod macvio failed' "$RUN_DIR/console.log"; then
 	bench_fail "macvio.ko did not load in the guest: $(grep -m1 'insmod: ' "$RUN_DIR/console.log" | tr -d '\r')" \
 		"$(guest_run 'dmesg | grep -i macvio | tail -3' | tr '\n' ' ')"

@@ -69,6 +69,18 @@ trap 'exit 130' INT TERM
 export BENCH_RAW=$WORK/raw
 mkdir -p "$BENCH_RAW"
 
+# A private view of the test bed cache: the guest kernel, its modules and the
+# headers are shared (read-only), but the base initramfs is built here. The
+# shared one is rebuilt whenever test/vm/guest changes, by whoever boots next
+# (two such builds at once once left it with trailing garbage, so the kernel
+# ignored the per-run cpio that carries macvio.ko; fixed in test/vm since), and
+# an engineer's edit to test/vm/guest must not change the guest mid-bench.
+SHARED_CACHE=${MACVIO_TB_CACHE:-/var/cache/macvio-tb}
+export MACVIO_TB_CACHE=$WORK/tbcache
+mkdir -p "$MACVIO_TB_CACHE"
+cp "$SHARED_CACHE/kernel-version" "$SHARED_CACHE/kdir" "$MACVIO_TB_CACHE/" || fail "test bed cache $SHARED_CACHE incomplete"
+ln -s "$(readlink -f "$SHARED_CACHE/kernel")" "$MACVIO_TB_CACHE/kernel"
+
 # ---------------------------------------------------------------- macvio.ko
 # Built by the test bed's tb_build_module (inside measure.sh's tb_init), but from
 # a snapshot of os/linux + core taken now: the module benchmarked is exactly
