@@ -28,7 +28,7 @@ MODULE_PARM_DESC(legacy, "use the legacy (0.9.5) interface of a transitional dev
 
 static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);
-MODULE_PARM_DESC(irq_mode, "auto (default), msix (per queue), shared (MSI-X, one queue vector), msi, intx");
+MODULE_PARM_DESC(irq_mode, "auto (default), msix (per queue), shared (MSI-X: config + one queue vector), single (one MSI-X vector), msi (MSI, else INTx), intx");
 
 static ushort rx_size;
 module_param(rx_size, ushort, 0444);
@@ -58,11 +58,12 @@ MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = M
 enum macvio_irq_step {
 	STEP_MSIX_PER_VQ = 0,
 	STEP_MSIX_SHARED,
+	STEP_MSIX_SINGLE, /* one MSI-X vector for config and queues */
 	STEP_MSI,  /* MSI, else INTx: one vector, ISR read to acknowledge */
 	STEP_INTX, /* INTx only (irq_mode=intx) */
 };
 
-static const char *const step_names[] = { "msix-per-vq", "msix-shared", "msi", "intx" };
+static const char *const step_names[] = { "msix-per-vq", "msix-shared", "msix-single", "msi", "intx" };
 
 /* ---- interrupt handlers: they only schedule; NAPI does the work ---- */
 
@@ -116,6 +117,19 @@ static irqreturn_t irq_queues(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* One MSI-X vector for everything: the queues cannot be told apart, so all
+ * are polled; a config change still sets the ISR config bit (§4.1.4.5.1),
+ * so read it to know whether to look at config space. */
+static irqreturn_t irq_single(int irq, void *data)
+{
+	struct macvio *vi = data;
+
+	if (vio_dev_isr(&vi->net.dev) & VIO_ISR_CONFIG)
+		config_irq(vi);
+	queues_irq(vi);
+	return IRQ_HANDLED;
+}
+
 /* INTx / MSI: reading the ISR acknowledges it (§4.1.4.5); 0 means the
  * (shared) line was raised by someone else. */
 static irqreturn_t irq_intx(int irq, void *data)
@@ -140,6 +154,7 @@ static int parse_irq_mode(struct pci_dev *pdev, int *first, int *last)
 		{ "auto", STEP_MSIX_PER_VQ, STEP_MSI },
 		{ "msix", STEP_MSIX_PER_VQ, STEP_MSIX_PER_VQ },
 		{ "shared", STEP_MSIX_SHARED, STEP_MSIX_SHARED },
+		{ "single", STEP_MSIX_SINGLE, STEP_MSIX_SINGLE },
 		{ "msi", STEP_MSI, STEP_MSI },
 		{ "intx", STEP_INTX, STEP_INTX },
 	};
@@ -171,6 +186,9 @@ static int irq_vectors(struct macvio *vi, int step)
 	case STEP_MSIX_SHARED:
 		n = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
 		break;
+	case STEP_MSIX_SINGLE:
+		n = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+		break;
 	case STEP_MSI:
 		n = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_LEGACY);
 		break;
@@ -181,9 +199,12 @@ static int irq_vectors(struct macvio *vi, int step)
 	if (n < 0)
 		return n;
 	vi->nvec = n;
-	if (step <= STEP_MSIX_SHARED) {
+	if (step <= STEP_MSIX_SINGLE) {
+		static const enum vio_irq_mode modes[] = { VIO_IRQ_MSIX_PER_VQ, VIO_IRQ_MSIX_SHARED,
+							   VIO_IRQ_MSIX_SINGLE };
+
 		vi->irq_kind = MACVIO_IRQ_MSIX;
-		vi->irq_mode = step == STEP_MSIX_PER_VQ ? VIO_IRQ_MSIX_PER_VQ : VIO_IRQ_MSIX_SHARED;
+		vi->irq_mode = modes[step];
 	} else {
 		vi->irq_kind = pdev->msi_enabled ? MACVIO_IRQ_MSI : MACVIO_IRQ_INTX;
 		vi->irq_mode = VIO_IRQ_INTX;
@@ -203,7 +224,8 @@ static const char *irq_kind_name(const struct macvio *vi)
 {
 	switch (vi->irq_kind) {
 	case MACVIO_IRQ_MSIX:
-		return vi->irq_mode == VIO_IRQ_MSIX_PER_VQ ? "msix-per-vq" : "msix-shared";
+		return vi->irq_mode == VIO_IRQ_MSIX_PER_VQ ? "msix-per-vq"
+		       : vi->irq_mode == VIO_IRQ_MSIX_SHARED ? "msix-shared" : "msix-single";
 	case MACVIO_IRQ_MSI:
 		return "msi";
 	case MACVIO_IRQ_INTX:
@@ -247,6 +269,10 @@ static int irqs_request(struct macvio *vi)
 	if (vi->irq_kind != MACVIO_IRQ_MSIX) {
 		snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s", pci);
 		return irq_req(vi, 0, irq_intx, IRQF_SHARED, vi->irq_name, vi);
+	}
+	if (vi->irq_mode == VIO_IRQ_MSIX_SINGLE) {
+		snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s", pci);
+		return irq_req(vi, 0, irq_single, 0, vi->irq_name, vi);
 	}
 	snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s-config", pci);
 	err = irq_req(vi, 0, irq_config, 0, vi->irq_name, vi);
