@@ -70,6 +70,7 @@ struct macvio_rxq {
 	u16 max_frags;
 	struct vio_net_rxbuf *bigsegs; /* big mode: one chain being built */
 	struct macvio_rxq_stats stats;
+	unsigned int fault_ctr; /* fault_rx_alloc test hook */
 	char irq_name[IFNAMSIZ + 24];
 };
 

@@ -20,6 +20,7 @@
  * there is never a refill to schedule later.
  */
 #include <linux/etherdevice.h>
+#include <linux/moduleparam.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
 
@@ -35,9 +36,23 @@ static inline void *rx_area(void *cookie)
 	return (u8 *)cookie + MACVIO_RX_PAD;
 }
 
-static void *rx_alloc_frag(unsigned int size, bool in_napi)
+/* Test hook: make every Nth data-path buffer allocation fail, to exercise
+ * the re-post-and-drop path (the kernel here has no fault injection). */
+static unsigned int fault_rx_alloc;
+module_param(fault_rx_alloc, uint, 0644);
+MODULE_PARM_DESC(fault_rx_alloc, "test: fail every Nth RX buffer allocation in NAPI (0 = never)");
+
+static void *rx_alloc_frag(struct macvio_rxq *rq, unsigned int size, bool in_napi)
 {
-	return in_napi ? napi_alloc_frag(size) : netdev_alloc_frag(size);
+	unsigned int every = READ_ONCE(fault_rx_alloc);
+
+	if (!in_napi)
+		return netdev_alloc_frag(size);
+	if (unlikely(every) && ++rq->fault_ctr >= every) {
+		rq->fault_ctr = 0;
+		return NULL;
+	}
+	return napi_alloc_frag(size);
 }
 
 /* Allocate and map one buffer of `len` device-writable bytes. */
@@ -48,7 +63,7 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 	dma_addr_t a;
 	void *frag;
 
-	frag = rx_alloc_frag(truesize, in_napi);
+	frag = rx_alloc_frag(rq, truesize, in_napi);
 	if (unlikely(!frag)) {
 		rq->stats.alloc_fail++;
 		return -ENOMEM;
