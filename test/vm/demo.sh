@@ -93,7 +93,7 @@ report() {
 # pci_kind DEVICE_ID...: what QEMU made of the virtio-net function.
 pci_kind() {
 	case "$1" in
-	1000*) echo "virtio-net, transitional/legacy (0.9.5 I/O BAR)" ;;
+	1000*) echo "virtio-net, transitional or legacy-only (has the 0.9.5 I/O BAR)" ;;
 	1041*) echo "virtio-net, modern only (virtio 1.x)" ;;
 	100e*) echo "Intel e1000" ;;
 	*) echo "?" ;;

@@ -11,16 +11,21 @@ CYCLES=${CYCLES:-20}
 # check_leaks: MODULE AUTHOR, FILL IN / ADJUST. Called with the module loaded
 # and the NIC under test detached (unbound), i.e. after the driver's remove()
 # ran. Must succeed only if every DMA allocation/mapping (and IRQ vector) the
-# driver took is back. Default contract: /sys/module/macvio/parameters/dma_allocs
-# (or debugfs macvio/dma_allocs) = outstanding allocations, 0 when no device is
-# bound. Missing counter = check skipped (noted once).
+# driver took is back. Contract: /sys/module/macvio/parameters/dma_allocs (live
+# coherent allocations) and .../dma_maps (live streaming mappings), or debugfs
+# macvio/dma_allocs, read 0 when no device is bound. No counter = skipped.
 check_leaks() {
 	[ "$DRIVER" = macvio ] || return 0
-	guest_run 'for f in /sys/module/macvio/parameters/dma_allocs /sys/kernel/debug/macvio/dma_allocs; do
+	guest_run 'seen=0 rc=0
+	for f in /sys/module/macvio/parameters/dma_allocs /sys/module/macvio/parameters/dma_maps \
+		/sys/kernel/debug/macvio/dma_allocs; do
 		[ -r $f ] || continue
-		n=$(cat $f); [ "$n" = 0 ] && exit 0
-		echo "leak: $f = $n after detach"; exit 1
-	done; echo "no leak counter exported (check skipped)"; exit 0'
+		seen=1 n=$(cat $f)
+		[ "$n" = 0 ] || { echo "leak: $f = $n after detach"; rc=1; }
+	done
+	[ $seen = 1 ] && [ $rc = 0 ] && echo "leak counters 0 after every detach"
+	[ $seen = 1 ] || echo "no leak counter exported (check skipped)"
+	exit $rc'
 }
 # ---------------------------------------------------------------------------
 
