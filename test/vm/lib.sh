@@ -169,10 +169,14 @@ vm_start() {
 	local machine=${1:-pc} base args
 	tb_netns
 	base=$("$TB_DIR/initramfs.sh" base) || tb_die "initramfs build failed"
-	"$TB_DIR/initramfs.sh" extra "$RUN_DIR/extra.cpio.gz" "${EXTRA_FILES[@]}" || tb_die "extra cpio failed"
+	local ko=$MACVIO_KO   # the reference drivers run without macvio in the guest
+	[ "$DRIVER" = macvio ] || ko=/nonexistent
+	MACVIO_KO=$ko "$TB_DIR/initramfs.sh" extra "$RUN_DIR/extra.cpio.gz" "${EXTRA_FILES[@]}" ||
+		tb_die "extra cpio failed"
 	cat "$base" "$RUN_DIR/extra.cpio.gz" >"$RUN_DIR/initrd.cpio.gz"
 	rm -f "$RUN_DIR"/{console.log,cmd.sock,qmp.sock}
-	args="console=ttyS0 quiet panic=-1 mitigations=off ${TB_APPEND:-}"
+	# loglevel=5: warnings, oopses and errors reach console.log, info does not
+	args="console=ttyS0 loglevel=5 panic=-1 mitigations=off ${TB_APPEND:-}"
 	[ -n "${MACVIO_ARGS:-}" ] && args+=" tb.macvio_args=${MACVIO_ARGS// /,}"
 	# a simple command (no function) so that $! is QEMU's own PID
 	ip netns exec "$TB_ID" qemu-system-x86_64 -name "$TB_ID" -machine "$machine" -accel tcg \
@@ -219,11 +223,18 @@ vm_stop() {
 	QEMU_PID='' QEMU_DEVS=()
 }
 
+# vm_console_tail: what a FAIL line is followed by: the guest console (kernel
+# messages up to warnings) and, if the guest still answers, its last dmesg lines.
 vm_console_tail() {
 	[ -s "$RUN_DIR/console.log" ] || return 0
-	echo "    --- guest console (last ${TAIL_LINES:-25} lines) ---"
-	tail -n "${TAIL_LINES:-25}" "$RUN_DIR/console.log" | sed 's/^/    | /'
-	vm_alive || echo "    (QEMU is not running: $(tail -2 "$RUN_DIR/qemu.log" 2>/dev/null | tr '\n' ' '))"
+	echo "    --- guest console (last ${TAIL_LINES:-20} lines) ---"
+	tail -n "${TAIL_LINES:-20}" "$RUN_DIR/console.log" | sed 's/^/    | /'
+	if ! vm_alive; then
+		echo "    (QEMU is not running: $(tail -2 "$RUN_DIR/qemu.log" 2>/dev/null | tr '\n' ' '))"
+	elif [ ! -e "$RUN_DIR/chan-dead" ]; then
+		echo "    --- guest dmesg (last 12 lines) ---"
+		guest_run -t 3 'dmesg | tail -n 12' 2>&1 | sed 's/^/    | /'
+	fi
 }
 
 # ---------------------------------------------------------------- channels
@@ -265,6 +276,7 @@ guest_run() {
 		case "$line" in
 		"@@TB-END $id "*)
 			rc=${line##* } out=${out%$'\n'}
+			rm -f "$RUN_DIR/chan-dead"
 			[ -n "$out" ] && printf '%s\n' "${out%$'\n'}"
 			return "$rc" ;;
 		*) out+=$line$'\n' ;;
@@ -276,8 +288,8 @@ guest_read_line() {
 	local left=$((end - SECONDS))
 	[ $left -gt 0 ] || { echo "guest_run: no answer within ${tmo}s to: $cmd"; return 124; }
 	IFS= read -r -t "$left" -u "$CMD_R" line && return 0
-	[ $? -gt 128 ] && { echo "guest_run: timeout (${tmo}s) for: $cmd"; return 124; }
-	echo "guest_run: channel closed (QEMU gone?)"; return 125
+	[ $? -gt 128 ] && { echo "guest_run: timeout (${tmo}s) for: $cmd"; : >"$RUN_DIR/chan-dead"; return 124; }
+	echo "guest_run: channel closed (QEMU gone?)"; : >"$RUN_DIR/chan-dead"; return 125
 }
 
 # qmp_open: read the greeting and enter command mode.
