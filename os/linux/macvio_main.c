@@ -460,7 +460,9 @@ static int macvio_bringup(struct macvio *vi)
 		dev_err(&vi->pdev->dev, "device failed to start: %s\n", vio_strerror(err));
 		return vio_to_errno(err);
 	}
-	macvio_link_poll(vi, true); /* not registered yet: no announce */
+	/* carrier off until ndo_open reads the link: the off->on transition
+	 * is what makes the stack compute operstate "up" (not "unknown") */
+	netif_carrier_off(vi->ndev);
 	err = netif_set_real_num_tx_queues(vi->ndev, vi->net.nqp);
 	if (!err)
 		err = netif_set_real_num_rx_queues(vi->ndev, vi->net.nqp);
@@ -480,7 +482,7 @@ static void log_probe(struct macvio *vi)
 		    n->dev.pci.modern ? "modern" : "legacy", irq_kind_name(vi), feat ? feat : "?",
 		    vi->ndev->dev_addr, n->mac_random ? " (random)" : "", vi->ndev->mtu, vi->ndev->max_mtu,
 		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?", n->rxq[0].vq.size,
-		    n->txq[0].vq.size, netif_carrier_ok(vi->ndev) ? "up" : "down");
+		    n->txq[0].vq.size, n->link_up ? "up" : "down");
 	kfree(feat);
 }
 
