@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/random.h>
+#include <linux/rtnetlink.h>
 
 #include "macvio.h"
 #include "vio_log.h"
@@ -580,6 +581,24 @@ static void macvio_remove(struct pci_dev *pdev)
 	macvio_pci_release(pdev);
 }
 
+/* Reboot / kexec: stop the device's DMA into memory the next kernel owns.
+ * Everything else stays allocated; nothing runs after this. */
+static void macvio_shutdown(struct pci_dev *pdev)
+{
+	struct macvio *vi = pci_get_drvdata(pdev);
+
+	rtnl_lock();
+	netif_device_detach(vi->ndev);
+	if (netif_running(vi->ndev))
+		dev_close(vi->ndev);
+	rtnl_unlock();
+	spin_lock_bh(&vi->ctrl_lock);
+	vi->removing = true;
+	spin_unlock_bh(&vi->ctrl_lock);
+	vio_net_stop(&vi->net);
+	pci_clear_master(pdev);
+}
+
 /* Transitional ids 0x1000 + subsystem 1 (network), modern 0x1041; the
  * probe re-checks with the core's own rule (vio_pci_id_match). */
 static const struct pci_device_id macvio_ids[] = {
@@ -594,6 +613,7 @@ static struct pci_driver macvio_driver = {
 	.id_table = macvio_ids,
 	.probe = macvio_probe,
 	.remove = macvio_remove,
+	.shutdown = macvio_shutdown,
 };
 module_pci_driver(macvio_driver);
 

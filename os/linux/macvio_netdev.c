@@ -35,6 +35,10 @@ void macvio_link_poll(struct macvio *vi, bool rtnl_held)
 	struct net_device *ndev = vi->ndev;
 	bool up, announce;
 
+	/* a config interrupt during probe: ndo_open reads the link anyway, and
+	 * turning the carrier on now would hide the off->on transition */
+	if (READ_ONCE(ndev->reg_state) != NETREG_REGISTERED)
+		return;
 	spin_lock_bh(&vi->ctrl_lock);
 	if (vi->removing) {
 		spin_unlock_bh(&vi->ctrl_lock);
