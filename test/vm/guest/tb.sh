@@ -96,18 +96,21 @@ nic_up() {
 	ip link set "$ifc" up && echo "$ifc"
 }
 
-# wait_carrier IFACE 0|1 MS: wait until carrier equals the value; prints ms.
-wait_carrier() {
+# wait_value FILE VALUE MS: wait until FILE reads VALUE; prints the ms it took.
+wait_value() {
 	local t0 t c
 	t0=$(now_cs)
 	while :; do
-		c=$(cat /sys/class/net/$1/carrier 2>/dev/null)
+		c=$(cat "$1" 2>/dev/null)
 		t=$(( ($(now_cs) - t0) * 10 ))
 		[ "$c" = "$2" ] && { echo "$t"; return 0; }
-		[ $t -gt "$3" ] && { echo "carrier of $1 still '$c' after ${t}ms"; return 1; }
+		[ $t -gt "$3" ] && { echo "$1 still '$c' after ${t}ms"; return 1; }
 		usleep 5000
 	done
 }
+# wait_carrier IFACE 0|1 MS / wait_operstate IFACE STATE MS
+wait_carrier() { wait_value "/sys/class/net/$1/carrier" "$2" "$3"; }
+wait_operstate() { wait_value "/sys/class/net/$1/operstate" "$2" "$3"; }
 
 # wait_ping IP SECS: succeed as soon as one ping answers.
 wait_ping() {
