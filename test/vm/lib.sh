@@ -25,18 +25,14 @@ tb_die() { echo "[$TB_NAME] ERROR: $*" >&2; exit 1; }
 vlog() { [ -z "${TB_VERBOSE:-}" ] || echo "[$TB_NAME] $*" >&2; }
 
 # ---------------------------------------------------------------- setup/driver
-# tb_build_module: build os/linux against the KDIR from setup.sh, if it exists.
+# tb_build_module: build os/linux against the KDIR from setup.sh (build-module.sh).
+# Status 0 built, 1 failed, 2 no os/linux/Kbuild yet (skipped).
 tb_build_module() {
 	if [ ! -f "$MACVIO_SRC/Kbuild" ]; then
 		echo "[build] $MACVIO_SRC/Kbuild not found: macvio.ko not built (skipped)"
 		return 2
 	fi
-	local kdir
-	kdir=$(cat "$CACHE/kdir" 2>/dev/null) || { echo "[build] run setup.sh first"; return 1; }
-	echo "[build] make -C $kdir M=$MACVIO_SRC modules"
-	make -C "$kdir" M="$MACVIO_SRC" modules >"${RUN_DIR:-/tmp}/build.log" 2>&1 ||
-		{ tail -30 "${RUN_DIR:-/tmp}/build.log"; echo "[build] FAILED"; return 1; }
-	echo "[build] built $MACVIO_KO"
+	MACVIO_SRC=$MACVIO_SRC BUILD_LOG=${RUN_DIR:-/tmp}/build.log sh "$TB_DIR/build-module.sh"
 }
 
 # tb_resolve_driver: default macvio; with DRIVER unset and no module source yet,
