@@ -346,15 +346,17 @@ host_data() {
 
 # xfer I MiB g2h|h2g [PORT]: TCP transfer with socat, SHA-256 compared at both
 # ends. Prints "N MiB in S s = R Mbit/s" or the reason of failure.
+# XFER_TCP=TCP6 XFER_HIP='[fd77:1::1]' XFER_GIP='[fd77:1::2]' runs it over IPv6.
 xfer() {
 	local i=$1 mib=$2 dir=$3 port=${4:-$((5100 + $1))} t0 t1 hs gs out f
+	local tcp=${XFER_TCP:-TCP} hip=${XFER_HIP:-$(host_ip "$1")} gip=${XFER_GIP:-$(guest_ip "$1")}
 	if [ "$dir" = g2h ]; then
 		out=$(guest_run -t 120 "dd if=/dev/urandom of=/tmp/tx$i.bin bs=1M count=$mib 2>/dev/null &&
 			sha256sum /tmp/tx$i.bin") || { echo "guest data: $out"; return 1; }
 		gs=$(tail -n1 <<<"$out" | cut -d' ' -f1)
-		host_bg "rx$i" socat -b 262144 -u "TCP-LISTEN:$port,reuseaddr,bind=$(host_ip "$i")" "OPEN:$RUN_DIR/rx$i.bin,creat,trunc"
+		host_bg "rx$i" socat -b 262144 -u "$tcp-LISTEN:$port,reuseaddr,bind=$hip" "OPEN:$RUN_DIR/rx$i.bin,creat,trunc"
 		t0=$EPOCHREALTIME
-		out=$(guest_run -t 120 "socat -b 262144 -u FILE:/tmp/tx$i.bin TCP:$(host_ip "$i"):$port,retry=50,interval=0.2") ||
+		out=$(guest_run -t 120 "socat -b 262144 -u FILE:/tmp/tx$i.bin $tcp:$hip:$port,retry=50,interval=0.2") ||
 			{ host_kill "rx$i"; echo "guest send failed: $out"; return 1; }
 		host_wait "rx$i" 60 || { echo "host receiver failed: $(tail -2 "$RUN_DIR/rx$i.log")"; return 1; }
 		t1=$EPOCHREALTIME
@@ -364,9 +366,9 @@ xfer() {
 	else
 		f=$(host_data "$mib")
 		hs=$(sha256sum "$f" | cut -d' ' -f1)
-		guest_run "tb_bg rx$i socat -b 262144 -u TCP-LISTEN:$port,reuseaddr OPEN:/tmp/rx$i.bin,creat,trunc" >/dev/null
+		guest_run "tb_bg rx$i socat -b 262144 -u $tcp-LISTEN:$port,reuseaddr OPEN:/tmp/rx$i.bin,creat,trunc" >/dev/null
 		t0=$EPOCHREALTIME
-		host_ns socat -b 262144 -u "FILE:$f" "TCP:$(guest_ip "$i"):$port,retry=50,interval=0.2" 2>"$RUN_DIR/tx$i.log" ||
+		host_ns socat -b 262144 -u "FILE:$f" "$tcp:$gip:$port,retry=50,interval=0.2" 2>"$RUN_DIR/tx$i.log" ||
 			{ echo "host send failed: $(tail -2 "$RUN_DIR/tx$i.log")"; return 1; }
 		out=$(guest_run -t 90 "tb_wait rx$i 60 || cat /tmp/bg.rx$i.log") || { echo "guest receive failed: $out"; return 1; }
 		t1=$EPOCHREALTIME
@@ -380,6 +382,7 @@ xfer() {
 }
 
 # udp I g2h|h2g RATE SECS: iperf3 UDP burst; prints the receiver's loss line.
+# UDP_LEN: datagram bytes (1400; above the MTU the datagrams are fragmented).
 # Fails when nothing arrived or loss exceeds UDP_MAX_LOSS percent (default 30;
 # TCG guests drop some UDP at high rates whatever the driver).
 udp() {
@@ -387,7 +390,7 @@ udp() {
 	[ "$2" = h2g ] && rev=-R
 	host_bg "iperf$i" iperf3 -s -1 -B "$(host_ip "$i")" -p $((5300 + i))
 	sleep 0.3
-	out=$(guest_run -t $(($4 + 30)) "iperf3 -u -c $(host_ip "$i") -p $((5300 + i)) -b $3 -l 1400 -t $4 $rev") ||
+	out=$(guest_run -t $(($4 + 30)) "iperf3 -u -c $(host_ip "$i") -p $((5300 + i)) -b $3 -l ${UDP_LEN:-1400} -t $4 $rev") ||
 		{ host_kill "iperf$i"; echo "iperf3 failed: $(tail -3 <<<"$out")"; return 1; }
 	host_wait "iperf$i" 10 >/dev/null
 	line=$(grep receiver <<<"$out" | tail -1)
