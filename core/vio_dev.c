@@ -327,19 +327,37 @@ uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue)
 	}
 }
 
-int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
-		      uint16_t max_indirect)
+static int vio_dev_vq_make(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
+			   uint16_t max_indirect, uint16_t vector)
 {
 	struct vio_vq_params p = {
 	    .index = idx,
 	    .max_size = max_size,
-	    .vector = vio_dev_queue_vector(d, idx),
+	    .vector = vector,
 	    .event_idx = vio_dev_has(d, VIO_F_EVENT_IDX),
 	    .indirect = vio_dev_has(d, VIO_F_INDIRECT_DESC),
 	};
 
 	p.max_indirect = p.indirect ? max_indirect : 0;
 	return vio_vq_create(vq, d, &p);
+}
+
+int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
+		      uint16_t max_indirect)
+{
+	return vio_dev_vq_make(d, vq, idx, max_size, max_indirect, vio_dev_queue_vector(d, idx));
+}
+
+/* A queue the driver only busy-polls (the net control queue) needs no
+ * interrupt: NO_VECTOR (§4.1.4.3 allows it per queue) and callbacks off
+ * (§2.7.7), so a command costs the guest no interrupt in any mode. */
+int vio_dev_vq_create_polled(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size)
+{
+	int err = vio_dev_vq_make(d, vq, idx, max_size, 0, VIO_MSI_NO_VECTOR);
+
+	if (!err)
+		vio_vq_disable_cb(vq);
+	return err;
 }
 
 /* ---- counted allocations ---- */

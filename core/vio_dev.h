@@ -77,6 +77,10 @@ uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue);
 int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
                       uint16_t max_indirect);
 
+/* [attach] Create a queue the driver only busy-polls: no MSI-X vector and
+ * interrupts suppressed (the net control queue). */
+int vio_dev_vq_create_polled(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size);
+
 void vio_dev_driver_ok(struct vio_dev *d);
 /* [attach] Set FAILED (§2.1.2), e.g. after an error during set-up. */
 void vio_dev_fail(struct vio_dev *d);

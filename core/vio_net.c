@@ -323,9 +323,12 @@ static int vio_net_ctrl_init(struct vio_net *n)
 
 	if (!n->has_ctrl)
 		return VIO_OK;
-	err = vio_net_vq(n, &n->ctrlq, idx, VIO_NET_CTRL_RING, 0);
-	if (err)
+	err = vio_dev_vq_create_polled(&n->dev, &n->ctrlq, idx, VIO_NET_CTRL_RING);
+	if (err) {
+		vio_memset(&n->ctrlq, 0, sizeof(n->ctrlq)); /* "not created" for the unwind */
+		vio_err(n->os, "net: creating control queue %u failed: %s", idx, vio_strerror(err));
 		return err;
+	}
 	return vio_net_dma(n, &n->ctrl_buf, VIO_NET_CTRL_BUF_SIZE, "control buffer");
 }
 

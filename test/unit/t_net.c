@@ -559,3 +559,27 @@ TEST(net_rx_data_valid_needs_guest_csum)
 	model_buf_free(m, frame);
 	down(&f);
 }
+
+/* The control queue is busy-polled: no MSI-X vector, interrupts suppressed,
+ * while data queues get their own vectors (per-VQ mode). */
+TEST(net_ctrl_queue_has_no_vector)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	model_set_msix(m, true);
+	struct vio_net_params p;
+	fe_params_default(&p);
+	p.irq_mode = VIO_IRQ_MSIX_PER_VQ;
+	struct fe f;
+	up(&f, m, &p);
+	ASSERT(f.n.has_ctrl);
+	int cq = mnet_ctrlq(m);
+	ASSERT_EQ(m->q[cq].vector, VIO_MSI_NO_VECTOR);
+	ASSERT_EQ(m->q[mnet_rxq(m, 0)].vector, 1 + mnet_rxq(m, 0));
+	ASSERT_EQ(m->q[mnet_txq(m, 0)].vector, 1 + mnet_txq(m, 0));
+	if (model_has(m, VIO_F_EVENT_IDX))
+		ASSERT_NE(model_vq_used_event(m, cq), 0); /* far away: no interrupt wanted */
+	else
+		ASSERT(model_vq_avail_flags(m, cq) & VIO_AVAIL_F_NO_INTERRUPT);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	down(&f);
+}
