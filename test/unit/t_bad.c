@@ -246,6 +246,12 @@ TEST(bad_rx_num_buffers_too_many)
 	ASSERT(r == 0 || r == VIO_EBROKEN);
 	ASSERT_EQ(ok, 0);
 	ASSERT(err >= 1 || r == VIO_EBROKEN);
+	if (r == 0) { /* one packet dropped, one counter */
+		ASSERT_EQ(err, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.drops, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.err_num_buffers, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.err_hdr + f.n.rxq[0].stats.err_len, 0);
+	}
 	/* and a later good packet, unless broken, still works */
 	if (r == 0) {
 		h.num_buffers = 0;

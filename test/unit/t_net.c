@@ -387,8 +387,19 @@ static void rx_hdr_case(struct vio_net_hdr h, uint32_t len, int want_rc, int wan
 		if (h.gso_type)
 			ASSERT_EQ(pkt.gso_size, h.gso_size);
 	} else {
+		/* exactly one packet dropped, counted once as a header error */
 		ASSERT_EQ(f.n.rxq[0].stats.drops, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.err_hdr, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.err_len + f.n.rxq[0].stats.err_num_buffers, 0);
+		ASSERT_EQ(f.n.rxq[0].stats.packets, 0);
 		ASSERT(!f.n.rxq[0].vq.broken);
+		/* and the queue goes on: the next (plain) packet is delivered */
+		recycle(&f, &pkt, fr);
+		struct vio_net_hdr ok = {0};
+		ASSERT(mnet_rx_put(m, 0, &ok, frame, 100, -1) > 0);
+		ASSERT_EQ(vio_net_rx_get(&f.n.rxq[0], &pkt, fr, 256), 1);
+		ASSERT_EQ(f.n.rxq[0].stats.packets, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.drops, 1);
 	}
 	recycle(&f, &pkt, fr);
 	model_buf_free(m, frame);
@@ -426,6 +437,34 @@ TEST(net_rx_bad_gso_unknown_type)
 	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 0x42, .gso_size = 1448, .csum_start = 34,
 	                        .csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, 0);
+}
+TEST(net_rx_bad_gso_size_zero)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
+	                        .gso_size = 0, .csum_start = 34, .csum_offset = 16};
+	rx_hdr_case(h, 3000, VIO_EIO, 0, 0);
+}
+TEST(net_rx_bad_gso_tcpv6_with_only_tso4)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV6, .hdr_len = 74,
+	                        .gso_size = 1428, .csum_start = 54, .csum_offset = 16};
+	rx_hdr_case(h, 3000, VIO_EIO, 0, F(VIO_NET_F_GUEST_TSO6));
+}
+TEST(net_rx_bad_gso_ecn_not_negotiated)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+	                        .gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
+	                        .hdr_len = 54,
+	                        .gso_size = 1448,
+	                        .csum_start = 34,
+	                        .csum_offset = 16};
+	rx_hdr_case(h, 3000, VIO_EIO, 0, F(VIO_NET_F_GUEST_ECN));
+}
+TEST(net_rx_bad_csum_field_past_packet)
+{
+	/* csum_start inside, but the 2-byte field at csum_start + csum_offset is not */
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 65};
+	rx_hdr_case(h, 100, VIO_EIO, 0, 0);
 }
 TEST(net_rx_bad_csum_without_guest_csum)
 {
