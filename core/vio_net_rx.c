@@ -133,8 +133,14 @@ static int vio_net_rx_add(struct vio_net_rxq *q, const struct vio_net_rxbuf *b, 
 	slot->segs = NULL;
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		slot->segs = &q->bigsegs[(size_t)head * VIO_NET_MAX_BIG_SEGS];
-		if (slot->segs != b) /* repost of the same head: already there */
-			vio_memcpy(slot->segs, b, (size_t)nbuf * sizeof(*b));
+		if (slot->segs != b) { /* repost of the same head: already there */
+			uint16_t i;
+
+			/* struct copies: a byte-wise vio_memcpy of these
+			 * 20 x 32 bytes cost ~2800 instructions per chain */
+			for (i = 0; i < nbuf; i++)
+				slot->segs[i] = b[i];
+		}
 	}
 	return VIO_OK;
 }

@@ -365,6 +365,35 @@ TEST(net_rx_mergeable_3)
 	rx_case(0, VIO_NET_RX_MERGEABLE, 4000, 3);
 }
 TEST(net_rx_big) { rx_case(NO_MRG, VIO_NET_RX_BIG, 60000, 1); }
+TEST(net_rx_big_shadow_segments)
+{
+	/* the core's shadow of every posted big-mode chain names exactly the
+	 * segments the front-end gave (cookie, vaddr, daddr, len), in order */
+	struct model *m = mk_net(M_MODERN, NO_MRG);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT_EQ(f.n.rx_mode, VIO_NET_RX_BIG);
+	int checked = 0;
+	for (int i = 0; i < f.nrxb; i++) {
+		struct fe_rxb *b = f.rxb[i];
+		const struct vio_net_rxslot *slot = NULL;
+		for (uint16_t h = 0; h < f.n.rxq[0].vq.size; h++)
+			if (f.n.rxq[0].slots[h].buf.cookie == b && f.n.rxq[0].slots[h].segs)
+				slot = &f.n.rxq[0].slots[h];
+		ASSERT(slot != NULL);
+		ASSERT_EQ(slot->nsegs, b->nseg);
+		for (int k = 0; k < b->nseg; k++) {
+			const struct vio_net_rxbuf *sg = &slot->segs[k];
+			ASSERT(sg->vaddr == b->mem + (size_t)k * b->len);
+			ASSERT_EQ(sg->daddr, (uintptr_t)sg->vaddr);
+			ASSERT_EQ(sg->len, b->len);
+			ASSERT(sg->cookie == (k == 0 ? (void *)b : (void *)&b->seg_posted[k]));
+		}
+		checked++;
+	}
+	ASSERT(checked > 0);
+	down(&f);
+}
 
 static void rx_hdr_case(struct vio_net_hdr h, uint32_t len, int want_rc, int want_csum, uint64_t drop)
 {
