@@ -95,6 +95,17 @@ struct macvio_txq {
 	char irq_name[IFNAMSIZ + 24];
 };
 
+/* macvio_poll.c: netpoll over the core's polled path, debugfs hooks */
+struct macvio_poll {
+	struct dentry *dir; /* debugfs macvio/<pci> */
+	u64 tx;		    /* netpoll frames the device took within netpoll_tx_us */
+	u64 tx_late;	    /* posted, not back within netpoll_tx_us (sent later) */
+	u64 tx_ring;	    /* left to the normal path: polled buffer still out, or
+			     * a frame the polled path cannot carry */
+	u64 tx_drop;	    /* dropped: the polled path failed (broken ring) */
+	char echo_result[128]; /* last poll_echo, under RTNL */
+};
+
 struct macvio_bar {
 	void __iomem *base;
 	u64 len;
@@ -135,6 +146,7 @@ struct macvio {
 	bool broken;          /* a queue latched broken: carrier stays off */
 	struct work_struct config_work;
 	u64 config_irqs;
+	struct macvio_poll poll;
 };
 
 /* macvio_os.c */
@@ -165,6 +177,11 @@ void macvio_tx_reclaim_all(struct macvio_txq *tq);
 void macvio_netdev_setup(struct macvio *vi);
 void macvio_link_poll(struct macvio *vi, bool rtnl_held);
 void macvio_config_work(struct work_struct *work);
+
+/* macvio_poll.c */
+bool macvio_netpoll_xmit(struct macvio *vi, struct sk_buff *skb);
+void macvio_poll_init(struct macvio *vi);
+void macvio_poll_fini(struct macvio *vi);
 
 /* macvio_ethtool.c */
 extern const struct ethtool_ops macvio_ethtool_ops;

@@ -554,6 +554,7 @@ static int macvio_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_teardown;
 	}
 	log_probe(vi);
+	macvio_poll_init(vi);
 	return 0;
 
 err_teardown:
@@ -574,6 +575,7 @@ static void macvio_remove(struct pci_dev *pdev)
 	struct macvio *vi = pci_get_drvdata(pdev);
 	struct net_device *ndev = vi->ndev;
 
+	macvio_poll_fini(vi);
 	unregister_netdev(ndev);
 	macvio_teardown(vi);
 	macvio_unmap_bars(vi);

@@ -301,9 +301,9 @@ static const struct net_device_ops macvio_netdev_ops = {
 	.ndo_tx_timeout = macvio_tx_timeout,
 	.ndo_features_check = passthru_features_check,
 	/* netpoll: no ndo_poll_controller since 5.x; netpoll runs our NAPI
-	 * polls with budget 0 (TX only) and ndo_start_xmit with IRQs off,
-	 * which both tolerate. The core's polled path (vio_net_poll_*) is
-	 * for the kernel-debugger hook a later change adds here. */
+	 * polls with budget 0 (TX reclaim and wake only) and ndo_start_xmit
+	 * with IRQs off, which sends through the core's polled path
+	 * (vio_net_poll_send, macvio_poll.c). */
 };
 
 /* Offloads follow what was negotiated, nothing more. */

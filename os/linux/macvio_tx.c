@@ -18,6 +18,7 @@
  * interrupts off: nothing sleeps, allocations are GFP_ATOMIC.
  */
 #include <linux/netdevice.h>
+#include <linux/netpoll.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -237,6 +238,10 @@ netdev_tx_t macvio_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	bool kick = !netdev_xmit_more();
 	u64 *why;
 
+	/* netpoll (IRQs off, maybe after a panic): the core's polled path,
+	 * unless its one buffer is still out (then on with the normal path) */
+	if (unlikely(netpoll_tx_running(ndev)) && macvio_netpoll_xmit(vi, skb))
+		return NETDEV_TX_OK;
 	tx_reclaim(tq, 0);
 	skb_tx_timestamp(skb);
 	skb_orphan(skb);
@@ -258,13 +263,19 @@ netdev_tx_t macvio_start_xmit(struct sk_buff *skb, struct net_device *ndev)
  * or re-arm. Completing inside the TX lock, after arming: an interrupt in
  * between marks NAPI missed and we run again; and ndo_stop's napi_disable
  * cannot let teardown start while we still touch the queue. netpoll calls
- * this with budget 0: then we must not complete. */
+ * this with budget 0: then we must not complete (it also runs us when we
+ * are not scheduled, to reclaim and wake a stopped queue). */
 int macvio_tx_poll(struct napi_struct *napi, int budget)
 {
 	struct macvio_txq *tq = container_of(napi, struct macvio_txq, napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(tq->vi->ndev, tq->index);
 
-	__netif_tx_lock(txq, raw_smp_processor_id());
+	/* budget 0 is netpoll: never spin, the lock's owner may be a CPU
+	 * that panic() stopped in the middle of ndo_start_xmit */
+	if (budget)
+		__netif_tx_lock(txq, raw_smp_processor_id());
+	else if (!__netif_tx_trylock(txq))
+		return 0;
 	vio_vq_disable_cb(&tq->q->vq);
 	tx_reclaim(tq, budget);
 	if (netif_tx_queue_stopped(txq)) {
