@@ -207,13 +207,16 @@ vm_wait_boot() {
 }
 vm_fail_boot() { t_begin "${TB_NAME}.boot"; t_fail "$*"; }
 
-# vm_stop: power off politely, then make sure our QEMU is gone.
+# vm_stop: power off politely, then make sure our QEMU is gone. Also after the
+# guest ended by itself (panic=-1 with -no-reboot): channels closed, devices reset.
 vm_stop() {
-	vm_alive || return 0
+	[ -n "$QEMU_PID" ] || return 0
 	local n=0
-	[ -n "${CMD_W:-}" ] && printf 'off%s 5 %s\n' "$$" "$(printf 'sync; poweroff -f' | base64 -w0)" >&"$CMD_W"
-	while vm_alive && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-	vm_alive && kill "$QEMU_PID" 2>/dev/null
+	if vm_alive; then
+		[ -n "${CMD_W:-}" ] && printf 'off%s 5 %s\n' "$$" "$(printf 'sync; poweroff -f' | base64 -w0)" >&"$CMD_W"
+		while vm_alive && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+		vm_alive && kill "$QEMU_PID" 2>/dev/null
+	fi
 	wait "$QEMU_PID" 2>/dev/null
 	chan_close CMD; chan_close QMP
 	QEMU_PID='' QEMU_DEVS=()
