@@ -14,7 +14,8 @@
 #                  with "echoed 0", and nothing is echoed
 #   polled.T.after the NIC works normally again: ping both ways, 4 MiB TCP
 #                  each way, the core's poll counters moved
-# then polled.dmesg_clean.
+# then polled.debugfs (unbind/bind: macvio/<pci> follows the devices) and
+# polled.dmesg_clean.
 . "$(dirname "$0")/../lib.sh"
 tb_init polled
 ECHO_N=${ECHO_N:-64}
@@ -96,6 +97,12 @@ for i in "${!TRANSPORTS[@]}"; do
 		t_fail "$out"
 	fi
 done
+# the debugfs directories follow the devices: one per bound NIC, macvio/
+# itself gone with the last one
+t_guest polled.debugfs "d=/sys/kernel/debug/macvio
+	unbind_pci $(nic_pci 1); [ -e \$d/$(nic_pci 0)/poll_echo ] && [ ! -e \$d/$(nic_pci 1) ] &&
+	unbind_pci $(nic_pci 0) && [ ! -e \$d ] && bind_pci $(nic_pci 0) macvio &&
+	[ -e \$d/$(nic_pci 0)/poll_echo ] && [ \$(ls \$d | wc -l) = 1 ] || { ls -R \$d; exit 1; }"
 t_guest polled.dmesg_clean dmesg_bad
 vm_stop
 tb_finish
