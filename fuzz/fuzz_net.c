@@ -16,30 +16,11 @@
  * make check).
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fixture.h"
-
-/* fixture.c reports through the unit-test runner; here a failure aborts so
- * the fuzzer keeps the input. */
-void runner_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-void runner_register(const char *name, test_fn fn)
-{
-	(void)name, (void)fn;
-}
 
 #define FZ_TX_MAX 64
 

@@ -23,20 +23,6 @@
 
 #define BATCH 32
 
-#include <stdarg.h>
-
-/* fixture.c's ASSERTs end up here (runner.c is not linked) */
-void runner_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s:%d: ", file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void tx_run(struct fe *f, int n, int tso)
 {
 	struct model *m = f->m;
