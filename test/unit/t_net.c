@@ -651,3 +651,64 @@ TEST(net_ctrl_queue_has_no_vector)
 	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
 	down(&f);
 }
+
+/* MQ (§5.1.6.5.5): two queue pairs at queues 0-3, control queue at 4, and
+ * VQ_PAIRS_SET 2 sent at start; traffic on pair 1 reaches queue 3. */
+TEST(net_mq_two_pairs)
+{
+	struct model *m = model_new(M_MODERN);
+	m->features |= F(VIO_NET_F_MQ);
+	m->nq = 5;
+	m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS] = 2;
+	struct vio_net_params p;
+	fe_params_default(&p);
+	p.max_qp = 2;
+	struct fe f;
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.nqp, 2);
+	ASSERT_EQ(f.n.curr_qp, 2);
+	ASSERT_EQ(mnet_ctrlq(m), 4);
+	int k = m->nctrl - 1;
+	ASSERT(k >= 0);
+	ASSERT_EQ(m->ctrl_log[k].cls, VIO_NET_CTRL_MQ);
+	ASSERT_EQ(m->ctrl_log[k].cmd, VIO_NET_CTRL_MQ_VQ_PAIRS_SET);
+	ASSERT_EQ(m->ctrl_log[k].len, 2);
+	ASSERT_EQ(m->ctrl_log[k].data[0] | m->ctrl_log[k].data[1] << 8, 2);
+	uint8_t *frame = mk_frame(m, 200, 9);
+	struct vio_net_sg sg = {(uint64_t)(uintptr_t)frame, 200};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[1], NULL, &sg, 1, frame), 0);
+	vio_net_tx_flush(&f.n.txq[1]);
+	struct mpkt pk;
+	ASSERT_EQ(mnet_tx_pop(m, mnet_txq(m, 1), &pk), 1);
+	ASSERT_EQ(mnet_txq(m, 1), 3);
+	ASSERT_EQ(pk.frame_len, 200);
+	ASSERT_MEM(pk.frame, frame, 200);
+	model_vq_push(m, mnet_txq(m, 1), pk.head, 0);
+	mpkt_free(&pk);
+	ASSERT_EQ(mnet_tx_pop(m, mnet_txq(m, 0), &pk), 0);
+	void *c = NULL;
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[1], &c, 1), 1);
+	ASSERT(c == frame);
+	model_buf_free(m, frame);
+	down(&f);
+}
+
+/* GUEST_ANNOUNCE (§5.1.6.5.3): status ANNOUNCE sets n->announce and the
+ * driver acknowledges through the control queue. */
+TEST(net_guest_announce_acked)
+{
+	struct model *m = model_new(M_MODERN);
+	m->features |= F(VIO_NET_F_GUEST_ANNOUNCE);
+	struct fe f;
+	up(&f, m, NULL);
+	ASSERT(vio_dev_has(&f.n.dev, VIO_NET_F_GUEST_ANNOUNCE));
+	int before = m->nctrl;
+	m->devcfg[VIO_NET_CFG_STATUS] = VIO_NET_S_LINK_UP | VIO_NET_S_ANNOUNCE;
+	vio_net_config_changed(&f.n);
+	ASSERT(f.n.announce);
+	ASSERT(f.n.link_up);
+	ASSERT_EQ(m->nctrl, before + 1);
+	ASSERT_EQ(m->ctrl_log[before].cls, VIO_NET_CTRL_ANNOUNCE);
+	ASSERT_EQ(m->ctrl_log[before].cmd, VIO_NET_CTRL_ANNOUNCE_ACK);
+	down(&f);
+}
