@@ -71,11 +71,14 @@ darwin-check:
 check:
 	@bash scripts/check.sh
 
+FORMAT_SRC = $(filter-out %.mod.c,$(wildcard core/*.[ch] os/linux/*.[ch] os/linux/include/*.h test/unit/*.[ch] \
+	test/unit/model/*.[ch] fuzz/*.c os/darwin/*.cpp os/darwin/*.h os/darwin/*.c))
+
 format:
-	clang-format -i core/*.[ch] os/linux/*.[ch] test/unit/*.[ch] test/unit/*/*.[ch] 2>/dev/null || true
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	@clang-format --dry-run --Werror core/*.[ch] && echo "format: ok"
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: ok ($(words $(FORMAT_SRC)) files)"
 
 clean:
 	rm -rf $(BUILD)

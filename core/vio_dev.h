@@ -18,8 +18,8 @@
 #include "vio_vq.h"
 
 /* Features the transport/ring layer itself understands and may accept. */
-#define VIO_DEV_RING_FEATURES                                                                    \
-	(VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_VERSION_1) |     \
+#define VIO_DEV_RING_FEATURES                                                                                \
+	(VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_VERSION_1) |                \
 	 VIO_BIT(VIO_F_ACCESS_PLATFORM) | VIO_BIT(VIO_F_ANY_LAYOUT))
 
 struct vio_dev {
@@ -28,15 +28,15 @@ struct vio_dev {
 	uint64_t dev_features; /* offered by the device */
 	uint64_t features;     /* negotiated */
 	bool dma_is_iommu;     /* front-end's DMA addresses are IOMMU addresses */
-	bool broken;           /* latched on device violation */
+	bool broken;	       /* latched on device violation */
 	enum vio_irq_mode irq_mode;
-	uint32_t allocs;       /* outstanding dma_alloc + zalloc: 0 after detach */
+	uint32_t allocs;	   /* outstanding dma_alloc + zalloc: 0 after detach */
 	uint32_t reset_timeout_us; /* from vio_dev_params, for vio_dev_reset() */
 };
 
 struct vio_dev_params {
-	bool dma_is_iommu;  /* allows VIRTIO_F_ACCESS_PLATFORM (§6.1) */
-	bool prefer_legacy; /* use the legacy interface of a transitional device */
+	bool dma_is_iommu;	   /* allows VIRTIO_F_ACCESS_PLATFORM (§6.1) */
+	bool prefer_legacy;	   /* use the legacy interface of a transitional device */
 	uint32_t reset_timeout_us; /* 0 = default (1 s) */
 };
 
@@ -75,7 +75,7 @@ uint16_t vio_dev_queue_vector(const struct vio_dev *d, uint16_t queue);
 
 /* [attach] Create queue idx with this device's negotiated ring features. */
 int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size,
-                      uint16_t max_indirect);
+		      uint16_t max_indirect);
 
 /* [attach] Create a queue the driver only busy-polls: no MSI-X vector and
  * interrupts suppressed (the net control queue). */

@@ -21,12 +21,12 @@ int vio_vsnprintf(char *buf, size_t size, const char *fmt, __builtin_va_list ap)
 
 /* Log one line through os->log, prefixed with `prefix` (e.g. "macvio0: "). */
 void vio_log(const struct vio_os *os, enum vio_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define vio_err(os, ...) vio_log((os), VIO_LOG_ERR, __VA_ARGS__)
+#define vio_err(os, ...)  vio_log((os), VIO_LOG_ERR, __VA_ARGS__)
 #define vio_warn(os, ...) vio_log((os), VIO_LOG_WARN, __VA_ARGS__)
 #define vio_info(os, ...) vio_log((os), VIO_LOG_INFO, __VA_ARGS__)
-#define vio_dbg(os, ...) vio_log((os), VIO_LOG_DEBUG, __VA_ARGS__)
+#define vio_dbg(os, ...)  vio_log((os), VIO_LOG_DEBUG, __VA_ARGS__)
 
 /* Human-readable name of a VIO_E* code ("device broke the spec", ...). */
 const char *vio_strerror(int err);

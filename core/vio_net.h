@@ -357,7 +357,7 @@ int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const str
 bool vio_net_tx_flush(struct vio_net_txq *q);
 /* Offloads a stack asks for without giving offsets (macOS): */
 #define VIO_NET_OFL_CSUM 1 /* L4 checksum of a TCP or UDP packet, IPv4 or IPv6 */
-#define VIO_NET_OFL_TSO 2  /* TCP segmentation at `mss` (implies CSUM) */
+#define VIO_NET_OFL_TSO	 2 /* TCP segmentation at `mss` (implies CSUM) */
 /* Fill *m for `want` from the frame's own headers: Ethernet (+802.1Q),
  * IPv4 (not a fragment) or IPv6 (+ hop-by-hop/routing/dest-opts headers),
  * TCP or UDP. `frame` holds `avail` contiguous bytes of a `total`-byte frame

@@ -16,11 +16,11 @@
 #define VIO_ETHERTYPE_IPV4 0x0800
 #define VIO_ETHERTYPE_IPV6 0x86dd
 #define VIO_ETHERTYPE_VLAN 0x8100
-#define VIO_IPPROTO_TCP 6
-#define VIO_IPPROTO_UDP 17
-#define VIO_TCP_CSUM_OFF 16
-#define VIO_UDP_CSUM_OFF 6
-#define VIO_TCP_FLAG_CWR 0x80
+#define VIO_IPPROTO_TCP	   6
+#define VIO_IPPROTO_UDP	   17
+#define VIO_TCP_CSUM_OFF   16
+#define VIO_UDP_CSUM_OFF   6
+#define VIO_TCP_FLAG_CWR   0x80
 
 struct vio_net_l4 {
 	uint32_t off;  /* start of the TCP/UDP header */

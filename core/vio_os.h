@@ -28,7 +28,7 @@ enum {
 	VIO_EINVAL = -1,    /* bad argument from the caller */
 	VIO_ENOMEM = -2,    /* an allocation failed */
 	VIO_ENODEV = -3,    /* not a device we drive (ids, type, layout) */
-	VIO_EIO = -4,       /* the device broke a rule of the spec */
+	VIO_EIO = -4,	    /* the device broke a rule of the spec */
 	VIO_ENOTSUP = -5,   /* a feature we need is missing */
 	VIO_ENOSPC = -6,    /* ring full: try again after reclaim */
 	VIO_ETIMEDOUT = -7, /* the device did not answer in time */
@@ -121,14 +121,14 @@ struct vio_os {
  * this header (e.g. Linux's virt_mb()); otherwise these compiler builtins give
  * the same guarantees for coherent memory on x86_64 and arm64. */
 #ifndef VIO_OS_HAVE_BARRIERS
-#define vio_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define vio_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define vio_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define vio_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 
 /* Reads and writes of ring fields shared with the device: exactly once, no
  * tearing, never cached by the compiler. */
-#define VIO_READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define VIO_READ_ONCE(x)     (*(const volatile __typeof__(x) *)&(x))
 #define VIO_WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 #endif /* VIO_OS_H */

@@ -23,12 +23,12 @@ struct vio_pci_window {
 };
 
 enum vio_irq_mode {
-	VIO_IRQ_INTX = 0,      /* line or MSI: ISR must be read to acknowledge */
-	VIO_IRQ_MSIX_SHARED,   /* MSI-X: vector 0 config, vector 1 every queue */
-	VIO_IRQ_MSIX_PER_VQ,   /* MSI-X: vector 0 config, vector 1+i queue i */
-	VIO_IRQ_MSIX_SINGLE,   /* MSI-X: vector 0 for config and every queue; the
-	                        * handler cannot tell them apart, so it checks all
-	                        * (macOS before 12.4 grants only one vector) */
+	VIO_IRQ_INTX = 0,    /* line or MSI: ISR must be read to acknowledge */
+	VIO_IRQ_MSIX_SHARED, /* MSI-X: vector 0 config, vector 1 every queue */
+	VIO_IRQ_MSIX_PER_VQ, /* MSI-X: vector 0 config, vector 1+i queue i */
+	VIO_IRQ_MSIX_SINGLE, /* MSI-X: vector 0 for config and every queue; the
+			      * handler cannot tell them apart, so it checks all
+			      * (macOS before 12.4 grants only one vector) */
 };
 
 struct vio_pci {
@@ -36,7 +36,7 @@ struct vio_pci {
 	uint16_t vendor, device, subsys_vendor, subsys_id;
 	uint8_t revision;
 	uint32_t device_type; /* virtio device type (VIO_ID_*) */
-	bool modern;          /* true: modern interface in use; false: legacy */
+	bool modern;	      /* true: modern interface in use; false: legacy */
 	bool has_legacy;      /* an I/O BAR 0 legacy interface exists */
 	bool has_modern;      /* a complete set of modern capabilities exists */
 	uint8_t msix_cap;     /* config-space offset of the MSI-X cap, 0 = none */
@@ -84,7 +84,7 @@ uint32_t vio_pci_config_len(struct vio_pci *t);
 uint16_t vio_pci_num_queues(struct vio_pci *t); /* 0xffff when unknown (legacy) */
 uint16_t vio_pci_queue_max(struct vio_pci *t, uint16_t idx);
 int vio_pci_queue_setup(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
-                        uint64_t used, uint16_t vector);
+			uint64_t used, uint16_t vector);
 void vio_pci_queue_disable(struct vio_pci *t, uint16_t idx);
 /* The notification address of queue idx, resolved once at setup: returns
  * the (bar, offset) pair vio_pci_notify writes to. */

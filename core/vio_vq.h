@@ -55,32 +55,32 @@ struct vio_vq_seg {
 
 /* Per-head shadow state (driver memory only). */
 struct vio_vq_shadow {
-	void *cookie;      /* NULL = head not in flight */
-	uint32_t in_len;   /* sum of device-writable lengths: bound for used len */
-	uint16_t ndesc;    /* descriptors of the ring table this chain holds */
-	uint16_t last;     /* last descriptor of the chain in the ring table */
-	uint8_t indirect;  /* chain uses this head's indirect table */
+	void *cookie;	  /* NULL = head not in flight */
+	uint32_t in_len;  /* sum of device-writable lengths: bound for used len */
+	uint16_t ndesc;	  /* descriptors of the ring table this chain holds */
+	uint16_t last;	  /* last descriptor of the chain in the ring table */
+	uint8_t indirect; /* chain uses this head's indirect table */
 };
 
 struct vio_vq_stats {
-	uint64_t kicks;     /* notifications written to the device */
+	uint64_t kicks;		   /* notifications written to the device */
 	uint64_t kicks_suppressed; /* publishes where the device wanted none */
-	uint64_t added;     /* chains posted */
-	uint64_t completed; /* chains returned */
-	uint64_t full;      /* adds refused for lack of descriptors */
+	uint64_t added;		   /* chains posted */
+	uint64_t completed;	   /* chains returned */
+	uint64_t full;		   /* adds refused for lack of descriptors */
 };
 
 struct vio_dev;
 
 struct vio_vq {
 	struct vio_dev *dev; /* owner: transport, os, counted allocations */
-	uint16_t index;      /* queue index on the device */
-	uint16_t size;       /* ring size, a power of two */
+	uint16_t index;	     /* queue index on the device */
+	uint16_t size;	     /* ring size, a power of two */
 	uint16_t vector;     /* MSI-X vector or VIO_MSI_NO_VECTOR */
 	uint32_t notify_off;
-	bool event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
 	bool broken;
-	bool cb_disabled;    /* driver asked for no interrupts */
+	bool cb_disabled; /* driver asked for no interrupts */
 
 	struct vio_dma ring; /* desc + avail + used */
 	struct vio_vring_desc *desc;
@@ -94,7 +94,7 @@ struct vio_vq {
 	uint16_t *next;
 	uint16_t free_head;
 	uint16_t num_free;
-	uint16_t reserved;   /* descriptors only vio_vq_add_reserved may use */
+	uint16_t reserved; /* descriptors only vio_vq_add_reserved may use */
 
 	uint16_t avail_idx;  /* driver's next avail idx (published or not) */
 	uint16_t avail_pub;  /* avail idx at the last publish */
@@ -116,7 +116,7 @@ struct vio_vq_params {
 	uint16_t max_indirect; /* 0 = no indirect tables for this queue */
 	uint16_t vector;       /* MSI-X vector, VIO_MSI_NO_VECTOR for none */
 	bool event_idx;
-	bool indirect;         /* INDIRECT_DESC negotiated */
+	bool indirect; /* INDIRECT_DESC negotiated */
 };
 
 /* [attach] Allocate (through dev's counted allocators) and program queue
@@ -138,9 +138,9 @@ void vio_vq_reserve(struct vio_vq *vq, uint16_t n);
  * lacks descriptors, VIO_EINVAL for an empty chain or a NULL cookie,
  * VIO_EBROKEN. Does not publish. */
 int vio_vq_add(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout, const struct vio_vq_seg *in,
-               uint16_t nin, void *cookie);
+	       uint16_t nin, void *cookie);
 int vio_vq_add_reserved(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout,
-                        const struct vio_vq_seg *in, uint16_t nin, void *cookie);
+			const struct vio_vq_seg *in, uint16_t nin, void *cookie);
 
 /* Head index the next vio_vq_add will use (the free-list head), so a caller
  * can key per-chain state (a header slot) by head before adding. Valid only

@@ -15,140 +15,140 @@
 #include <stdint.h>
 
 /* ---- PCI identification: virtio 1.2 §4.1.2 ---- */
-#define VIO_PCI_VENDOR 0x1af4
+#define VIO_PCI_VENDOR		0x1af4
 #define VIO_PCI_DEV_TRANS_FIRST 0x1000 /* transitional: type = subsystem id */
-#define VIO_PCI_DEV_TRANS_LAST 0x103f
+#define VIO_PCI_DEV_TRANS_LAST	0x103f
 #define VIO_PCI_DEV_MODERN_BASE 0x1040 /* modern: device id = 0x1040 + type */
 #define VIO_PCI_DEV_MODERN_LAST 0x107f
 
 /* Device types: virtio 1.2 §5 */
-#define VIO_ID_NET 1
-#define VIO_ID_BLOCK 2
+#define VIO_ID_NET     1
+#define VIO_ID_BLOCK   2
 #define VIO_ID_CONSOLE 3
 #define VIO_ID_ENTROPY 4
 #define VIO_ID_BALLOON 5
-#define VIO_ID_9P 9
+#define VIO_ID_9P      9
 
 /* ---- PCI configuration space ---- */
-#define VIO_PCI_CFG_VENDOR 0x00
-#define VIO_PCI_CFG_DEVICE 0x02
-#define VIO_PCI_CFG_COMMAND 0x04
-#define VIO_PCI_CFG_STATUS 0x06
-#define VIO_PCI_CFG_REVISION 0x08
-#define VIO_PCI_CFG_BAR0 0x10
+#define VIO_PCI_CFG_VENDOR	  0x00
+#define VIO_PCI_CFG_DEVICE	  0x02
+#define VIO_PCI_CFG_COMMAND	  0x04
+#define VIO_PCI_CFG_STATUS	  0x06
+#define VIO_PCI_CFG_REVISION	  0x08
+#define VIO_PCI_CFG_BAR0	  0x10
 #define VIO_PCI_CFG_SUBSYS_VENDOR 0x2c
-#define VIO_PCI_CFG_SUBSYS_ID 0x2e
-#define VIO_PCI_CFG_CAP_PTR 0x34
-#define VIO_PCI_STATUS_CAP_LIST 0x10
-#define VIO_PCI_CAP_ID_MSIX 0x11
-#define VIO_PCI_CAP_ID_VNDR 0x09
-#define VIO_PCI_MSIX_FLAGS 2 /* offset of Message Control in the cap */
+#define VIO_PCI_CFG_SUBSYS_ID	  0x2e
+#define VIO_PCI_CFG_CAP_PTR	  0x34
+#define VIO_PCI_STATUS_CAP_LIST	  0x10
+#define VIO_PCI_CAP_ID_MSIX	  0x11
+#define VIO_PCI_CAP_ID_VNDR	  0x09
+#define VIO_PCI_MSIX_FLAGS	  2 /* offset of Message Control in the cap */
 #define VIO_PCI_MSIX_FLAGS_ENABLE 0x8000
-#define VIO_PCI_MSIX_FLAGS_QSIZE 0x07ff
+#define VIO_PCI_MSIX_FLAGS_QSIZE  0x07ff
 
 /* virtio_pci_cap: virtio 1.2 §4.1.4 */
-#define VIO_PCI_CAP_COMMON_CFG 1
-#define VIO_PCI_CAP_NOTIFY_CFG 2
-#define VIO_PCI_CAP_ISR_CFG 3
-#define VIO_PCI_CAP_DEVICE_CFG 4
-#define VIO_PCI_CAP_PCI_CFG 5
+#define VIO_PCI_CAP_COMMON_CFG	      1
+#define VIO_PCI_CAP_NOTIFY_CFG	      2
+#define VIO_PCI_CAP_ISR_CFG	      3
+#define VIO_PCI_CAP_DEVICE_CFG	      4
+#define VIO_PCI_CAP_PCI_CFG	      5
 #define VIO_PCI_CAP_SHARED_MEMORY_CFG 8
 /* field offsets inside struct virtio_pci_cap */
-#define VIO_PCI_CAP_VNDR 0
-#define VIO_PCI_CAP_NEXT 1
-#define VIO_PCI_CAP_LEN 2
-#define VIO_PCI_CAP_CFG_TYPE 3
-#define VIO_PCI_CAP_BAR 4
-#define VIO_PCI_CAP_ID 5
-#define VIO_PCI_CAP_OFFSET 8
-#define VIO_PCI_CAP_LENGTH 12
-#define VIO_PCI_CAP_SIZE 16
+#define VIO_PCI_CAP_VNDR	0
+#define VIO_PCI_CAP_NEXT	1
+#define VIO_PCI_CAP_LEN		2
+#define VIO_PCI_CAP_CFG_TYPE	3
+#define VIO_PCI_CAP_BAR		4
+#define VIO_PCI_CAP_ID		5
+#define VIO_PCI_CAP_OFFSET	8
+#define VIO_PCI_CAP_LENGTH	12
+#define VIO_PCI_CAP_SIZE	16
 #define VIO_PCI_NOTIFY_CAP_MULT 16 /* notify_off_multiplier: §4.1.4.4 */
 #define VIO_PCI_NOTIFY_CAP_SIZE 20
-#define VIO_PCI_MAX_BARS 6
+#define VIO_PCI_MAX_BARS	6
 
 /* virtio_pci_common_cfg field offsets: virtio 1.2 §4.1.4.3 */
-#define VIO_PCI_COMMON_DFSELECT 0
-#define VIO_PCI_COMMON_DF 4
-#define VIO_PCI_COMMON_GFSELECT 8
-#define VIO_PCI_COMMON_GF 12
-#define VIO_PCI_COMMON_MSIX 16
-#define VIO_PCI_COMMON_NUMQ 18
-#define VIO_PCI_COMMON_STATUS 20
+#define VIO_PCI_COMMON_DFSELECT	     0
+#define VIO_PCI_COMMON_DF	     4
+#define VIO_PCI_COMMON_GFSELECT	     8
+#define VIO_PCI_COMMON_GF	     12
+#define VIO_PCI_COMMON_MSIX	     16
+#define VIO_PCI_COMMON_NUMQ	     18
+#define VIO_PCI_COMMON_STATUS	     20
 #define VIO_PCI_COMMON_CFGGENERATION 21
-#define VIO_PCI_COMMON_Q_SELECT 22
-#define VIO_PCI_COMMON_Q_SIZE 24
-#define VIO_PCI_COMMON_Q_MSIX 26
-#define VIO_PCI_COMMON_Q_ENABLE 28
-#define VIO_PCI_COMMON_Q_NOFF 30
-#define VIO_PCI_COMMON_Q_DESCLO 32
-#define VIO_PCI_COMMON_Q_DESCHI 36
-#define VIO_PCI_COMMON_Q_AVAILLO 40
-#define VIO_PCI_COMMON_Q_AVAILHI 44
-#define VIO_PCI_COMMON_Q_USEDLO 48
-#define VIO_PCI_COMMON_Q_USEDHI 52
-#define VIO_PCI_COMMON_SIZE 56 /* what we use; 1.2 adds notify_data, reset */
+#define VIO_PCI_COMMON_Q_SELECT	     22
+#define VIO_PCI_COMMON_Q_SIZE	     24
+#define VIO_PCI_COMMON_Q_MSIX	     26
+#define VIO_PCI_COMMON_Q_ENABLE	     28
+#define VIO_PCI_COMMON_Q_NOFF	     30
+#define VIO_PCI_COMMON_Q_DESCLO	     32
+#define VIO_PCI_COMMON_Q_DESCHI	     36
+#define VIO_PCI_COMMON_Q_AVAILLO     40
+#define VIO_PCI_COMMON_Q_AVAILHI     44
+#define VIO_PCI_COMMON_Q_USEDLO	     48
+#define VIO_PCI_COMMON_Q_USEDHI	     52
+#define VIO_PCI_COMMON_SIZE	     56 /* what we use; 1.2 adds notify_data, reset */
 
 /* ISR status bits: virtio 1.2 §4.1.4.5 */
-#define VIO_ISR_QUEUE 0x1
+#define VIO_ISR_QUEUE  0x1
 #define VIO_ISR_CONFIG 0x2
 
 /* MSI-X "no vector": virtio 1.2 §4.1.5.1.2 */
 #define VIO_MSI_NO_VECTOR 0xffff
 
 /* Legacy I/O BAR 0 layout: virtio 1.2 §4.1.4.8 */
-#define VIO_LEGACY_HOST_FEATURES 0
+#define VIO_LEGACY_HOST_FEATURES  0
 #define VIO_LEGACY_GUEST_FEATURES 4
-#define VIO_LEGACY_QUEUE_PFN 8
-#define VIO_LEGACY_QUEUE_NUM 12
-#define VIO_LEGACY_QUEUE_SEL 14
-#define VIO_LEGACY_QUEUE_NOTIFY 16
-#define VIO_LEGACY_STATUS 18
-#define VIO_LEGACY_ISR 19
-#define VIO_LEGACY_CONFIG_VECTOR 20 /* only while MSI-X is enabled */
-#define VIO_LEGACY_QUEUE_VECTOR 22  /* only while MSI-X is enabled */
+#define VIO_LEGACY_QUEUE_PFN	  8
+#define VIO_LEGACY_QUEUE_NUM	  12
+#define VIO_LEGACY_QUEUE_SEL	  14
+#define VIO_LEGACY_QUEUE_NOTIFY	  16
+#define VIO_LEGACY_STATUS	  18
+#define VIO_LEGACY_ISR		  19
+#define VIO_LEGACY_CONFIG_VECTOR  20 /* only while MSI-X is enabled */
+#define VIO_LEGACY_QUEUE_VECTOR	  22 /* only while MSI-X is enabled */
 /* Device config starts at 20, or 24 once MSI-X is enabled: the offset moves
  * with the MSI-X enable bit, not with the driver's intent (§4.1.4.8). */
-#define VIO_LEGACY_CONFIG_OFF 20
+#define VIO_LEGACY_CONFIG_OFF	   20
 #define VIO_LEGACY_CONFIG_OFF_MSIX 24
-#define VIO_LEGACY_BAR_MIN 24
-#define VIO_LEGACY_QUEUE_ALIGN 4096 /* §2.7.2 legacy interface: used ring page alignment */
-#define VIO_LEGACY_PFN_SHIFT 12
+#define VIO_LEGACY_BAR_MIN	   24
+#define VIO_LEGACY_QUEUE_ALIGN	   4096 /* §2.7.2 legacy interface: used ring page alignment */
+#define VIO_LEGACY_PFN_SHIFT	   12
 
 /* ---- Device status: virtio 1.2 §2.1 ---- */
 #define VIO_STATUS_ACKNOWLEDGE 1
-#define VIO_STATUS_DRIVER 2
-#define VIO_STATUS_DRIVER_OK 4
+#define VIO_STATUS_DRIVER      2
+#define VIO_STATUS_DRIVER_OK   4
 #define VIO_STATUS_FEATURES_OK 8
 #define VIO_STATUS_NEEDS_RESET 64
-#define VIO_STATUS_FAILED 128
+#define VIO_STATUS_FAILED      128
 
 /* ---- Reserved feature bits: virtio 1.2 §6 ---- */
-#define VIO_F_NOTIFY_ON_EMPTY 24 /* legacy */
-#define VIO_F_ANY_LAYOUT 27      /* legacy; implied by VERSION_1 */
-#define VIO_F_INDIRECT_DESC 28
-#define VIO_F_EVENT_IDX 29
-#define VIO_F_VERSION_1 32
-#define VIO_F_ACCESS_PLATFORM 33
-#define VIO_F_RING_PACKED 34
-#define VIO_F_IN_ORDER 35
-#define VIO_F_ORDER_PLATFORM 36
-#define VIO_F_SR_IOV 37
+#define VIO_F_NOTIFY_ON_EMPTY	24 /* legacy */
+#define VIO_F_ANY_LAYOUT	27 /* legacy; implied by VERSION_1 */
+#define VIO_F_INDIRECT_DESC	28
+#define VIO_F_EVENT_IDX		29
+#define VIO_F_VERSION_1		32
+#define VIO_F_ACCESS_PLATFORM	33
+#define VIO_F_RING_PACKED	34
+#define VIO_F_IN_ORDER		35
+#define VIO_F_ORDER_PLATFORM	36
+#define VIO_F_SR_IOV		37
 #define VIO_F_NOTIFICATION_DATA 38
-#define VIO_F_RING_RESET 40
-#define VIO_BIT(b) (1ULL << (b))
+#define VIO_F_RING_RESET	40
+#define VIO_BIT(b)		(1ULL << (b))
 
 /* ---- Split virtqueue: virtio 1.2 §2.7 ---- */
-#define VIO_VQ_MAX_SIZE 32768
-#define VIO_DESC_F_NEXT 1
-#define VIO_DESC_F_WRITE 2
-#define VIO_DESC_F_INDIRECT 4
+#define VIO_VQ_MAX_SIZE		 32768
+#define VIO_DESC_F_NEXT		 1
+#define VIO_DESC_F_WRITE	 2
+#define VIO_DESC_F_INDIRECT	 4
 #define VIO_AVAIL_F_NO_INTERRUPT 1
-#define VIO_USED_F_NO_NOTIFY 1
+#define VIO_USED_F_NO_NOTIFY	 1
 /* Alignment of the three parts (modern): §2.7 table "Virtqueue Part Alignment" */
-#define VIO_VQ_DESC_ALIGN 16
+#define VIO_VQ_DESC_ALIGN  16
 #define VIO_VQ_AVAIL_ALIGN 2
-#define VIO_VQ_USED_ALIGN 4
+#define VIO_VQ_USED_ALIGN  4
 
 struct vio_vring_desc {
 	uint64_t addr;
@@ -176,9 +176,9 @@ struct vio_vring_used {
 
 /* Part sizes (§2.7): desc 16*N, avail 6+2*N, used 6+8*N (the trailing 2 is
  * used_event / avail_event, present whether or not EVENT_IDX is negotiated). */
-#define VIO_VQ_DESC_BYTES(n) (16UL * (n))
+#define VIO_VQ_DESC_BYTES(n)  (16UL * (n))
 #define VIO_VQ_AVAIL_BYTES(n) (6UL + 2UL * (n))
-#define VIO_VQ_USED_BYTES(n) (6UL + 8UL * (n))
+#define VIO_VQ_USED_BYTES(n)  (6UL + 8UL * (n))
 
 /* §2.7.10: the driver/device should notify when new_idx has passed event_idx
  * since old_idx (all arithmetic modulo 2^16). */
@@ -188,61 +188,61 @@ static inline int vio_vring_need_event(uint16_t event_idx, uint16_t new_idx, uin
 }
 
 /* ---- virtio-net: virtio 1.2 §5.1 ---- */
-#define VIO_NET_F_CSUM 0
-#define VIO_NET_F_GUEST_CSUM 1
+#define VIO_NET_F_CSUM		      0
+#define VIO_NET_F_GUEST_CSUM	      1
 #define VIO_NET_F_CTRL_GUEST_OFFLOADS 2
-#define VIO_NET_F_MTU 3
-#define VIO_NET_F_MAC 5
-#define VIO_NET_F_GSO 6 /* legacy */
-#define VIO_NET_F_GUEST_TSO4 7
-#define VIO_NET_F_GUEST_TSO6 8
-#define VIO_NET_F_GUEST_ECN 9
-#define VIO_NET_F_GUEST_UFO 10
-#define VIO_NET_F_HOST_TSO4 11
-#define VIO_NET_F_HOST_TSO6 12
-#define VIO_NET_F_HOST_ECN 13
-#define VIO_NET_F_HOST_UFO 14
-#define VIO_NET_F_MRG_RXBUF 15
-#define VIO_NET_F_STATUS 16
-#define VIO_NET_F_CTRL_VQ 17
-#define VIO_NET_F_CTRL_RX 18
-#define VIO_NET_F_CTRL_VLAN 19
-#define VIO_NET_F_CTRL_RX_EXTRA 20
-#define VIO_NET_F_GUEST_ANNOUNCE 21
-#define VIO_NET_F_MQ 22
-#define VIO_NET_F_CTRL_MAC_ADDR 23
-#define VIO_NET_F_GUEST_USO4 54
-#define VIO_NET_F_GUEST_USO6 55
-#define VIO_NET_F_HOST_USO 56
-#define VIO_NET_F_HASH_REPORT 57
-#define VIO_NET_F_GUEST_HDRLEN 59
-#define VIO_NET_F_RSS 60
-#define VIO_NET_F_RSC_EXT 61
-#define VIO_NET_F_STANDBY 62
-#define VIO_NET_F_SPEED_DUPLEX 63
+#define VIO_NET_F_MTU		      3
+#define VIO_NET_F_MAC		      5
+#define VIO_NET_F_GSO		      6 /* legacy */
+#define VIO_NET_F_GUEST_TSO4	      7
+#define VIO_NET_F_GUEST_TSO6	      8
+#define VIO_NET_F_GUEST_ECN	      9
+#define VIO_NET_F_GUEST_UFO	      10
+#define VIO_NET_F_HOST_TSO4	      11
+#define VIO_NET_F_HOST_TSO6	      12
+#define VIO_NET_F_HOST_ECN	      13
+#define VIO_NET_F_HOST_UFO	      14
+#define VIO_NET_F_MRG_RXBUF	      15
+#define VIO_NET_F_STATUS	      16
+#define VIO_NET_F_CTRL_VQ	      17
+#define VIO_NET_F_CTRL_RX	      18
+#define VIO_NET_F_CTRL_VLAN	      19
+#define VIO_NET_F_CTRL_RX_EXTRA	      20
+#define VIO_NET_F_GUEST_ANNOUNCE      21
+#define VIO_NET_F_MQ		      22
+#define VIO_NET_F_CTRL_MAC_ADDR	      23
+#define VIO_NET_F_GUEST_USO4	      54
+#define VIO_NET_F_GUEST_USO6	      55
+#define VIO_NET_F_HOST_USO	      56
+#define VIO_NET_F_HASH_REPORT	      57
+#define VIO_NET_F_GUEST_HDRLEN	      59
+#define VIO_NET_F_RSS		      60
+#define VIO_NET_F_RSC_EXT	      61
+#define VIO_NET_F_STANDBY	      62
+#define VIO_NET_F_SPEED_DUPLEX	      63
 
 /* virtio_net_config field offsets: §5.1.4 */
-#define VIO_NET_CFG_MAC 0
-#define VIO_NET_CFG_STATUS 6
+#define VIO_NET_CFG_MAC		 0
+#define VIO_NET_CFG_STATUS	 6
 #define VIO_NET_CFG_MAX_VQ_PAIRS 8
-#define VIO_NET_CFG_MTU 10
-#define VIO_NET_CFG_SPEED 12
-#define VIO_NET_CFG_DUPLEX 16
-#define VIO_NET_S_LINK_UP 1
-#define VIO_NET_S_ANNOUNCE 2
-#define VIO_NET_MQ_PAIRS_MIN 1
-#define VIO_NET_MQ_PAIRS_MAX 0x8000
+#define VIO_NET_CFG_MTU		 10
+#define VIO_NET_CFG_SPEED	 12
+#define VIO_NET_CFG_DUPLEX	 16
+#define VIO_NET_S_LINK_UP	 1
+#define VIO_NET_S_ANNOUNCE	 2
+#define VIO_NET_MQ_PAIRS_MIN	 1
+#define VIO_NET_MQ_PAIRS_MAX	 0x8000
 
 /* struct virtio_net_hdr: §5.1.6 */
 #define VIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIO_NET_HDR_F_DATA_VALID 2
-#define VIO_NET_HDR_F_RSC_INFO 4
-#define VIO_NET_HDR_GSO_NONE 0
-#define VIO_NET_HDR_GSO_TCPV4 1
-#define VIO_NET_HDR_GSO_UDP 3
-#define VIO_NET_HDR_GSO_TCPV6 4
-#define VIO_NET_HDR_GSO_UDP_L4 5
-#define VIO_NET_HDR_GSO_ECN 0x80
+#define VIO_NET_HDR_F_RSC_INFO	 4
+#define VIO_NET_HDR_GSO_NONE	 0
+#define VIO_NET_HDR_GSO_TCPV4	 1
+#define VIO_NET_HDR_GSO_UDP	 3
+#define VIO_NET_HDR_GSO_TCPV6	 4
+#define VIO_NET_HDR_GSO_UDP_L4	 5
+#define VIO_NET_HDR_GSO_ECN	 0x80
 
 struct vio_net_hdr {
 	uint8_t flags;
@@ -254,29 +254,29 @@ struct vio_net_hdr {
 	uint16_t num_buffers; /* only with MRG_RXBUF or VERSION_1 */
 };
 #define VIO_NET_HDR_LEN_LEGACY 10 /* without num_buffers */
-#define VIO_NET_HDR_LEN 12
+#define VIO_NET_HDR_LEN	       12
 
 /* Control virtqueue: §5.1.6.5 */
-#define VIO_NET_OK 0
-#define VIO_NET_ERR 1
-#define VIO_NET_CTRL_RX 0
-#define VIO_NET_CTRL_RX_PROMISC 0
-#define VIO_NET_CTRL_RX_ALLMULTI 1
-#define VIO_NET_CTRL_MAC 1
-#define VIO_NET_CTRL_MAC_TABLE_SET 0
-#define VIO_NET_CTRL_MAC_ADDR_SET 1
-#define VIO_NET_CTRL_ANNOUNCE 3
-#define VIO_NET_CTRL_ANNOUNCE_ACK 0
-#define VIO_NET_CTRL_MQ 4
-#define VIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
-#define VIO_NET_CTRL_GUEST_OFFLOADS 5
+#define VIO_NET_OK			0
+#define VIO_NET_ERR			1
+#define VIO_NET_CTRL_RX			0
+#define VIO_NET_CTRL_RX_PROMISC		0
+#define VIO_NET_CTRL_RX_ALLMULTI	1
+#define VIO_NET_CTRL_MAC		1
+#define VIO_NET_CTRL_MAC_TABLE_SET	0
+#define VIO_NET_CTRL_MAC_ADDR_SET	1
+#define VIO_NET_CTRL_ANNOUNCE		3
+#define VIO_NET_CTRL_ANNOUNCE_ACK	0
+#define VIO_NET_CTRL_MQ			4
+#define VIO_NET_CTRL_MQ_VQ_PAIRS_SET	0
+#define VIO_NET_CTRL_GUEST_OFFLOADS	5
 #define VIO_NET_CTRL_GUEST_OFFLOADS_SET 0
 
 /* Ethernet sizes the net engine relies on */
-#define VIO_ETH_ALEN 6
-#define VIO_ETH_HLEN 14
+#define VIO_ETH_ALEN	  6
+#define VIO_ETH_HLEN	  14
 #define VIO_ETH_VLAN_HLEN 4
-#define VIO_ETH_DATA_LEN 1500
+#define VIO_ETH_DATA_LEN  1500
 /* A full-size frame with a VLAN tag: 1518; with a 12-byte header, 1530. The
  * spec's minimum receive buffer without MRG_RXBUF is 1526 bytes of frame
  * (§5.1.6.3.1: "at least 1526 bytes" including a 12-byte header). */
@@ -288,14 +288,32 @@ struct vio_net_hdr {
 /* ---- byte order ---- */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define VIO_BIG_ENDIAN 1
-static inline uint16_t vio_le16(uint16_t v) { return __builtin_bswap16(v); }
-static inline uint32_t vio_le32(uint32_t v) { return __builtin_bswap32(v); }
-static inline uint64_t vio_le64(uint64_t v) { return __builtin_bswap64(v); }
+static inline uint16_t vio_le16(uint16_t v)
+{
+	return __builtin_bswap16(v);
+}
+static inline uint32_t vio_le32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+static inline uint64_t vio_le64(uint64_t v)
+{
+	return __builtin_bswap64(v);
+}
 #else
 #define VIO_BIG_ENDIAN 0
-static inline uint16_t vio_le16(uint16_t v) { return v; }
-static inline uint32_t vio_le32(uint32_t v) { return v; }
-static inline uint64_t vio_le64(uint64_t v) { return v; }
+static inline uint16_t vio_le16(uint16_t v)
+{
+	return v;
+}
+static inline uint32_t vio_le32(uint32_t v)
+{
+	return v;
+}
+static inline uint64_t vio_le64(uint64_t v)
+{
+	return v;
+}
 #endif
 
 #endif /* VIRTIO_SPEC_H */

@@ -99,8 +99,12 @@ static void fz_tx(struct fz *z)
 {
 	unsigned slot = u8(z) % FZ_TX_MAX;
 	uint32_t len = 14 + u16(z) % 9000;
-	struct vio_net_tx_meta m = {.flags = u8(z) & 3, .gso_type = u8(z), .hdr_len = u16(z),
-				    .gso_size = u16(z), .csum_start = u16(z), .csum_offset = u16(z)};
+	struct vio_net_tx_meta m = {.flags = u8(z) & 3,
+				    .gso_type = u8(z),
+				    .hdr_len = u16(z),
+				    .gso_size = u16(z),
+				    .csum_start = u16(z),
+				    .csum_offset = u16(z)};
 	struct vio_net_sg sg[3];
 	uint16_t nsg = 1 + u8(z) % 3;
 
@@ -122,8 +126,12 @@ static void fz_tx(struct fz *z)
 static void fz_rx_put(struct fz *z)
 {
 	static uint8_t frame[70000];
-	struct vio_net_hdr h = {.flags = u8(z), .gso_type = u8(z), .hdr_len = u16(z), .gso_size = u16(z),
-				.csum_start = u16(z), .csum_offset = u16(z)};
+	struct vio_net_hdr h = {.flags = u8(z),
+				.gso_type = u8(z),
+				.hdr_len = u16(z),
+				.gso_size = u16(z),
+				.csum_start = u16(z),
+				.csum_offset = u16(z)};
 	uint32_t len = u32(z) % 66000;
 	int nbuf = (u8(z) & 1) ? (int)u16(z) : -1;
 
@@ -137,21 +145,43 @@ static void fz_step(struct fz *z, uint8_t op)
 	uint32_t got;
 
 	switch (op % 12) {
-	case 0: fz_rx_put(z); break;
-	case 1: model_vq_push_raw(z->m, mnet_rxq(z->m, 0), u16(z), u32(z)); break;
-	case 2: model_vq_push_raw(z->m, mnet_txq(z->m, 0), u16(z), u32(z)); break;
-	case 3: model_vq_set_used_idx(z->m, (u8(z) & 1) ? mnet_txq(z->m, 0) : mnet_rxq(z->m, 0), u16(z)); break;
-	case 4: fz_tx(z); break;
-	case 5: model_vq_complete_all(z->m, mnet_txq(z->m, 0)); break;
-	case 6: fz_rx_take(z); break;
-	case 7: fz_tx_reclaim(z); break;
+	case 0:
+		fz_rx_put(z);
+		break;
+	case 1:
+		model_vq_push_raw(z->m, mnet_rxq(z->m, 0), u16(z), u32(z));
+		break;
+	case 2:
+		model_vq_push_raw(z->m, mnet_txq(z->m, 0), u16(z), u32(z));
+		break;
+	case 3:
+		model_vq_set_used_idx(z->m, (u8(z) & 1) ? mnet_txq(z->m, 0) : mnet_rxq(z->m, 0), u16(z));
+		break;
+	case 4:
+		fz_tx(z);
+		break;
+	case 5:
+		model_vq_complete_all(z->m, mnet_txq(z->m, 0));
+		break;
+	case 6:
+		fz_rx_take(z);
+		break;
+	case 7:
+		fz_tx_reclaim(z);
+		break;
 	case 8:
 		model_set_link(z->m, u8(z) & 1, true);
 		vio_net_config_changed(&z->f.n);
 		break;
-	case 9: vio_net_poll_send(&z->f.n, buf, 14 + u16(z) % 1600, 1000); break;
-	case 10: vio_net_poll_recv(&z->f.n, buf, sizeof(buf), &got, 1000); break;
-	case 11: model_vq_complete_all(z->m, mnet_rxq(z->m, 0)); break;
+	case 9:
+		vio_net_poll_send(&z->f.n, buf, 14 + u16(z) % 1600, 1000);
+		break;
+	case 10:
+		vio_net_poll_recv(&z->f.n, buf, sizeof(buf), &got, 1000);
+		break;
+	case 11:
+		model_vq_complete_all(z->m, mnet_rxq(z->m, 0));
+		break;
 	}
 }
 
@@ -176,7 +206,9 @@ static void fz_finish(struct fz *z)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum model_kind kinds[] = {M_MODERN, M_TRANSITIONAL, M_LEGACY};
-	static const uint64_t drops[] = {0, VIO_BIT(VIO_NET_F_MRG_RXBUF), VIO_BIT(VIO_F_EVENT_IDX),
+	static const uint64_t drops[] = {0,
+					 VIO_BIT(VIO_NET_F_MRG_RXBUF),
+					 VIO_BIT(VIO_F_EVENT_IDX),
 					 VIO_BIT(VIO_F_INDIRECT_DESC),
 					 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |
 					     VIO_BIT(VIO_NET_F_GUEST_TSO6),

@@ -21,7 +21,7 @@ extern kern_return_t _start(kmod_info_t *ki, void *data);
 extern kern_return_t _stop(kmod_info_t *ki, void *data);
 
 __attribute__((visibility("default"))) kmod_info_t kmod_info = {
-	0, KMOD_INFO_VERSION, -1U, {MACVIO_BUNDLE_ID}, {MACVIO_VERSION}, -1, 0, 0, 0, 0, _start, _stop};
+    0, KMOD_INFO_VERSION, -1U, {MACVIO_BUNDLE_ID}, {MACVIO_VERSION}, -1, 0, 0, 0, 0, _start, _stop};
 
 __private_extern__ kmod_start_func_t *_realmain = 0;
 __private_extern__ kmod_stop_func_t *_antimain = 0;

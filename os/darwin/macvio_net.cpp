@@ -23,22 +23,22 @@ extern "C" {
 
 OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 
-#define super IOEthernetController
+#define super		 IOEthernetController
 
-#define MACVIO_RING_SIZE 256          /* largest ring we ask for (frags_) */
-#define MACVIO_SPEED 10000000000ULL   /* what we report: virtio has no speed */
+#define MACVIO_RING_SIZE 256		/* largest ring we ask for (frags_) */
+#define MACVIO_SPEED	 10000000000ULL /* what we report: virtio has no speed */
 /* TCP and UDP over IPv4 and IPv6, both directions. Both header generations
  * (IONetworkingFamily-100 of 10.9 and today's) define all four bits. */
-#define MACVIO_RX_CSUM                                                                           \
-	(IONetworkController::kChecksumTCP | IONetworkController::kChecksumUDP |                  \
+#define MACVIO_RX_CSUM                                                                                       \
+	(IONetworkController::kChecksumTCP | IONetworkController::kChecksumUDP |                             \
 	 IONetworkController::kChecksumTCPIPv6 | IONetworkController::kChecksumUDPIPv6)
-#define MACVIO_TX_CSUM MACVIO_RX_CSUM
+#define MACVIO_TX_CSUM	   MACVIO_RX_CSUM
 #define MACVIO_TX_CSUM_TCP (IONetworkController::kChecksumTCP | IONetworkController::kChecksumTCPIPv6)
 /* Frame bytes the header parser may need in one piece: Ethernet + 802.1Q +
  * IPv6 + TCP with every option is 118. Only IPv4 options go beyond, and
  * macOS computes checksums of such packets itself (ip_output_checksum). */
-#define MACVIO_TX_PEEK 128
-#define MACVIO_ETH_OVERHEAD 18 /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
+#define MACVIO_TX_PEEK	      128
+#define MACVIO_ETH_OVERHEAD   18     /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
 #define MACVIO_DBG_TX_WAIT_US 100000 /* a debugger frame waits at most 100 ms */
 
 /* What this front-end serves of the engine's features. TX checksum and TSO:
@@ -46,14 +46,14 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
  * needs come from vio_net_tx_meta_from_frame() (txOffload below). Not
  * offered: guest TSO / big RX buffers (IONetworking has no large-receive
  * path on 10.9), multiqueue (one work loop). */
-#define MACVIO_FEATURES                                                                          \
-	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |    \
-	 VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) |     \
-	 VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) |        \
-	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | \
+#define MACVIO_FEATURES                                                                                      \
+	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |             \
+	 VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) |              \
+	 VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) |                 \
+	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |        \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
 
-static IOReturn ioReturnFromVio(int err)
+    static IOReturn ioReturnFromVio(int err)
 {
 	switch (err) {
 	case VIO_OK:
@@ -175,9 +175,9 @@ bool MacvioNet::start(IOService *provider)
 		goto fail;
 	vio_net_features_string(&net_, features, sizeof(features));
 	setProperty("VirtioFeatures", features);
-	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX          ? "INTx"
-	                                : irq_.mode == VIO_IRQ_MSIX_SINGLE ? "MSI-X (one vector)"
-	                                                                   : "MSI-X (config, queues)");
+	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX	   ? "INTx"
+					: irq_.mode == VIO_IRQ_MSIX_SINGLE ? "MSI-X (one vector)"
+									   : "MSI-X (config, queues)");
 	if (!attachInterface((IONetworkInterface **)&netif_, false)) {
 		IOLog("macvio: could not create the network interface\n");
 		goto fail;
@@ -474,7 +474,8 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 			if (r == 0 || r == VIO_EBROKEN)
 				break;
 			budget--;
-			if (r < 0 || !netEnabled_ || !netif_ || pkt.nfrags == 0 || frags_[0].len < pkt.hdr_len) {
+			if (r < 0 || !netEnabled_ || !netif_ || pkt.nfrags == 0 ||
+			    frags_[0].len < pkt.hdr_len) {
 				recycleRx(q, frags_, pkt.nfrags);
 				continue;
 			}
@@ -495,7 +496,8 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 				continue;
 			}
 			head = (mbuf_t)frags_[0].cookie;
-			mbuf_setdata(head, (uint8_t *)frags_[0].vaddr + pkt.hdr_len, frags_[0].len - pkt.hdr_len);
+			mbuf_setdata(head, (uint8_t *)frags_[0].vaddr + pkt.hdr_len,
+				     frags_[0].len - pkt.hdr_len);
 			prev = head;
 			for (k = 1; k < pkt.nfrags; k++) {
 				m = (mbuf_t)frags_[k].cookie;
@@ -554,7 +556,8 @@ int MacvioNet::mbufToSg(mbuf_t m, struct vio_net_sg *sg, unsigned max)
 				chunk = len;
 			if (!pa)
 				return VIO_EINVAL;
-			if (n && sg[n - 1].daddr + sg[n - 1].len == pa && sg[n - 1].len + chunk <= 0xffffffffu) {
+			if (n && sg[n - 1].daddr + sg[n - 1].len == pa &&
+			    sg[n - 1].len + chunk <= 0xffffffffu) {
 				sg[n - 1].len += (uint32_t)chunk;
 			} else {
 				if (n == max)
@@ -667,8 +670,8 @@ int MacvioNet::txOffload(mbuf_t m, struct vio_net_tx_meta *meta)
 	 * stack summed the packet itself (the interface lost its checksum
 	 * offload), and the device would add the data in a second time. */
 	if (!(demand & ~MACVIO_TX_CSUM) && (!tso || (demand & MACVIO_TX_CSUM_TCP)) && mss <= 0xffff)
-		r = vio_net_tx_meta_from_frame(&net_, hdr, (uint32_t)avail, (uint32_t)total, want, (uint16_t)mss,
-		                               meta);
+		r = vio_net_tx_meta_from_frame(&net_, hdr, (uint32_t)avail, (uint32_t)total, want,
+					       (uint16_t)mss, meta);
 	if (r == VIO_OK)
 		return VIO_OK;
 	bzero(meta, sizeof(*meta));
@@ -697,8 +700,9 @@ int MacvioNet::txOffload(mbuf_t m, struct vio_net_tx_meta *meta)
 	/* Nobody can cut a TSO packet larger than one frame into segments
 	 * here (e.g. a CWR segment when the device lacks HOST_ECN). */
 	if (tso && total > l3 + net_.mtu) {
-		txOffloadDrop(r == VIO_ENOTSUP ? "a TSO packet the device cannot segment (ECN CWR without HOST_ECN?)"
-		                               : "a TSO packet whose headers do not allow segmentation offload");
+		txOffloadDrop(r == VIO_ENOTSUP
+				  ? "a TSO packet the device cannot segment (ECN CWR without HOST_ECN?)"
+				  : "a TSO packet whose headers do not allow segmentation offload");
 		return VIO_EINVAL;
 	}
 	mbuf_outbound_finalize(m, pf, l3);
@@ -840,7 +844,8 @@ bool MacvioNet::publishMedia()
 	IONetworkMedium *autoMedium = IONetworkMedium::medium(kIOMediumEthernetAuto, 0);
 	bool ok;
 
-	medium_ = IONetworkMedium::medium(kIOMediumEthernet10GBaseT | kIOMediumOptionFullDuplex, MACVIO_SPEED);
+	medium_ =
+	    IONetworkMedium::medium(kIOMediumEthernet10GBaseT | kIOMediumOptionFullDuplex, MACVIO_SPEED);
 	ok = dict && autoMedium && medium_ && IONetworkMedium::addMedium(dict, autoMedium) &&
 	     IONetworkMedium::addMedium(dict, medium_) && publishMediumDictionary(dict);
 	if (ok)

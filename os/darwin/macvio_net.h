@@ -35,20 +35,21 @@ extern "C" {
 
 #define MacvioNet org_macvio_VirtioNet
 
-class MacvioNet : public IOEthernetController {
+class MacvioNet : public IOEthernetController
+{
 	OSDeclareDefaultStructors(org_macvio_VirtioNet)
 
-public:
-	/* IOService */
-	using IOEthernetController::init;
+	    public :
+	    /* IOService */
+	    using IOEthernetController::init;
 	bool init(OSDictionary *properties) override;
 	bool start(IOService *provider) override;
 	void stop(IOService *provider) override;
 	void free() override;
 
 	/* IONetworkController */
-	using IOEthernetController::enable;
 	using IOEthernetController::disable;
+	using IOEthernetController::enable;
 	IOReturn enable(IONetworkInterface *netif) override;
 	IOReturn disable(IONetworkInterface *netif) override;
 	IOReturn enable(IOKernelDebugger *debugger) override;
@@ -72,8 +73,8 @@ public:
 
 	/* IOEthernetController */
 	using IOEthernetController::getHardwareAddress;
-	using IOEthernetController::setHardwareAddress;
 	using IOEthernetController::getPacketFilters;
+	using IOEthernetController::setHardwareAddress;
 	IOReturn getHardwareAddress(IOEthernetAddress *addr) override;
 	IOReturn setHardwareAddress(const IOEthernetAddress *addr) override;
 	IOReturn getPacketFilters(UInt32 *filters) const override;
@@ -105,15 +106,15 @@ private:
 
 	MacvioPCI *pci_;
 	struct vio_net net_;
-	bool attached_;    /* vio_net_attach succeeded: destroy at stop */
+	bool attached_;	      /* vio_net_attach succeeded: destroy at stop */
 	volatile bool ready_; /* device running: interrupts and debugger may act */
-	bool netEnabled_;  /* the interface is up: packets go to the stack */
-	bool txStalled_;   /* the output queue waits for TX completions */
-	bool brokenSeen_;  /* the link-down report of a broken device was made */
+	bool netEnabled_;     /* the interface is up: packets go to the stack */
+	bool txStalled_;      /* the output queue waits for TX completions */
+	bool brokenSeen_;     /* the link-down report of a broken device was made */
 	bool allmultiWanted_; /* the stack asked for all multicast */
 	bool allmultiForced_; /* the group list did not fit: all multicast */
-	uint32_t rxPad_;   /* bytes before the header: IP header 4-byte aligned */
-	uint32_t maxFrame_; /* largest frame (incl. 4 FCS bytes) we accept */
+	uint32_t rxPad_;      /* bytes before the header: IP header 4-byte aligned */
+	uint32_t maxFrame_;   /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
 	MacvioIrqPlan irq_;
@@ -124,11 +125,11 @@ private:
 	IOKernelDebugger *debugger_;
 	IONetworkStats *netStats_;
 	IOEthernetStats *etherStats_;
-	IONetworkMedium *medium_;  /* the one medium: 10 Gb/s full duplex */
+	IONetworkMedium *medium_; /* the one medium: 10 Gb/s full duplex */
 	uint64_t txDrops_, txCompacted_, rxNoBufs_;
-	uint64_t txSwCsum_;       /* offload asked, headers unproven: checksummed by xnu */
+	uint64_t txSwCsum_;	  /* offload asked, headers unproven: checksummed by xnu */
 	uint64_t txOffloadDrops_; /* offload asked, nobody could do it: dropped */
-	bool txOffloadLogged_;    /* the first such drop was logged */
+	bool txOffloadLogged_;	  /* the first such drop was logged */
 
 	struct vio_net_sg sg_[VIO_NET_MAX_TX_SG];
 	struct vio_net_rx_frag frags_[256]; /* mergeable: up to the ring size */

@@ -35,11 +35,11 @@ extern void absolutetime_to_nanoseconds(uint64_t abstime, uint64_t *result);
 #endif
 
 OSDefineMetaClassAndStructors(org_macvio_VirtioDevice, IOService)
-OSDefineMetaClassAndStructors(org_macvio_VirtioPCI, IOService)
+    OSDefineMetaClassAndStructors(org_macvio_VirtioPCI, IOService)
 
 #define super IOService
 
-int macvioBootArg(void)
+	int macvioBootArg(void)
 {
 	int v = 1;
 
@@ -84,7 +84,7 @@ bool MacvioPCI::start(IOService *provider)
 	if (!pci_)
 		return false;
 	snprintf(name_, sizeof(name_), "macvio %02x:%02x.%x", pci_->getBusNumber(), pci_->getDeviceNumber(),
-	         pci_->getFunctionNumber());
+		 pci_->getFunctionNumber());
 	if (!pci_->open(this)) {
 		IOLog("%s: the PCI device is held by another driver\n", name_);
 		goto fail;
@@ -226,8 +226,8 @@ void MacvioPCI::requestVectors()
 		IOReturn r = pci_->configureInterrupts(kIOInterruptTypePCIMessagedX, 2, 2);
 
 		if (r != kIOReturnSuccess)
-			IOLog("%s: two MSI-X vectors not granted (0x%x): using what IOPCIFamily gives\n", name_,
-			      r);
+			IOLog("%s: two MSI-X vectors not granted (0x%x): using what IOPCIFamily gives\n",
+			      name_, r);
 	}
 #endif
 }
@@ -290,7 +290,8 @@ int MacvioPCI::osDmaAlloc(void *ctx, size_t size, size_t align, struct vio_dma *
 	    kernel_task, kIODirectionInOut | kIOMemoryPhysicallyContiguous, size, mask);
 	if (!bmd)
 		return VIO_ENOMEM;
-	cmd = IODMACommand::withSpecification(kIODMACommandOutputHost64, bits, 0, IODMACommand::kMapped, 0, 1);
+	cmd =
+	    IODMACommand::withSpecification(kIODMACommandOutputHost64, bits, 0, IODMACommand::kMapped, 0, 1);
 	if (!cmd) {
 		bmd->release();
 		return VIO_ENOMEM;

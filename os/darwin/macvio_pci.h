@@ -40,7 +40,10 @@ extern "C" {
  * keeps every other virtio device (a virtio-blk boot disk above all).
  * test/plist/check.sh reads this line: the Info.plist PCI match lists must
  * accept exactly the ids core/vio_pci.c accepts for these types. */
-#define MACVIO_DRIVEN_TYPES { VIO_ID_NET }
+#define MACVIO_DRIVEN_TYPES                                                                                  \
+	{                                                                                                    \
+		VIO_ID_NET                                                                                   \
+	}
 
 /* How the child driver takes interrupts. Indexes are IOPCIDevice interrupt
  * sources: the legacy line first (index 0 on every IOPCIFamily we know),
@@ -48,27 +51,37 @@ extern "C" {
 struct MacvioIrqPlan {
 	enum vio_irq_mode mode;
 	int index[2]; /* INTx and MSI-X single: [0] only (config + every queue);
-	               * MSI-X shared: [0] config, [1] queues */
+		       * MSI-X shared: [0] config, [1] queues */
 	int count;
 };
 
-class MacvioNub : public IOService {
+class MacvioNub : public IOService
+{
 	OSDeclareDefaultStructors(org_macvio_VirtioDevice)
 };
 
-class MacvioPCI : public IOService {
+class MacvioPCI : public IOService
+{
 	OSDeclareDefaultStructors(org_macvio_VirtioPCI)
 
-public:
-	IOService *probe(IOService *provider, SInt32 *score) override;
+	    public : IOService *probe(IOService *provider, SInt32 *score) override;
 	bool start(IOService *provider) override;
 	void stop(IOService *provider) override;
 	void free() override;
 
 	/* For the child driver of the nub. */
-	IOPCIDevice *pciDevice() const { return pci_; }
-	const struct vio_os *vioOS() const { return &os_; }
-	bool legacyOnly() const { return !tp_.modern; }
+	IOPCIDevice *pciDevice() const
+	{
+		return pci_;
+	}
+	const struct vio_os *vioOS() const
+	{
+		return &os_;
+	}
+	bool legacyOnly() const
+	{
+		return !tp_.modern;
+	}
 	/* The interrupt sources to use, when MSI-X is allowed: a config and a
 	 * queue vector when IOPCIFamily gave two message-signalled sources,
 	 * one vector for everything when it gave one (before macOS 12.4);
@@ -76,9 +89,15 @@ public:
 	MacvioIrqPlan irqPlan(bool allowMsix) const;
 	/* Whether IOPCIFamily actually enabled MSI-X (after the child enabled
 	 * its message-signalled sources). */
-	bool msixEnabled() { return vio_pci_msix_enabled(&tp_); }
+	bool msixEnabled()
+	{
+		return vio_pci_msix_enabled(&tp_);
+	}
 	/* Debugger mode: log through kprintf, not IOLog. */
-	void setDebuggerMode(bool on) { inDebugger_ = on; }
+	void setDebuggerMode(bool on)
+	{
+		inDebugger_ = on;
+	}
 
 private:
 	bool mapBars();

@@ -23,7 +23,7 @@
 
 #include "vio_net.h"
 
-#define MACVIO_NAME "macvio"
+#define MACVIO_NAME    "macvio"
 #define MACVIO_VERSION "0.1"
 
 /* Bytes of a received packet copied into the skb head; the rest is attached
@@ -50,14 +50,14 @@ struct macvio_rxmeta {
 struct macvio_rxq_stats {
 	u64 alloc_fail; /* refill failed: packet dropped, its buffers re-posted */
 	u64 map_fail;
-	u64 hdr_drop;   /* virtio_net_hdr_to_skb refused the metadata */
+	u64 hdr_drop;	/* virtio_net_hdr_to_skb refused the metadata */
 	u64 build_fail; /* no skb for a good packet */
 };
 
 struct macvio_txq_stats {
 	u64 map_fail;
-	u64 dropped;    /* refused by the core (offload, ring, broken) */
-	u64 stops;      /* queue stopped for lack of room */
+	u64 dropped; /* refused by the core (offload, ring, broken) */
+	u64 stops;   /* queue stopped for lack of room */
 	u64 wakes;
 };
 
@@ -87,7 +87,7 @@ struct macvio_txq {
 	struct macvio *vi;
 	struct vio_net_txq *q;
 	u16 index;
-	struct napi_struct napi; /* wakes a stopped queue from the TX interrupt */
+	struct napi_struct napi;   /* wakes a stopped queue from the TX interrupt */
 	struct macvio_txbuf *bufs; /* [q->vq.size], a free list through next_free */
 	u16 free_head;
 	u16 nbufs;
@@ -97,12 +97,12 @@ struct macvio_txq {
 
 /* macvio_poll.c: netpoll over the core's polled path, debugfs hooks */
 struct macvio_poll {
-	struct dentry *dir; /* debugfs macvio/<pci> */
-	u64 tx;		    /* netpoll frames the device took within netpoll_tx_us */
-	u64 tx_late;	    /* posted, not back within netpoll_tx_us (sent later) */
-	u64 tx_ring;	    /* left to the normal path: polled buffer still out, or
-			     * a frame the polled path cannot carry */
-	u64 tx_drop;	    /* dropped: the polled path failed (broken ring) */
+	struct dentry *dir;    /* debugfs macvio/<pci> */
+	u64 tx;		       /* netpoll frames the device took within netpoll_tx_us */
+	u64 tx_late;	       /* posted, not back within netpoll_tx_us (sent later) */
+	u64 tx_ring;	       /* left to the normal path: polled buffer still out, or
+				* a frame the polled path cannot carry */
+	u64 tx_drop;	       /* dropped: the polled path failed (broken ring) */
 	char echo_result[128]; /* last poll_echo, under RTNL */
 };
 
@@ -114,9 +114,9 @@ struct macvio_bar {
 
 enum macvio_irq_kind {
 	MACVIO_IRQ_NONE = 0,
-	MACVIO_IRQ_INTX,  /* legacy line, IRQF_SHARED, ISR read to ack */
-	MACVIO_IRQ_MSI,   /* one MSI vector, ISR read to ack */
-	MACVIO_IRQ_MSIX,  /* vio irq mode says shared or per-VQ */
+	MACVIO_IRQ_INTX, /* legacy line, IRQF_SHARED, ISR read to ack */
+	MACVIO_IRQ_MSI,	 /* one MSI vector, ISR read to ack */
+	MACVIO_IRQ_MSIX, /* vio irq mode says shared or per-VQ */
 };
 
 struct macvio {
@@ -142,8 +142,8 @@ struct macvio {
 	struct macvio_txq txq[VIO_NET_MAX_QP];
 
 	spinlock_t ctrl_lock; /* control queue + config reads; see above */
-	bool removing;        /* under ctrl_lock: no more control/config calls */
-	bool broken;          /* a queue latched broken: carrier stays off */
+	bool removing;	      /* under ctrl_lock: no more control/config calls */
+	bool broken;	      /* a queue latched broken: carrier stays off */
 	struct work_struct config_work;
 	u64 config_irqs;
 	struct macvio_poll poll;

@@ -13,13 +13,25 @@ struct fe_stat {
 	size_t off;
 };
 
-#define RXF(f) { "rx%u_" #f, offsetof(struct macvio_rxq, stats.f) }
-#define TXF(f) { "tx%u_" #f, offsetof(struct macvio_txq, stats.f) }
+#define RXF(f)                                                                                               \
+	{                                                                                                    \
+		"rx%u_" #f, offsetof(struct macvio_rxq, stats.f)                                             \
+	}
+#define TXF(f)                                                                                               \
+	{                                                                                                    \
+		"tx%u_" #f, offsetof(struct macvio_txq, stats.f)                                             \
+	}
 static const struct fe_stat fe_rx_stats[] = {
-	RXF(alloc_fail), RXF(map_fail), RXF(hdr_drop), RXF(build_fail),
+    RXF(alloc_fail),
+    RXF(map_fail),
+    RXF(hdr_drop),
+    RXF(build_fail),
 };
 static const struct fe_stat fe_tx_stats[] = {
-	TXF(map_fail), TXF(dropped), TXF(stops), TXF(wakes),
+    TXF(map_fail),
+    TXF(dropped),
+    TXF(stops),
+    TXF(wakes),
 };
 #undef RXF
 #undef TXF
@@ -111,11 +123,11 @@ static int macvio_get_link_ksettings(struct net_device *ndev, struct ethtool_lin
 }
 
 const struct ethtool_ops macvio_ethtool_ops = {
-	.get_drvinfo = macvio_get_drvinfo,
-	.get_link = ethtool_op_get_link,
-	.get_sset_count = macvio_get_sset_count,
-	.get_strings = macvio_get_strings,
-	.get_ethtool_stats = macvio_get_ethtool_stats,
-	.get_ringparam = macvio_get_ringparam,
-	.get_link_ksettings = macvio_get_link_ksettings,
+    .get_drvinfo = macvio_get_drvinfo,
+    .get_link = ethtool_op_get_link,
+    .get_sset_count = macvio_get_sset_count,
+    .get_strings = macvio_get_strings,
+    .get_ethtool_stats = macvio_get_ethtool_stats,
+    .get_ringparam = macvio_get_ringparam,
+    .get_link_ksettings = macvio_get_link_ksettings,
 };

@@ -29,7 +29,8 @@ MODULE_PARM_DESC(legacy, "use the legacy (0.9.5) interface of a transitional dev
 
 static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);
-MODULE_PARM_DESC(irq_mode, "auto (default), msix (per queue), shared (MSI-X: config + one queue vector), single (one MSI-X vector), msi (MSI, else INTx), intx");
+MODULE_PARM_DESC(irq_mode, "auto (default), msix (per queue), shared (MSI-X: config + one queue vector), "
+			   "single (one MSI-X vector), msi (MSI, else INTx), intx");
 
 static ushort rx_size;
 module_param(rx_size, ushort, 0444);
@@ -45,13 +46,13 @@ MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = M
 
 /* What this front-end serves: the engine's list minus what we do not map
  * yet (MQ: one pair for now; HOST_USO: no UDP_L4 GSO in tx_meta). */
-#define MACVIO_FEATURES                                                                           \
-	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MRG_RXBUF) |          \
-	 VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) |      \
-	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |  \
-	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_CTRL_VQ) |   \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                               \
-	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                             \
+#define MACVIO_FEATURES                                                                                      \
+	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MRG_RXBUF) |                 \
+	 VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) |            \
+	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |        \
+	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_CTRL_VQ) |         \
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                                     \
+	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                                   \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
 #define MACVIO_MAX_QP 1
 
@@ -60,11 +61,11 @@ enum macvio_irq_step {
 	STEP_MSIX_PER_VQ = 0,
 	STEP_MSIX_SHARED,
 	STEP_MSIX_SINGLE, /* one MSI-X vector for config and queues */
-	STEP_MSI,  /* MSI, else INTx: one vector, ISR read to acknowledge */
-	STEP_INTX, /* INTx only (irq_mode=intx) */
+	STEP_MSI,	  /* MSI, else INTx: one vector, ISR read to acknowledge */
+	STEP_INTX,	  /* INTx only (irq_mode=intx) */
 };
 
-static const char *const step_names[] = { "msix-per-vq", "msix-shared", "msix-single", "msi", "intx" };
+static const char *const step_names[] = {"msix-per-vq", "msix-shared", "msix-single", "msi", "intx"};
 
 /* ---- interrupt handlers: they only schedule; NAPI does the work ---- */
 
@@ -151,13 +152,16 @@ static irqreturn_t irq_intx(int irq, void *data)
 
 static int parse_irq_mode(struct pci_dev *pdev, int *first, int *last)
 {
-	static const struct { const char *name; int first, last; } modes[] = {
-		{ "auto", STEP_MSIX_PER_VQ, STEP_MSI },
-		{ "msix", STEP_MSIX_PER_VQ, STEP_MSIX_PER_VQ },
-		{ "shared", STEP_MSIX_SHARED, STEP_MSIX_SHARED },
-		{ "single", STEP_MSIX_SINGLE, STEP_MSIX_SINGLE },
-		{ "msi", STEP_MSI, STEP_MSI },
-		{ "intx", STEP_INTX, STEP_INTX },
+	static const struct {
+		const char *name;
+		int first, last;
+	} modes[] = {
+	    {"auto", STEP_MSIX_PER_VQ, STEP_MSI},
+	    {"msix", STEP_MSIX_PER_VQ, STEP_MSIX_PER_VQ},
+	    {"shared", STEP_MSIX_SHARED, STEP_MSIX_SHARED},
+	    {"single", STEP_MSIX_SINGLE, STEP_MSIX_SINGLE},
+	    {"msi", STEP_MSI, STEP_MSI},
+	    {"intx", STEP_INTX, STEP_INTX},
 	};
 	int i;
 
@@ -201,8 +205,8 @@ static int irq_vectors(struct macvio *vi, int step)
 		return n;
 	vi->nvec = n;
 	if (step <= STEP_MSIX_SINGLE) {
-		static const enum vio_irq_mode modes[] = { VIO_IRQ_MSIX_PER_VQ, VIO_IRQ_MSIX_SHARED,
-							   VIO_IRQ_MSIX_SINGLE };
+		static const enum vio_irq_mode modes[] = {VIO_IRQ_MSIX_PER_VQ, VIO_IRQ_MSIX_SHARED,
+							  VIO_IRQ_MSIX_SINGLE};
 
 		vi->irq_kind = MACVIO_IRQ_MSIX;
 		vi->irq_mode = modes[step];
@@ -225,8 +229,9 @@ static const char *irq_kind_name(const struct macvio *vi)
 {
 	switch (vi->irq_kind) {
 	case MACVIO_IRQ_MSIX:
-		return vi->irq_mode == VIO_IRQ_MSIX_PER_VQ ? "msix-per-vq"
-		       : vi->irq_mode == VIO_IRQ_MSIX_SHARED ? "msix-shared" : "msix-single";
+		return vi->irq_mode == VIO_IRQ_MSIX_PER_VQ   ? "msix-per-vq"
+		       : vi->irq_mode == VIO_IRQ_MSIX_SHARED ? "msix-shared"
+							     : "msix-single";
 	case MACVIO_IRQ_MSI:
 		return "msi";
 	case MACVIO_IRQ_INTX:
@@ -288,11 +293,13 @@ static int irqs_request(struct macvio *vi)
 		struct macvio_txq *tq = &vi->txq[i];
 
 		snprintf(rq->irq_name, sizeof(rq->irq_name), "macvio@%s-rx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, rq->q->vq.index), irq_rx, 0, rq->irq_name, rq);
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, rq->q->vq.index), irq_rx, 0,
+			      rq->irq_name, rq);
 		if (err)
 			return err;
 		snprintf(tq->irq_name, sizeof(tq->irq_name), "macvio@%s-tx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, tq->q->vq.index), irq_tx, 0, tq->irq_name, tq);
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, tq->q->vq.index), irq_tx, 0,
+			      tq->irq_name, tq);
 		if (err)
 			return err;
 	}
@@ -359,11 +366,11 @@ static int macvio_attach(struct macvio *vi)
 		irq_vectors_free(vi);
 		if (err != VIO_EIO || step == last)
 			break;
-		dev_info(dev, "attach with %s interrupts failed (%s): trying the next mode\n", step_names[step],
-			 vio_strerror(err));
+		dev_info(dev, "attach with %s interrupts failed (%s): trying the next mode\n",
+			 step_names[step], vio_strerror(err));
 	}
-	dev_err(dev, "virtio-net attach failed: %s\n", err < 0 && err >= VIO_EAGAIN ? vio_strerror(err) :
-			"no usable interrupt mode");
+	dev_err(dev, "virtio-net attach failed: %s\n",
+		err < 0 && err >= VIO_EAGAIN ? vio_strerror(err) : "no usable interrupt mode");
 	return err < 0 && err >= VIO_EAGAIN ? vio_to_errno(err) : err;
 }
 
@@ -472,14 +479,15 @@ static int macvio_bringup(struct macvio *vi)
 
 static void log_probe(struct macvio *vi)
 {
-	static const char *const rx_modes[] = { "small", "mergeable", "big" };
+	static const char *const rx_modes[] = {"small", "mergeable", "big"};
 	struct vio_net *n = &vi->net;
 	char *feat = kmalloc(1024, GFP_KERNEL);
 
 	if (feat)
 		vio_net_features_string(n, feat, 1024);
 	netdev_info(vi->ndev,
-		    "virtio-net %s, irq %s, features %s, mac %pM%s, mtu %u (max %u), rx %s, rx ring %u tx ring %u, link %s\n",
+		    "virtio-net %s, irq %s, features %s, mac %pM%s, mtu %u (max %u), rx %s, rx ring %u tx "
+		    "ring %u, link %s\n",
 		    n->dev.pci.modern ? "modern" : "legacy", irq_kind_name(vi), feat ? feat : "?",
 		    vi->ndev->dev_addr, n->mac_random ? " (random)" : "", vi->ndev->mtu, vi->ndev->max_mtu,
 		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?", n->rxq[0].vq.size,
@@ -604,18 +612,17 @@ static void macvio_shutdown(struct pci_dev *pdev)
 /* Transitional ids 0x1000 + subsystem 1 (network), modern 0x1041; the
  * probe re-checks with the core's own rule (vio_pci_id_match). */
 static const struct pci_device_id macvio_ids[] = {
-	{ PCI_DEVICE_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1000, PCI_ANY_ID, VIO_ID_NET) },
-	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1040 + VIO_ID_NET) },
-	{ }
-};
+    {PCI_DEVICE_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1000, PCI_ANY_ID, VIO_ID_NET)},
+    {PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1040 + VIO_ID_NET)},
+    {}};
 MODULE_DEVICE_TABLE(pci, macvio_ids);
 
 static struct pci_driver macvio_driver = {
-	.name = MACVIO_NAME,
-	.id_table = macvio_ids,
-	.probe = macvio_probe,
-	.remove = macvio_remove,
-	.shutdown = macvio_shutdown,
+    .name = MACVIO_NAME,
+    .id_table = macvio_ids,
+    .probe = macvio_probe,
+    .remove = macvio_remove,
+    .shutdown = macvio_shutdown,
 };
 module_pci_driver(macvio_driver);
 

@@ -14,9 +14,9 @@
 #include "macvio.h"
 #include "vio_log.h"
 
-#define GUEST_OFFLOADS                                                                            \
-	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) | \
-	 VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_GUEST_UFO) | VIO_BIT(VIO_NET_F_GUEST_USO4) |   \
+#define GUEST_OFFLOADS                                                                                       \
+	(VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |     \
+	 VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_GUEST_UFO) | VIO_BIT(VIO_NET_F_GUEST_USO4) |       \
 	 VIO_BIT(VIO_NET_F_GUEST_USO6))
 #define GUEST_GSO (GUEST_OFFLOADS & ~VIO_BIT(VIO_NET_F_GUEST_CSUM))
 
@@ -145,11 +145,13 @@ static u8 *rx_mode_tables(struct net_device *ndev, u32 *nuc, u32 *nmc)
 	if (!buf)
 		return NULL;
 	p = buf;
-	netdev_for_each_uc_addr(ha, ndev) {
+	netdev_for_each_uc_addr(ha, ndev)
+	{
 		memcpy(p, ha->addr, ETH_ALEN);
 		p += ETH_ALEN;
 	}
-	netdev_for_each_mc_addr(ha, ndev) {
+	netdev_for_each_mc_addr(ha, ndev)
+	{
 		memcpy(p, ha->addr, ETH_ALEN);
 		p += ETH_ALEN;
 	}
@@ -284,26 +286,26 @@ static void macvio_tx_timeout(struct net_device *ndev, unsigned int q)
 	struct macvio *vi = netdev_priv(ndev);
 	const struct vio_net_txq *t = &vi->net.txq[q];
 
-	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s\n", q, t->inflight,
-		   t->vq.num_free, t->vq.broken ? "broke the ring" : "did not complete");
+	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s\n", q,
+		   t->inflight, t->vq.num_free, t->vq.broken ? "broke the ring" : "did not complete");
 }
 
 static const struct net_device_ops macvio_netdev_ops = {
-	.ndo_open = macvio_open,
-	.ndo_stop = macvio_stop,
-	.ndo_start_xmit = macvio_start_xmit,
-	.ndo_validate_addr = eth_validate_addr,
-	.ndo_set_rx_mode = macvio_set_rx_mode,
-	.ndo_set_mac_address = macvio_set_mac_address,
-	.ndo_change_mtu = macvio_change_mtu,
-	.ndo_set_features = macvio_set_features,
-	.ndo_get_stats64 = macvio_get_stats64,
-	.ndo_tx_timeout = macvio_tx_timeout,
-	.ndo_features_check = passthru_features_check,
-	/* netpoll: no ndo_poll_controller since 5.x; netpoll runs our NAPI
-	 * polls with budget 0 (TX reclaim and wake only) and ndo_start_xmit
-	 * with IRQs off, which sends through the core's polled path
-	 * (vio_net_poll_send, macvio_poll.c). */
+    .ndo_open = macvio_open,
+    .ndo_stop = macvio_stop,
+    .ndo_start_xmit = macvio_start_xmit,
+    .ndo_validate_addr = eth_validate_addr,
+    .ndo_set_rx_mode = macvio_set_rx_mode,
+    .ndo_set_mac_address = macvio_set_mac_address,
+    .ndo_change_mtu = macvio_change_mtu,
+    .ndo_set_features = macvio_set_features,
+    .ndo_get_stats64 = macvio_get_stats64,
+    .ndo_tx_timeout = macvio_tx_timeout,
+    .ndo_features_check = passthru_features_check,
+    /* netpoll: no ndo_poll_controller since 5.x; netpoll runs our NAPI
+     * polls with budget 0 (TX reclaim and wake only) and ndo_start_xmit
+     * with IRQs off, which sends through the core's polled path
+     * (vio_net_poll_send, macvio_poll.c). */
 };
 
 /* Offloads follow what was negotiated, nothing more. */

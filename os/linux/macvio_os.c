@@ -36,13 +36,12 @@ static int macvio_get_dma_maps(char *buf, const struct kernel_param *kp)
 	long sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += per_cpu(macvio_dma_maps, cpu);
+	for_each_possible_cpu(cpu) sum += per_cpu(macvio_dma_maps, cpu);
 	return sysfs_emit(buf, "%ld\n", sum);
 }
 
-static const struct kernel_param_ops macvio_dma_allocs_ops = { .get = macvio_get_dma_allocs };
-static const struct kernel_param_ops macvio_dma_maps_ops = { .get = macvio_get_dma_maps };
+static const struct kernel_param_ops macvio_dma_allocs_ops = {.get = macvio_get_dma_allocs};
+static const struct kernel_param_ops macvio_dma_maps_ops = {.get = macvio_get_dma_maps};
 module_param_cb(dma_allocs, &macvio_dma_allocs_ops, NULL, 0444);
 MODULE_PARM_DESC(dma_allocs, "live coherent DMA allocations (read-only; 0 when no device is bound)");
 module_param_cb(dma_maps, &macvio_dma_maps_ops, NULL, 0444);

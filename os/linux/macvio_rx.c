@@ -245,7 +245,8 @@ static bool rx_add_frag(struct macvio_rxq *rq, struct sk_buff *head, struct sk_b
 			c->next = nskb;
 		*curr = c = nskb;
 	}
-	skb_add_rx_frag(c, skb_shinfo(c)->nr_frags, page, (u8 *)data - (u8 *)page_address(page), len, truesize);
+	skb_add_rx_frag(c, skb_shinfo(c)->nr_frags, page, (u8 *)data - (u8 *)page_address(page), len,
+			truesize);
 	if (c != head) {
 		head->data_len += len;
 		head->len += len;
@@ -302,8 +303,8 @@ fail:
 static int rx_offloads(struct sk_buff *skb, const struct vio_net_rx_pkt *pkt)
 {
 	struct virtio_net_hdr h = {
-		.gso_type = pkt->gso_type,
-		.gso_size = __cpu_to_virtio16(true, pkt->gso_size),
+	    .gso_type = pkt->gso_type,
+	    .gso_size = __cpu_to_virtio16(true, pkt->gso_size),
 	};
 
 	if (pkt->csum == VIO_NET_RX_CSUM_PARTIAL) {

@@ -13,8 +13,8 @@
 #include <asm/barrier.h>
 
 #define VIO_OS_HAVE_BARRIERS 1
-#define vio_mb() virt_mb()
-#define vio_rmb() virt_rmb()
-#define vio_wmb() virt_wmb()
+#define vio_mb()	     virt_mb()
+#define vio_rmb()	     virt_rmb()
+#define vio_wmb()	     virt_wmb()
 
 #endif /* MACVIO_LINUX_CFG_H */

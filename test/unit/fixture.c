@@ -120,7 +120,8 @@ void fe_rx_returned(struct fe *f, void *cookie)
 		int seg = -1;
 		if ((void *)b == cookie)
 			seg = 0;
-		else if (b->nseg && (uint8_t *)cookie > &b->seg_posted[0] && (uint8_t *)cookie < &b->seg_posted[b->nseg])
+		else if (b->nseg && (uint8_t *)cookie > &b->seg_posted[0] &&
+			 (uint8_t *)cookie < &b->seg_posted[b->nseg])
 			seg = (int)((uint8_t *)cookie - &b->seg_posted[0]);
 		if (seg < 0)
 			continue;
@@ -129,7 +130,8 @@ void fe_rx_returned(struct fe *f, void *cookie)
 			b->posted = 0;
 			return;
 		}
-		ASSERT_MSG(b->seg_posted[seg] == 1, "RX segment cookie %p returned but not posted (twice?)", cookie);
+		ASSERT_MSG(b->seg_posted[seg] == 1, "RX segment cookie %p returned but not posted (twice?)",
+			   cookie);
 		b->seg_posted[seg] = 0;
 		b->posted--;
 		return;
@@ -150,7 +152,8 @@ void fe_teardown(struct fe *f)
 			;
 	}
 	for (int i = 0; i < f->nrxb; i++)
-		ASSERT_MSG(f->rxb[i]->posted == 0, "RX buffer %d never came back (%d of %d segments out)", i, f->rxb[i]->posted, f->rxb[i]->nseg);
+		ASSERT_MSG(f->rxb[i]->posted == 0, "RX buffer %d never came back (%d of %d segments out)", i,
+			   f->rxb[i]->posted, f->rxb[i]->nseg);
 	vio_net_destroy(&f->n);
 	f->attached = false;
 	ASSERT_EQ(f->n.dev.allocs, 0);

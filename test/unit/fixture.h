@@ -12,19 +12,21 @@
 #include "vio_net.h"
 
 /* no driver-rule violations seen by the model */
-#define EXPECT_CLEAN(m) ASSERT_MSG((m)->violations == 0, "model saw %d driver violation(s), first: %s", \
-                                   (m)->violations, (m)->first_violation)
+#define EXPECT_CLEAN(m)                                                                                      \
+	ASSERT_MSG((m)->violations == 0, "model saw %d driver violation(s), first: %s", (m)->violations,     \
+		   (m)->first_violation)
 /* every allocation returned */
-#define EXPECT_NO_ALLOCS(m) ASSERT_MSG((m)->live_dma == 0 && (m)->live_zalloc == 0, \
-                                       "leaked %ld dma + %ld zalloc allocations", (m)->live_dma, (m)->live_zalloc)
+#define EXPECT_NO_ALLOCS(m)                                                                                  \
+	ASSERT_MSG((m)->live_dma == 0 && (m)->live_zalloc == 0, "leaked %ld dma + %ld zalloc allocations",   \
+		   (m)->live_dma, (m)->live_zalloc)
 
 int dev_up(struct model *m, struct vio_dev *d, bool prefer_legacy, bool iommu);
 
 struct fe_rxb {
 	uint8_t *mem;
 	uint32_t len;
-	int posted; /* segments the core holds */
-	int nseg;   /* big mode: segments (mem is one block, nseg*len) */
+	int posted;				      /* segments the core holds */
+	int nseg;				      /* big mode: segments (mem is one block, nseg*len) */
 	uint8_t seg_posted[VIO_NET_MAX_BIG_SEGS + 1]; /* cookie of seg i>0 = &seg_posted[i] */
 };
 

@@ -135,9 +135,9 @@ int main(int argc, char **argv)
 	}
 	tx_run(&f, n, !strcmp(w, "tso"));
 	rx_run(&f, n, !strcmp(w, "tso") ? 9000 : 1514);
-	printf("%d TX + %d RX packets (%s), rx mode %d, tx %llu rx %llu, kicks tx %llu\n", n, n, *w ? w : "1514",
-	       f.n.rx_mode, (unsigned long long)f.n.txq[0].stats.packets, (unsigned long long)f.n.rxq[0].stats.packets,
-	       (unsigned long long)f.n.txq[0].vq.stats.kicks);
+	printf("%d TX + %d RX packets (%s), rx mode %d, tx %llu rx %llu, kicks tx %llu\n", n, n,
+	       *w ? w : "1514", f.n.rx_mode, (unsigned long long)f.n.txq[0].stats.packets,
+	       (unsigned long long)f.n.rxq[0].stats.packets, (unsigned long long)f.n.txq[0].vq.stats.kicks);
 	fe_teardown(&f);
 	fe_free(&f);
 	model_free(m);

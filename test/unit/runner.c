@@ -81,7 +81,8 @@ int main(int argc, char **argv)
 			if (!ok && WIFSIGNALED(st))
 				printf("    killed by signal %d\n", WTERMSIG(st));
 			else if (!ok && WEXITSTATUS(st) != 1)
-				printf("    exit status %d (sanitizer or leak report above)\n", WEXITSTATUS(st));
+				printf("    exit status %d (sanitizer or leak report above)\n",
+				       WEXITSTATUS(st));
 		}
 		if (ok) {
 			passed++;

@@ -16,41 +16,42 @@
 
 typedef void (*test_fn)(void);
 void runner_register(const char *name, test_fn fn);
-void runner_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
+void runner_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
 
-#define TEST(name)                                                             \
-	static void test_##name(void);                                         \
-	__attribute__((constructor)) static void reg_##name(void)              \
-	{                                                                      \
-		runner_register(#name, test_##name);                           \
-	}                                                                      \
+#define TEST(name)                                                                                           \
+	static void test_##name(void);                                                                       \
+	__attribute__((constructor)) static void reg_##name(void)                                            \
+	{                                                                                                    \
+		runner_register(#name, test_##name);                                                         \
+	}                                                                                                    \
 	static void test_##name(void)
 
-#define ASSERT(c)                                                              \
-	do {                                                                   \
-		if (!(c))                                                      \
-			runner_fail(__FILE__, __LINE__, "ASSERT(%s)", #c);     \
+#define ASSERT(c)                                                                                            \
+	do {                                                                                                 \
+		if (!(c))                                                                                    \
+			runner_fail(__FILE__, __LINE__, "ASSERT(%s)", #c);                                   \
 	} while (0)
-#define ASSERT_MSG(c, ...)                                                     \
-	do {                                                                   \
-		if (!(c))                                                      \
-			runner_fail(__FILE__, __LINE__, __VA_ARGS__);          \
+#define ASSERT_MSG(c, ...)                                                                                   \
+	do {                                                                                                 \
+		if (!(c))                                                                                    \
+			runner_fail(__FILE__, __LINE__, __VA_ARGS__);                                        \
 	} while (0)
-#define ASSERT_EQ(a, b)                                                        \
-	do {                                                                   \
-		long long a_ = (long long)(a), b_ = (long long)(b);            \
-		if (a_ != b_)                                                  \
-			runner_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_); \
+#define ASSERT_EQ(a, b)                                                                                      \
+	do {                                                                                                 \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                          \
+		if (a_ != b_)                                                                                \
+			runner_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, a_, b_);           \
 	} while (0)
-#define ASSERT_NE(a, b)                                                        \
-	do {                                                                   \
-		long long a_ = (long long)(a), b_ = (long long)(b);            \
-		if (a_ == b_)                                                  \
-			runner_fail(__FILE__, __LINE__, "%s != %s: both %lld", #a, #b, a_); \
+#define ASSERT_NE(a, b)                                                                                      \
+	do {                                                                                                 \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                          \
+		if (a_ == b_)                                                                                \
+			runner_fail(__FILE__, __LINE__, "%s != %s: both %lld", #a, #b, a_);                  \
 	} while (0)
-#define ASSERT_MEM(a, b, n)                                                    \
-	do {                                                                   \
-		if (memcmp((a), (b), (n)) != 0)                                \
+#define ASSERT_MEM(a, b, n)                                                                                  \
+	do {                                                                                                 \
+		if (memcmp((a), (b), (n)) != 0)                                                              \
 			runner_fail(__FILE__, __LINE__, "memory %s != %s (%zu bytes)", #a, #b, (size_t)(n)); \
 	} while (0)
 

@@ -156,9 +156,18 @@ static void qsize_case(enum model_kind kind, uint16_t max, int want)
 	EXPECT_NO_ALLOCS(m);
 	model_free(m);
 }
-TEST(bad_queue_size_zero_modern) { qsize_case(M_MODERN, 0, VIO_EIO); }
-TEST(bad_queue_size_zero_legacy) { qsize_case(M_LEGACY, 0, VIO_EIO); }
-TEST(bad_queue_size_not_pow2_legacy) { qsize_case(M_LEGACY, 100, VIO_EIO); }
+TEST(bad_queue_size_zero_modern)
+{
+	qsize_case(M_MODERN, 0, VIO_EIO);
+}
+TEST(bad_queue_size_zero_legacy)
+{
+	qsize_case(M_LEGACY, 0, VIO_EIO);
+}
+TEST(bad_queue_size_not_pow2_legacy)
+{
+	qsize_case(M_LEGACY, 100, VIO_EIO);
+}
 TEST(bad_queue_size_not_pow2_modern)
 {
 	/* header: "a size of 0 or not a power of two is VIO_EIO" (vio_vq.h) */
@@ -304,8 +313,14 @@ static void rx_raw_case(uint32_t len_delta_or_zero, bool zero, bool expect_broke
 	}
 	net_down(&f);
 }
-TEST(bad_rx_zero_length) { rx_raw_case(0, true, false); }
-TEST(bad_rx_len_beyond_buffer) { rx_raw_case(1, false, true); }
+TEST(bad_rx_zero_length)
+{
+	rx_raw_case(0, true, false);
+}
+TEST(bad_rx_len_beyond_buffer)
+{
+	rx_raw_case(1, false, true);
+}
 
 TEST(bad_rx_short_frame)
 {
@@ -412,21 +427,31 @@ static void alloc_fail_case(enum model_kind kind, uint64_t drop)
 		struct fe f;
 		int rc = fe_attach(&f, m, NULL);
 		ASSERT_MSG(rc == VIO_ENOMEM, "failing allocation %ld of %ld: rc %d", n, total, rc);
-		ASSERT_MSG(m->live_dma == 0 && m->live_zalloc == 0, "failing allocation %ld: %ld dma + %ld zalloc left", n,
-		           m->live_dma, m->live_zalloc);
+		ASSERT_MSG(m->live_dma == 0 && m->live_zalloc == 0,
+			   "failing allocation %ld: %ld dma + %ld zalloc left", n, m->live_dma,
+			   m->live_zalloc);
 		ASSERT(m->status & VIO_STATUS_FAILED);
 		EXPECT_CLEAN(m);
 		model_free(m);
 	}
 }
-TEST(alloc_fail_each_attach_mergeable) { alloc_fail_case(M_MODERN, 0); }
-TEST(alloc_fail_each_attach_big) { alloc_fail_case(M_MODERN, F(VIO_NET_F_MRG_RXBUF)); }
-TEST(alloc_fail_each_attach_legacy) { alloc_fail_case(M_LEGACY, 0); }
+TEST(alloc_fail_each_attach_mergeable)
+{
+	alloc_fail_case(M_MODERN, 0);
+}
+TEST(alloc_fail_each_attach_big)
+{
+	alloc_fail_case(M_MODERN, F(VIO_NET_F_MRG_RXBUF));
+}
+TEST(alloc_fail_each_attach_legacy)
+{
+	alloc_fail_case(M_LEGACY, 0);
+}
 
 /* ---- polled path ---- */
 
 struct polltx {
-	int seen_poll;      /* polled frames the device saw */
+	int seen_poll; /* polled frames the device saw */
 	uint8_t frame[64];
 	uint32_t len;
 	uint16_t held[512]; /* normal heads the device holds */
@@ -577,9 +602,18 @@ static void poll_recv_case(uint64_t drop)
 	model_buf_free(m, fr);
 	net_down(&f);
 }
-TEST(poll_recv_mergeable) { poll_recv_case(0); }
-TEST(poll_recv_small) { poll_recv_case(F(VIO_NET_F_MRG_RXBUF) | F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6)); }
-TEST(poll_recv_big) { poll_recv_case(F(VIO_NET_F_MRG_RXBUF)); }
+TEST(poll_recv_mergeable)
+{
+	poll_recv_case(0);
+}
+TEST(poll_recv_small)
+{
+	poll_recv_case(F(VIO_NET_F_MRG_RXBUF) | F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6));
+}
+TEST(poll_recv_big)
+{
+	poll_recv_case(F(VIO_NET_F_MRG_RXBUF));
+}
 
 TEST(poll_recv_mergeable_multi_buffer)
 {

@@ -46,13 +46,34 @@ static void negotiate_and_read_mac(enum model_kind kind, bool prefer_legacy, boo
 	model_free(m);
 }
 
-TEST(dev_modern_msix_off) { negotiate_and_read_mac(M_MODERN, false, false, true); }
-TEST(dev_modern_msix_on) { negotiate_and_read_mac(M_MODERN, false, true, true); }
-TEST(dev_transitional_uses_modern) { negotiate_and_read_mac(M_TRANSITIONAL, false, false, true); }
-TEST(dev_transitional_forced_legacy_msix_off) { negotiate_and_read_mac(M_TRANSITIONAL, true, false, false); }
-TEST(dev_transitional_forced_legacy_msix_on) { negotiate_and_read_mac(M_TRANSITIONAL, true, true, false); }
-TEST(dev_legacy_msix_off) { negotiate_and_read_mac(M_LEGACY, false, false, false); }
-TEST(dev_legacy_msix_on) { negotiate_and_read_mac(M_LEGACY, false, true, false); }
+TEST(dev_modern_msix_off)
+{
+	negotiate_and_read_mac(M_MODERN, false, false, true);
+}
+TEST(dev_modern_msix_on)
+{
+	negotiate_and_read_mac(M_MODERN, false, true, true);
+}
+TEST(dev_transitional_uses_modern)
+{
+	negotiate_and_read_mac(M_TRANSITIONAL, false, false, true);
+}
+TEST(dev_transitional_forced_legacy_msix_off)
+{
+	negotiate_and_read_mac(M_TRANSITIONAL, true, false, false);
+}
+TEST(dev_transitional_forced_legacy_msix_on)
+{
+	negotiate_and_read_mac(M_TRANSITIONAL, true, true, false);
+}
+TEST(dev_legacy_msix_off)
+{
+	negotiate_and_read_mac(M_LEGACY, false, false, false);
+}
+TEST(dev_legacy_msix_on)
+{
+	negotiate_and_read_mac(M_LEGACY, false, true, false);
+}
 
 TEST(dev_legacy_msix_toggled_after_init_moves_config)
 {
@@ -134,7 +155,9 @@ TEST(dev_never_accepts_unoffered_or_unknown)
 	struct vio_dev d;
 	ASSERT_EQ(dev_up(m, &d, false, false), 0);
 	/* wanted includes bits the device does not offer */
-	ASSERT_EQ(vio_dev_negotiate(&d, VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_GSO), 0), 0);
+	ASSERT_EQ(
+	    vio_dev_negotiate(&d, VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_GSO), 0),
+	    0);
 	ASSERT(!model_has(m, VIO_F_RING_PACKED));
 	ASSERT(!model_has(m, VIO_NET_F_RSS));
 	ASSERT(!model_has(m, 50));
@@ -204,7 +227,7 @@ TEST(dev_reset_never_completes)
 	uint64_t t0 = m->now_ns;
 	ASSERT_EQ(dev_up(m, &d, false, false), VIO_ETIMEDOUT);
 	ASSERT_MSG(m->now_ns - t0 >= 500000000ull, "gave up after %llu ns of (fake) time",
-	           (unsigned long long)(m->now_ns - t0));
+		   (unsigned long long)(m->now_ns - t0));
 	ASSERT(m->nlines > 0);
 	EXPECT_NO_ALLOCS(m);
 	model_free(m);
@@ -223,7 +246,8 @@ TEST(dev_probe_not_virtio)
 
 TEST(dev_probe_cap_outside_bar_modern_only)
 {
-	int types[] = {VIO_PCI_CAP_COMMON_CFG, VIO_PCI_CAP_NOTIFY_CFG, VIO_PCI_CAP_ISR_CFG, VIO_PCI_CAP_DEVICE_CFG};
+	int types[] = {VIO_PCI_CAP_COMMON_CFG, VIO_PCI_CAP_NOTIFY_CFG, VIO_PCI_CAP_ISR_CFG,
+		       VIO_PCI_CAP_DEVICE_CFG};
 	for (unsigned i = 0; i < 4; i++) {
 		struct model *m = model_new(M_MODERN);
 		m->bad_cap = types[i];
@@ -347,8 +371,8 @@ TEST(log_snprintf)
 	ASSERT(strcmp(b, "-5 7 ab CD hi z %") == 0);
 	vio_snprintf(b, sizeof(b), "%02x:%08llx:%5d|", 0xa, 0x1234ull, 42);
 	ASSERT_MSG(strcmp(b, "0a:00001234:   42|") == 0, "got '%s'", b);
-	vio_snprintf(b, sizeof(b), "%zu %ld %lld %hhu %hu", (size_t)123, -1L, -9000000000ll, (unsigned char)255,
-	             (unsigned short)65535);
+	vio_snprintf(b, sizeof(b), "%zu %ld %lld %hhu %hu", (size_t)123, -1L, -9000000000ll,
+		     (unsigned char)255, (unsigned short)65535);
 	ASSERT_MSG(strcmp(b, "123 -1 -9000000000 255 65535") == 0, "got '%s'", b);
 	const char *volatile np = NULL;
 	vio_snprintf(b, sizeof(b), "%s", np);

@@ -7,7 +7,7 @@
 
 #define F(b) VIO_BIT(b)
 /* feature sets that select each rx_mode (§5.1.6.3.1) */
-#define NO_MRG F(VIO_NET_F_MRG_RXBUF)
+#define NO_MRG	  F(VIO_NET_F_MRG_RXBUF)
 #define GUEST_GSO (F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6))
 
 static struct model *mk_net(enum model_kind kind, uint64_t drop)
@@ -52,12 +52,30 @@ static void attach_mode(enum model_kind kind, bool legacy, uint64_t drop, enum v
 	ASSERT(f.n.has_ctrl);
 	down(&f);
 }
-TEST(net_attach_small) { attach_mode(M_MODERN, false, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL); }
-TEST(net_attach_mergeable) { attach_mode(M_MODERN, false, 0, VIO_NET_RX_MERGEABLE); }
-TEST(net_attach_big) { attach_mode(M_MODERN, false, NO_MRG, VIO_NET_RX_BIG); }
-TEST(net_attach_legacy_small) { attach_mode(M_TRANSITIONAL, true, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL); }
-TEST(net_attach_legacy_mergeable) { attach_mode(M_LEGACY, false, 0, VIO_NET_RX_MERGEABLE); }
-TEST(net_attach_legacy_big) { attach_mode(M_LEGACY, false, NO_MRG, VIO_NET_RX_BIG); }
+TEST(net_attach_small)
+{
+	attach_mode(M_MODERN, false, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL);
+}
+TEST(net_attach_mergeable)
+{
+	attach_mode(M_MODERN, false, 0, VIO_NET_RX_MERGEABLE);
+}
+TEST(net_attach_big)
+{
+	attach_mode(M_MODERN, false, NO_MRG, VIO_NET_RX_BIG);
+}
+TEST(net_attach_legacy_small)
+{
+	attach_mode(M_TRANSITIONAL, true, NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL);
+}
+TEST(net_attach_legacy_mergeable)
+{
+	attach_mode(M_LEGACY, false, 0, VIO_NET_RX_MERGEABLE);
+}
+TEST(net_attach_legacy_big)
+{
+	attach_mode(M_LEGACY, false, NO_MRG, VIO_NET_RX_BIG);
+}
 TEST(net_attach_legacy_no_any_layout)
 {
 	/* legacy without ANY_LAYOUT: header in its own descriptor (§2.6.4) */
@@ -79,10 +97,22 @@ static void mac_case(enum model_kind kind, bool msix)
 	ASSERT(!f.n.mac_random);
 	down(&f);
 }
-TEST(net_mac_modern) { mac_case(M_MODERN, false); }
-TEST(net_mac_modern_msix) { mac_case(M_MODERN, true); }
-TEST(net_mac_legacy) { mac_case(M_LEGACY, false); }
-TEST(net_mac_legacy_msix) { mac_case(M_LEGACY, true); }
+TEST(net_mac_modern)
+{
+	mac_case(M_MODERN, false);
+}
+TEST(net_mac_modern_msix)
+{
+	mac_case(M_MODERN, true);
+}
+TEST(net_mac_legacy)
+{
+	mac_case(M_LEGACY, false);
+}
+TEST(net_mac_legacy_msix)
+{
+	mac_case(M_LEGACY, true);
+}
 
 TEST(net_mac_absent_random)
 {
@@ -131,8 +161,8 @@ TEST(net_link_without_status_is_up)
 
 /* ---- TX ---- */
 
-static void tx_one(struct fe *f, const struct vio_net_tx_meta *meta, uint32_t len, void *cookie, struct mpkt *pk,
-                   uint8_t **frame_out)
+static void tx_one(struct fe *f, const struct vio_net_tx_meta *meta, uint32_t len, void *cookie,
+		   struct mpkt *pk, uint8_t **frame_out)
 {
 	uint8_t *fr = mk_frame(f->m, len, 7);
 	struct vio_net_sg sg[2] = {{(uintptr_t)fr, 40}, {(uintptr_t)fr + 40, len - 40}};
@@ -174,11 +204,11 @@ static void tx_meta_case(enum model_kind kind, bool legacy)
 
 	/* TSO4 */
 	struct vio_net_tx_meta tso = {.flags = VIO_NET_TX_F_CSUM,
-	                              .gso_type = VIO_NET_HDR_GSO_TCPV4,
-	                              .hdr_len = 54,
-	                              .gso_size = 1448,
-	                              .csum_start = 34,
-	                              .csum_offset = 16};
+				      .gso_type = VIO_NET_HDR_GSO_TCPV4,
+				      .hdr_len = 54,
+				      .gso_size = 1448,
+				      .csum_start = 34,
+				      .csum_offset = 16};
 	tx_one(&f, &tso, 9000, (void *)0x11, &pk, &fr);
 	ASSERT_EQ(pk.hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
 	ASSERT_EQ(pk.hdr.gso_type, VIO_NET_HDR_GSO_TCPV4);
@@ -213,25 +243,37 @@ static void tx_meta_case(enum model_kind kind, bool legacy)
 
 	void *ck[8];
 	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 8), 4);
-	ASSERT(ck[0] == (void *)0x10 && ck[1] == (void *)0x11 && ck[2] == (void *)0x12 && ck[3] == (void *)0x13);
+	ASSERT(ck[0] == (void *)0x10 && ck[1] == (void *)0x11 && ck[2] == (void *)0x12 &&
+	       ck[3] == (void *)0x13);
 	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 8), 0);
 	ASSERT_EQ(f.n.txq[0].stats.csum, 3);
 	ASSERT_EQ(f.n.txq[0].stats.gso, 2);
 	down(&f);
 }
-TEST(net_tx_meta_modern) { tx_meta_case(M_MODERN, false); }
-TEST(net_tx_meta_legacy) { tx_meta_case(M_TRANSITIONAL, true); }
+TEST(net_tx_meta_modern)
+{
+	tx_meta_case(M_MODERN, false);
+}
+TEST(net_tx_meta_legacy)
+{
+	tx_meta_case(M_TRANSITIONAL, true);
+}
 
 TEST(net_tx_refused_offloads)
 {
-	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CSUM) | F(VIO_NET_F_HOST_TSO4) | F(VIO_NET_F_HOST_TSO6));
+	struct model *m =
+	    mk_net(M_MODERN, F(VIO_NET_F_CSUM) | F(VIO_NET_F_HOST_TSO4) | F(VIO_NET_F_HOST_TSO6));
 	struct fe f;
 	up(&f, m, NULL);
 	uint8_t *fr = mk_frame(m, 200, 1);
 	struct vio_net_sg sg = {(uintptr_t)fr, 200};
 	struct vio_net_tx_meta csum = {.flags = VIO_NET_TX_F_CSUM, .csum_start = 34, .csum_offset = 16};
-	struct vio_net_tx_meta tso = {.flags = VIO_NET_TX_F_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
-	                              .gso_size = 100, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_tx_meta tso = {.flags = VIO_NET_TX_F_CSUM,
+				      .gso_type = VIO_NET_HDR_GSO_TCPV4,
+				      .hdr_len = 54,
+				      .gso_size = 100,
+				      .csum_start = 34,
+				      .csum_offset = 16};
 	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &csum, &sg, 1, (void *)1), VIO_EINVAL);
 	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &tso, &sg, 1, (void *)1), VIO_EINVAL);
 	ASSERT_EQ(f.n.txq[0].stats.err_meta, 2);
@@ -255,8 +297,12 @@ TEST(net_tx_inconsistent_meta)
 	struct vio_net_tx_meta b = {.flags = VIO_NET_TX_F_CSUM, .csum_start = 250, .csum_offset = 16};
 	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &b, &sg, 1, (void *)1), VIO_EINVAL);
 	/* ECN without HOST_ECN */
-	struct vio_net_tx_meta c = {.flags = VIO_NET_TX_F_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
-	                            .hdr_len = 54, .gso_size = 100, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_tx_meta c = {.flags = VIO_NET_TX_F_CSUM,
+				    .gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
+				    .hdr_len = 54,
+				    .gso_size = 100,
+				    .csum_start = 34,
+				    .csum_offset = 16};
 	ASSERT_EQ(vio_net_tx(&f.n.txq[0], &c, &sg, 1, (void *)1), VIO_EINVAL);
 	/* too many segments */
 	struct vio_net_sg many[VIO_NET_MAX_TX_SG + 1];
@@ -300,7 +346,8 @@ TEST(net_tx_ring_full_and_batch_kick)
 
 /* ---- RX ---- */
 
-static int rx_take(struct fe *f, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *fr, uint8_t *out, uint32_t cap)
+static int rx_take(struct fe *f, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *fr, uint8_t *out,
+		   uint32_t cap)
 {
 	int r = vio_net_rx_get(&f->n.rxq[0], pkt, fr, 256);
 	if (r != 1)
@@ -356,15 +403,27 @@ static void rx_case(uint64_t drop, enum vio_net_rx_mode mode, uint32_t len, int 
 	model_buf_free(m, frame);
 	down(&f);
 }
-TEST(net_rx_small) { rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1000, 1); }
-TEST(net_rx_small_full_frame) { rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1518, 1); }
-TEST(net_rx_mergeable_1) { rx_case(0, VIO_NET_RX_MERGEABLE, 600, 1); }
+TEST(net_rx_small)
+{
+	rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1000, 1);
+}
+TEST(net_rx_small_full_frame)
+{
+	rx_case(NO_MRG | GUEST_GSO, VIO_NET_RX_SMALL, 1518, 1);
+}
+TEST(net_rx_mergeable_1)
+{
+	rx_case(0, VIO_NET_RX_MERGEABLE, 600, 1);
+}
 TEST(net_rx_mergeable_3)
 {
 	/* buffers are hdr + 1518 rounded: 4000 bytes need exactly 3 */
 	rx_case(0, VIO_NET_RX_MERGEABLE, 4000, 3);
 }
-TEST(net_rx_big) { rx_case(NO_MRG, VIO_NET_RX_BIG, 60000, 1); }
+TEST(net_rx_big)
+{
+	rx_case(NO_MRG, VIO_NET_RX_BIG, 60000, 1);
+}
 TEST(net_rx_big_shadow_segments)
 {
 	/* the core's shadow of every posted big-mode chain names exactly the
@@ -446,8 +505,12 @@ TEST(net_rx_csum_partial)
 }
 TEST(net_rx_gso_tcpv4)
 {
-	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
-	                        .gso_size = 1448, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = VIO_NET_HDR_GSO_TCPV4,
+				.hdr_len = 54,
+				.gso_size = 1448,
+				.csum_start = 34,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, 1, VIO_NET_RX_CSUM_PARTIAL, 0);
 }
 TEST(net_rx_bad_csum_start_past_packet)
@@ -457,36 +520,51 @@ TEST(net_rx_bad_csum_start_past_packet)
 }
 TEST(net_rx_bad_gso_not_negotiated)
 {
-	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
-	                        .gso_size = 1448, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = VIO_NET_HDR_GSO_TCPV4,
+				.hdr_len = 54,
+				.gso_size = 1448,
+				.csum_start = 34,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, GUEST_GSO);
 }
 TEST(net_rx_bad_gso_unknown_type)
 {
-	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = 0x42, .gso_size = 1448, .csum_start = 34,
-	                        .csum_offset = 16};
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = 0x42,
+				.gso_size = 1448,
+				.csum_start = 34,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, 0);
 }
 TEST(net_rx_bad_gso_size_zero)
 {
-	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV4, .hdr_len = 54,
-	                        .gso_size = 0, .csum_start = 34, .csum_offset = 16};
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = VIO_NET_HDR_GSO_TCPV4,
+				.hdr_len = 54,
+				.gso_size = 0,
+				.csum_start = 34,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, 0);
 }
 TEST(net_rx_bad_gso_tcpv6_with_only_tso4)
 {
-	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIO_NET_HDR_GSO_TCPV6, .hdr_len = 74,
-	                        .gso_size = 1428, .csum_start = 54, .csum_offset = 16};
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = VIO_NET_HDR_GSO_TCPV6,
+				.hdr_len = 74,
+				.gso_size = 1428,
+				.csum_start = 54,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, F(VIO_NET_F_GUEST_TSO6));
 }
 TEST(net_rx_bad_gso_ecn_not_negotiated)
 {
 	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
-	                        .gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
-	                        .hdr_len = 54,
-	                        .gso_size = 1448,
-	                        .csum_start = 34,
-	                        .csum_offset = 16};
+				.gso_type = VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN,
+				.hdr_len = 54,
+				.gso_size = 1448,
+				.csum_start = 34,
+				.csum_offset = 16};
 	rx_hdr_case(h, 3000, VIO_EIO, 0, F(VIO_NET_F_GUEST_ECN));
 }
 TEST(net_rx_bad_csum_field_past_packet)
@@ -533,7 +611,8 @@ TEST(net_ctrl_commands)
 		le[i] = (uint8_t)(off >> (8 * i));
 	ASSERT_MEM(m->ctrl_log[3].data, le, 8);
 	/* MAC table: two le32 counts with entries (§5.1.6.5.2) */
-	static const uint8_t uc[6] = {0x02, 9, 9, 9, 9, 9}, mc[12] = {0x01, 0, 0x5e, 0, 0, 1, 0x33, 0x33, 0, 0, 0, 1};
+	static const uint8_t uc[6] = {0x02, 9, 9, 9, 9, 9},
+			     mc[12] = {0x01, 0, 0x5e, 0, 0, 1, 0x33, 0x33, 0, 0, 0, 1};
 	ASSERT_EQ(vio_net_set_mac_table(&f.n, uc, 1, mc, 2), 0);
 	ASSERT_EQ(m->ctrl_log[4].cmd, VIO_NET_CTRL_MAC_TABLE_SET);
 	ASSERT_EQ(m->ctrl_log[4].len, 4 + 6 + 4 + 12);
@@ -550,7 +629,7 @@ TEST(net_ctrl_commands)
 TEST(net_ctrl_missing_features)
 {
 	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CTRL_RX) | F(VIO_NET_F_CTRL_MAC_ADDR) |
-	                                      F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
+					       F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
 	struct fe f;
 	up(&f, m, NULL);
 	static const uint8_t nm[6] = {0x02, 1, 2, 3, 4, 5};
@@ -563,8 +642,8 @@ TEST(net_ctrl_missing_features)
 
 TEST(net_ctrl_no_ctrl_vq)
 {
-	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CTRL_VQ) | F(VIO_NET_F_CTRL_RX) | F(VIO_NET_F_CTRL_MAC_ADDR) |
-	                                      F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
+	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_CTRL_VQ) | F(VIO_NET_F_CTRL_RX) |
+					       F(VIO_NET_F_CTRL_MAC_ADDR) | F(VIO_NET_F_CTRL_GUEST_OFFLOADS));
 	m->nq = 2;
 	struct fe f;
 	up(&f, m, NULL);

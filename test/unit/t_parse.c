@@ -16,8 +16,8 @@ static struct vio_net net_with(uint64_t features)
 	return n;
 }
 
-#define ALL_TX                                                                                   \
-	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) | \
+#define ALL_TX                                                                                               \
+	(VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |             \
 	 VIO_BIT(VIO_NET_F_HOST_ECN))
 
 /* Build Ethernet [+VLAN] + IPv4|IPv6 [+ext] + TCP|UDP into f; returns the
@@ -122,9 +122,11 @@ TEST(parse_tso_needs_negotiated_features)
 	ASSERT_EQ(vio_net_tx_meta_from_frame(&no_ecn, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m), VIO_OK);
 	ASSERT_EQ(m.gso_type, VIO_NET_HDR_GSO_TCPV4);
 	h = build(f, &v6);
-	ASSERT_EQ(vio_net_tx_meta_from_frame(&no_ecn, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m), VIO_ENOTSUP);
+	ASSERT_EQ(vio_net_tx_meta_from_frame(&no_ecn, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m),
+		  VIO_ENOTSUP);
 	h = build(f, &cwr);
-	ASSERT_EQ(vio_net_tx_meta_from_frame(&no_ecn, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m), VIO_ENOTSUP);
+	ASSERT_EQ(vio_net_tx_meta_from_frame(&no_ecn, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m),
+		  VIO_ENOTSUP);
 	ASSERT_EQ(vio_net_tx_meta_from_frame(&all, f, h, sizeof(f), VIO_NET_OFL_TSO, 1460, &m), VIO_OK);
 	ASSERT_EQ(m.gso_type, VIO_NET_HDR_GSO_TCPV4 | VIO_NET_HDR_GSO_ECN);
 }

@@ -15,7 +15,7 @@ struct vqf {
 };
 
 static void vqf_up(struct vqf *f, enum model_kind kind, uint16_t size, bool indirect, bool event_idx,
-                   uint16_t max_indirect)
+		   uint16_t max_indirect)
 {
 	memset(f, 0, sizeof(*f));
 	f->m = model_new(kind);
@@ -58,13 +58,13 @@ TEST(vq_ring_layout_sizes)
 		ASSERT(u >= a + VIO_VQ_AVAIL_BYTES(n));
 		ASSERT(u < a + VIO_VQ_AVAIL_BYTES(n) + VIO_VQ_USED_ALIGN);
 		ASSERT_MSG(t >= u + VIO_VQ_USED_BYTES(n), "size %u: total %zu < used end %zu", n, t,
-		           u + (size_t)VIO_VQ_USED_BYTES(n));
+			   u + (size_t)VIO_VQ_USED_BYTES(n));
 		/* legacy: §2.7.2 legacy layout, used ring on the next 4 KiB */
 		t = vio_vq_ring_bytes((uint16_t)n, true, &a, &u);
 		ASSERT_EQ(a, 16 * n);
 		ASSERT_EQ(u, (16 * n + VIO_VQ_AVAIL_BYTES(n) + 4095) & ~(size_t)4095);
 		ASSERT_MSG(t >= u + VIO_VQ_USED_BYTES(n), "legacy size %u: total %zu < used end %zu", n, t,
-		           u + (size_t)VIO_VQ_USED_BYTES(n));
+			   u + (size_t)VIO_VQ_USED_BYTES(n));
 	}
 }
 
@@ -81,8 +81,14 @@ static void create_sizes(enum model_kind kind)
 		vqf_down(&f);
 	}
 }
-TEST(vq_create_all_sizes_modern) { create_sizes(M_MODERN); }
-TEST(vq_create_all_sizes_legacy) { create_sizes(M_TRANSITIONAL); }
+TEST(vq_create_all_sizes_modern)
+{
+	create_sizes(M_MODERN);
+}
+TEST(vq_create_all_sizes_legacy)
+{
+	create_sizes(M_TRANSITIONAL);
+}
 
 TEST(vq_modern_max_size_clamped)
 {
@@ -114,9 +120,10 @@ static void wrap(enum model_kind kind, uint16_t size, bool indirect, bool event_
 	while (done < total) {
 		/* driver: add as many as fit */
 		while (posted < total) {
-			struct vio_vq_seg o = {(uintptr_t)f.buf, 16}, in[2] = {{(uintptr_t)f.buf + 64, 32},
-			                                                           {(uintptr_t)f.buf + 128, 32}};
-			int rc = vio_vq_add(&f.vq, &o, 1, in, (uint16_t)(nseg - 1), (void *)(uintptr_t)(posted + 1));
+			struct vio_vq_seg o = {(uintptr_t)f.buf, 16},
+					  in[2] = {{(uintptr_t)f.buf + 64, 32}, {(uintptr_t)f.buf + 128, 32}};
+			int rc = vio_vq_add(&f.vq, &o, 1, in, (uint16_t)(nseg - 1),
+					    (void *)(uintptr_t)(posted + 1));
 			if (rc == VIO_ENOSPC)
 				break;
 			ASSERT_EQ(rc, 0);
@@ -161,13 +168,34 @@ static void wrap(enum model_kind kind, uint16_t size, bool indirect, bool event_
 	vqf_down(&f);
 }
 
-TEST(vq_wrap_size2_inorder) { wrap(M_MODERN, 2, false, false, true, 1); }
-TEST(vq_wrap_size2_ooo_chain2) { wrap(M_MODERN, 2, false, false, false, 2); }
-TEST(vq_wrap_size256_inorder_indirect) { wrap(M_MODERN, 256, true, true, true, 3); }
-TEST(vq_wrap_size256_ooo_direct) { wrap(M_MODERN, 256, false, true, false, 3); }
-TEST(vq_wrap_size256_ooo_indirect_legacy) { wrap(M_TRANSITIONAL, 256, true, false, false, 2); }
-TEST(vq_wrap_size32768_inorder) { wrap(M_MODERN, 32768, false, true, true, 2); }
-TEST(vq_wrap_size32768_ooo_indirect) { wrap(M_MODERN, 32768, true, false, false, 3); }
+TEST(vq_wrap_size2_inorder)
+{
+	wrap(M_MODERN, 2, false, false, true, 1);
+}
+TEST(vq_wrap_size2_ooo_chain2)
+{
+	wrap(M_MODERN, 2, false, false, false, 2);
+}
+TEST(vq_wrap_size256_inorder_indirect)
+{
+	wrap(M_MODERN, 256, true, true, true, 3);
+}
+TEST(vq_wrap_size256_ooo_direct)
+{
+	wrap(M_MODERN, 256, false, true, false, 3);
+}
+TEST(vq_wrap_size256_ooo_indirect_legacy)
+{
+	wrap(M_TRANSITIONAL, 256, true, false, false, 2);
+}
+TEST(vq_wrap_size32768_inorder)
+{
+	wrap(M_MODERN, 32768, false, true, true, 2);
+}
+TEST(vq_wrap_size32768_ooo_indirect)
+{
+	wrap(M_MODERN, 32768, true, false, false, 3);
+}
 
 static void indirect_case(bool indirect)
 {
@@ -224,8 +252,14 @@ static void indirect_case(bool indirect)
 		ASSERT_EQ(vio_vq_add(&f.vq, huge, 17, NULL, 0, (void *)5), VIO_ENOSPC);
 	vqf_down(&f);
 }
-TEST(vq_indirect_on) { indirect_case(true); }
-TEST(vq_indirect_off) { indirect_case(false); }
+TEST(vq_indirect_on)
+{
+	indirect_case(true);
+}
+TEST(vq_indirect_off)
+{
+	indirect_case(false);
+}
 
 static void add_n(struct vqf *f, int n)
 {
@@ -324,8 +358,14 @@ static void cb_case(bool event_idx)
 	ASSERT_EQ(vio_vq_get(&f.vq, &ck, &len), 1);
 	vqf_down(&f);
 }
-TEST(vq_enable_cb_pending_no_event_idx) { cb_case(false); }
-TEST(vq_enable_cb_pending_event_idx) { cb_case(true); }
+TEST(vq_enable_cb_pending_no_event_idx)
+{
+	cb_case(false);
+}
+TEST(vq_enable_cb_pending_event_idx)
+{
+	cb_case(true);
+}
 
 TEST(vq_enable_cb_delayed)
 {

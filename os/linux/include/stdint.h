@@ -14,17 +14,17 @@
 #include <linux/limits.h>
 
 #ifndef INT8_MAX
-#define INT8_MAX S8_MAX
-#define INT8_MIN S8_MIN
-#define UINT8_MAX U8_MAX
-#define INT16_MAX S16_MAX
-#define INT16_MIN S16_MIN
+#define INT8_MAX   S8_MAX
+#define INT8_MIN   S8_MIN
+#define UINT8_MAX  U8_MAX
+#define INT16_MAX  S16_MAX
+#define INT16_MIN  S16_MIN
 #define UINT16_MAX U16_MAX
-#define INT32_MAX S32_MAX
-#define INT32_MIN S32_MIN
+#define INT32_MAX  S32_MAX
+#define INT32_MIN  S32_MIN
 #define UINT32_MAX U32_MAX
-#define INT64_MAX S64_MAX
-#define INT64_MIN S64_MIN
+#define INT64_MAX  S64_MAX
+#define INT64_MIN  S64_MIN
 #define UINT64_MAX U64_MAX
 #endif
 
@@ -34,10 +34,10 @@
 
 typedef long intptr_t;
 
-#define UINT8_C(x) ((uint8_t)(x))
+#define UINT8_C(x)  ((uint8_t)(x))
 #define UINT16_C(x) ((uint16_t)(x))
 #define UINT32_C(x) (x##U)
 #define UINT64_C(x) (x##ULL)
-#define INT64_C(x) (x##LL)
+#define INT64_C(x)  (x##LL)
 
 #endif /* MACVIO_SHIM_STDINT_H */

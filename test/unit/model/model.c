@@ -149,7 +149,8 @@ static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *ou
 		/* a legacy device takes a 32-bit PFN: rings must lie below
 		 * 16 TiB, which under ASan only the low 2 GiB are (§4.1.4.8) */
 		size_t ps = (size + 4095) & ~(size_t)4095;
-		p = mmap(NULL, ps ? ps : 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		p = mmap(NULL, ps ? ps : 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 		if (p == MAP_FAILED)
 			return VIO_ENOMEM;
 		if (ps > size)
@@ -279,8 +280,8 @@ static uint32_t os_cfg_read32(void *ctx, uint16_t off)
 		model_violation(m, "cfg_read32 at %u", off);
 		return 0xffffffffu;
 	}
-	return (uint32_t)m->pcicfg[off] | (uint32_t)m->pcicfg[off + 1] << 8 | (uint32_t)m->pcicfg[off + 2] << 16 |
-	       (uint32_t)m->pcicfg[off + 3] << 24;
+	return (uint32_t)m->pcicfg[off] | (uint32_t)m->pcicfg[off + 1] << 8 |
+	       (uint32_t)m->pcicfg[off + 2] << 16 | (uint32_t)m->pcicfg[off + 3] << 24;
 }
 
 static void cfg_write(struct model *m, uint16_t off, uint32_t val, int size)
@@ -300,9 +301,18 @@ static void cfg_write(struct model *m, uint16_t off, uint32_t val, int size)
 			m->pcicfg[o] = (uint8_t)((m->pcicfg[o] & 0x07) | (b & 0xc0));
 	}
 }
-static void os_cfg_write8(void *ctx, uint16_t off, uint8_t val) { cfg_write(ctx, off, val, 1); }
-static void os_cfg_write16(void *ctx, uint16_t off, uint16_t val) { cfg_write(ctx, off, val, 2); }
-static void os_cfg_write32(void *ctx, uint16_t off, uint32_t val) { cfg_write(ctx, off, val, 4); }
+static void os_cfg_write8(void *ctx, uint16_t off, uint8_t val)
+{
+	cfg_write(ctx, off, val, 1);
+}
+static void os_cfg_write16(void *ctx, uint16_t off, uint16_t val)
+{
+	cfg_write(ctx, off, val, 2);
+}
+static void os_cfg_write32(void *ctx, uint16_t off, uint32_t val)
+{
+	cfg_write(ctx, off, val, 4);
+}
 
 static uint64_t os_bar_len(void *ctx, int bar, bool *is_io)
 {
@@ -378,7 +388,7 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 		bool ok = !m->refuse_features_ok;
 		if (m->drv_features & ~m->features) {
 			model_violation(m, "driver accepted features %#llx the device did not offer",
-			                (unsigned long long)(m->drv_features & ~m->features));
+					(unsigned long long)(m->drv_features & ~m->features));
 			ok = false;
 		}
 		if (!(m->drv_features & VIO_BIT(VIO_F_VERSION_1)))
@@ -427,7 +437,7 @@ static void q_enable(struct model *m, int qi, bool legacy)
 		model_violation(m, "queue %d avail ring outside any DMA allocation", qi);
 	else if (!model_dev_range_ok(m, q->used, VIO_VQ_USED_BYTES(n), true))
 		model_violation(m, "queue %d used ring (%llu bytes) outside any DMA allocation", qi,
-		                (unsigned long long)VIO_VQ_USED_BYTES(n));
+				(unsigned long long)VIO_VQ_USED_BYTES(n));
 	else {
 		free(q->owned);
 		q->owned = calloc(q->size, 1);
@@ -480,8 +490,8 @@ struct cfield {
 	int size;
 };
 static const struct cfield common_fields[] = {
-	{0, 4}, {4, 4}, {8, 4}, {12, 4}, {16, 2}, {18, 2}, {20, 1}, {21, 1}, {22, 2}, {24, 2}, {26, 2},
-	{28, 2}, {30, 2}, {32, 4}, {36, 4}, {40, 4}, {44, 4}, {48, 4}, {52, 4}, {56, 2}, {58, 2},
+    {0, 4},  {4, 4},  {8, 4},  {12, 4}, {16, 2}, {18, 2}, {20, 1}, {21, 1}, {22, 2}, {24, 2}, {26, 2},
+    {28, 2}, {30, 2}, {32, 4}, {36, 4}, {40, 4}, {44, 4}, {48, 4}, {52, 4}, {56, 2}, {58, 2},
 };
 
 static bool common_check(struct model *m, uint32_t off, int size, const char *what)
@@ -489,8 +499,9 @@ static bool common_check(struct model *m, uint32_t off, int size, const char *wh
 	for (size_t i = 0; i < sizeof(common_fields) / sizeof(common_fields[0]); i++)
 		if (common_fields[i].off == off) {
 			if (common_fields[i].size != size) {
-				model_violation(m, "common cfg %s at %u with width %d (field is %d, §4.1.3.1)", what, off,
-				                size, common_fields[i].size);
+				model_violation(m,
+						"common cfg %s at %u with width %d (field is %d, §4.1.3.1)",
+						what, off, size, common_fields[i].size);
 				return false;
 			}
 			return true;
@@ -510,31 +521,57 @@ static uint32_t common_read(struct model *m, uint32_t off, int size)
 		return 0;
 	struct mq *q = selq(m);
 	switch (off) {
-	case VIO_PCI_COMMON_DFSELECT: return m->dfsel;
-	case VIO_PCI_COMMON_DF: return m->dfsel < 2 ? (uint32_t)(m->features >> (32 * m->dfsel)) : 0;
-	case VIO_PCI_COMMON_GFSELECT: return m->gfsel;
-	case VIO_PCI_COMMON_GF: return m->gfsel < 2 ? (uint32_t)(m->drv_features >> (32 * m->gfsel)) : 0;
-	case VIO_PCI_COMMON_MSIX: return m->msix_config;
-	case VIO_PCI_COMMON_NUMQ: return m->nq;
-	case VIO_PCI_COMMON_STATUS: return status_read(m);
-	case VIO_PCI_COMMON_CFGGENERATION: return m->gen;
-	case VIO_PCI_COMMON_Q_SELECT: return m->qsel;
-	case VIO_PCI_COMMON_Q_SIZE: return q ? q->size : 0;
-	case VIO_PCI_COMMON_Q_MSIX: return q ? q->vector : VIO_MSI_NO_VECTOR;
-	case VIO_PCI_COMMON_Q_ENABLE: return q ? q->enabled : 0;
-	case VIO_PCI_COMMON_Q_NOFF: return q ? q->notify_off : 0;
-	case VIO_PCI_COMMON_Q_DESCLO: return q ? (uint32_t)q->desc : 0;
-	case VIO_PCI_COMMON_Q_DESCHI: return q ? (uint32_t)(q->desc >> 32) : 0;
-	case VIO_PCI_COMMON_Q_AVAILLO: return q ? (uint32_t)q->avail : 0;
-	case VIO_PCI_COMMON_Q_AVAILHI: return q ? (uint32_t)(q->avail >> 32) : 0;
-	case VIO_PCI_COMMON_Q_USEDLO: return q ? (uint32_t)q->used : 0;
-	case VIO_PCI_COMMON_Q_USEDHI: return q ? (uint32_t)(q->used >> 32) : 0;
-	default: return 0;
+	case VIO_PCI_COMMON_DFSELECT:
+		return m->dfsel;
+	case VIO_PCI_COMMON_DF:
+		return m->dfsel < 2 ? (uint32_t)(m->features >> (32 * m->dfsel)) : 0;
+	case VIO_PCI_COMMON_GFSELECT:
+		return m->gfsel;
+	case VIO_PCI_COMMON_GF:
+		return m->gfsel < 2 ? (uint32_t)(m->drv_features >> (32 * m->gfsel)) : 0;
+	case VIO_PCI_COMMON_MSIX:
+		return m->msix_config;
+	case VIO_PCI_COMMON_NUMQ:
+		return m->nq;
+	case VIO_PCI_COMMON_STATUS:
+		return status_read(m);
+	case VIO_PCI_COMMON_CFGGENERATION:
+		return m->gen;
+	case VIO_PCI_COMMON_Q_SELECT:
+		return m->qsel;
+	case VIO_PCI_COMMON_Q_SIZE:
+		return q ? q->size : 0;
+	case VIO_PCI_COMMON_Q_MSIX:
+		return q ? q->vector : VIO_MSI_NO_VECTOR;
+	case VIO_PCI_COMMON_Q_ENABLE:
+		return q ? q->enabled : 0;
+	case VIO_PCI_COMMON_Q_NOFF:
+		return q ? q->notify_off : 0;
+	case VIO_PCI_COMMON_Q_DESCLO:
+		return q ? (uint32_t)q->desc : 0;
+	case VIO_PCI_COMMON_Q_DESCHI:
+		return q ? (uint32_t)(q->desc >> 32) : 0;
+	case VIO_PCI_COMMON_Q_AVAILLO:
+		return q ? (uint32_t)q->avail : 0;
+	case VIO_PCI_COMMON_Q_AVAILHI:
+		return q ? (uint32_t)(q->avail >> 32) : 0;
+	case VIO_PCI_COMMON_Q_USEDLO:
+		return q ? (uint32_t)q->used : 0;
+	case VIO_PCI_COMMON_Q_USEDHI:
+		return q ? (uint32_t)(q->used >> 32) : 0;
+	default:
+		return 0;
 	}
 }
 
-static void set_lo(uint64_t *p, uint32_t v) { *p = (*p & ~0xffffffffULL) | v; }
-static void set_hi(uint64_t *p, uint32_t v) { *p = (*p & 0xffffffffULL) | (uint64_t)v << 32; }
+static void set_lo(uint64_t *p, uint32_t v)
+{
+	*p = (*p & ~0xffffffffULL) | v;
+}
+static void set_hi(uint64_t *p, uint32_t v)
+{
+	*p = (*p & 0xffffffffULL) | (uint64_t)v << 32;
+}
 
 static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 {
@@ -551,8 +588,12 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		return;
 	}
 	switch (off) {
-	case VIO_PCI_COMMON_DFSELECT: m->dfsel = v; break;
-	case VIO_PCI_COMMON_GFSELECT: m->gfsel = v; break;
+	case VIO_PCI_COMMON_DFSELECT:
+		m->dfsel = v;
+		break;
+	case VIO_PCI_COMMON_GFSELECT:
+		m->gfsel = v;
+		break;
 	case VIO_PCI_COMMON_GF:
 		if (m->status & VIO_STATUS_FEATURES_OK)
 			model_violation(m, "driver_feature written after FEATURES_OK");
@@ -563,24 +604,48 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		else if (v)
 			model_violation(m, "driver_feature_select %u written nonzero", m->gfsel);
 		break;
-	case VIO_PCI_COMMON_MSIX: m->msix_config = vector_accept(m, (uint16_t)v); break;
-	case VIO_PCI_COMMON_STATUS: status_write(m, (uint8_t)v, true); break;
-	case VIO_PCI_COMMON_Q_SELECT: m->qsel = (uint16_t)v; break;
-	case VIO_PCI_COMMON_Q_SIZE: q->size = (uint16_t)v; break;
-	case VIO_PCI_COMMON_Q_MSIX: q->vector = vector_accept(m, (uint16_t)v); break;
+	case VIO_PCI_COMMON_MSIX:
+		m->msix_config = vector_accept(m, (uint16_t)v);
+		break;
+	case VIO_PCI_COMMON_STATUS:
+		status_write(m, (uint8_t)v, true);
+		break;
+	case VIO_PCI_COMMON_Q_SELECT:
+		m->qsel = (uint16_t)v;
+		break;
+	case VIO_PCI_COMMON_Q_SIZE:
+		q->size = (uint16_t)v;
+		break;
+	case VIO_PCI_COMMON_Q_MSIX:
+		q->vector = vector_accept(m, (uint16_t)v);
+		break;
 	case VIO_PCI_COMMON_Q_ENABLE:
 		if (v != 1)
 			model_violation(m, "queue_enable written %u (§4.1.4.3.2: only 1)", v);
 		else
 			q_enable(m, m->qsel, false);
 		break;
-	case VIO_PCI_COMMON_Q_DESCLO: set_lo(&q->desc, v); break;
-	case VIO_PCI_COMMON_Q_DESCHI: set_hi(&q->desc, v); break;
-	case VIO_PCI_COMMON_Q_AVAILLO: set_lo(&q->avail, v); break;
-	case VIO_PCI_COMMON_Q_AVAILHI: set_hi(&q->avail, v); break;
-	case VIO_PCI_COMMON_Q_USEDLO: set_lo(&q->used, v); break;
-	case VIO_PCI_COMMON_Q_USEDHI: set_hi(&q->used, v); break;
-	default: model_violation(m, "write to read-only common cfg field %u", off); break;
+	case VIO_PCI_COMMON_Q_DESCLO:
+		set_lo(&q->desc, v);
+		break;
+	case VIO_PCI_COMMON_Q_DESCHI:
+		set_hi(&q->desc, v);
+		break;
+	case VIO_PCI_COMMON_Q_AVAILLO:
+		set_lo(&q->avail, v);
+		break;
+	case VIO_PCI_COMMON_Q_AVAILHI:
+		set_hi(&q->avail, v);
+		break;
+	case VIO_PCI_COMMON_Q_USEDLO:
+		set_lo(&q->used, v);
+		break;
+	case VIO_PCI_COMMON_Q_USEDHI:
+		set_hi(&q->used, v);
+		break;
+	default:
+		model_violation(m, "write to read-only common cfg field %u", off);
+		break;
 	}
 }
 
@@ -710,7 +775,7 @@ static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 		if (io_width(m, off, size, 4)) {
 			if (v & ~(uint32_t)m->features)
 				model_violation(m, "legacy driver accepted features %#x not offered",
-				                v & ~(uint32_t)m->features);
+						v & ~(uint32_t)m->features);
 			m->drv_features = v;
 		}
 		break;
@@ -729,7 +794,7 @@ static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 		q->desc = (uint64_t)v << VIO_LEGACY_PFN_SHIFT;
 		q->avail = q->desc + VIO_VQ_DESC_BYTES(q->size);
 		q->used = (q->avail + VIO_VQ_AVAIL_BYTES(q->size) + VIO_LEGACY_QUEUE_ALIGN - 1) &
-		          ~(uint64_t)(VIO_LEGACY_QUEUE_ALIGN - 1);
+			  ~(uint64_t)(VIO_LEGACY_QUEUE_ALIGN - 1);
 		q_enable(m, m->qsel, true);
 		break;
 	case VIO_LEGACY_QUEUE_SEL:
@@ -778,12 +843,30 @@ static void bar_write(struct model *m, int bar, uint32_t off, uint32_t v, int si
 		model_violation(m, "write to absent BAR %d", bar);
 }
 
-static uint8_t os_bar_read8(void *c, int b, uint32_t o) { return (uint8_t)bar_read(c, b, o, 1); }
-static uint16_t os_bar_read16(void *c, int b, uint32_t o) { return (uint16_t)bar_read(c, b, o, 2); }
-static uint32_t os_bar_read32(void *c, int b, uint32_t o) { return bar_read(c, b, o, 4); }
-static void os_bar_write8(void *c, int b, uint32_t o, uint8_t v) { bar_write(c, b, o, v, 1); }
-static void os_bar_write16(void *c, int b, uint32_t o, uint16_t v) { bar_write(c, b, o, v, 2); }
-static void os_bar_write32(void *c, int b, uint32_t o, uint32_t v) { bar_write(c, b, o, v, 4); }
+static uint8_t os_bar_read8(void *c, int b, uint32_t o)
+{
+	return (uint8_t)bar_read(c, b, o, 1);
+}
+static uint16_t os_bar_read16(void *c, int b, uint32_t o)
+{
+	return (uint16_t)bar_read(c, b, o, 2);
+}
+static uint32_t os_bar_read32(void *c, int b, uint32_t o)
+{
+	return bar_read(c, b, o, 4);
+}
+static void os_bar_write8(void *c, int b, uint32_t o, uint8_t v)
+{
+	bar_write(c, b, o, v, 1);
+}
+static void os_bar_write16(void *c, int b, uint32_t o, uint16_t v)
+{
+	bar_write(c, b, o, v, 2);
+}
+static void os_bar_write32(void *c, int b, uint32_t o, uint32_t v)
+{
+	bar_write(c, b, o, v, 4);
+}
 
 static void os_udelay(void *ctx, uint32_t us)
 {
@@ -817,8 +900,16 @@ static void os_log(void *ctx, enum vio_log_level level, const char *line)
 /* ------------------------------------------------------------------ */
 /* construction                                                         */
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
 
 static uint8_t add_vcap(struct model *m, uint8_t at, uint8_t type, uint32_t off, uint32_t len, uint8_t caplen)
 {
@@ -905,37 +996,38 @@ struct model *model_new(enum model_kind kind)
 	m->kind = kind;
 	m->echo_log = getenv("VIO_TEST_VERBOSE") != NULL;
 	m->os = (struct vio_os){
-		.ctx = m,
-		.dma_alloc = os_dma_alloc,
-		.dma_free = os_dma_free,
-		.dma_map = os_dma_map,
-		.dma_unmap = os_dma_unmap,
-		.dma_sync = NULL,
-		.zalloc = os_zalloc,
-		.free = os_free,
-		.cfg_read8 = os_cfg_read8,
-		.cfg_read16 = os_cfg_read16,
-		.cfg_read32 = os_cfg_read32,
-		.cfg_write8 = os_cfg_write8,
-		.cfg_write16 = os_cfg_write16,
-		.cfg_write32 = os_cfg_write32,
-		.bar_len = os_bar_len,
-		.bar_read8 = os_bar_read8,
-		.bar_read16 = os_bar_read16,
-		.bar_read32 = os_bar_read32,
-		.bar_write8 = os_bar_write8,
-		.bar_write16 = os_bar_write16,
-		.bar_write32 = os_bar_write32,
-		.udelay = os_udelay,
-		.now_ns = os_now_ns,
-		.log = os_log,
+	    .ctx = m,
+	    .dma_alloc = os_dma_alloc,
+	    .dma_free = os_dma_free,
+	    .dma_map = os_dma_map,
+	    .dma_unmap = os_dma_unmap,
+	    .dma_sync = NULL,
+	    .zalloc = os_zalloc,
+	    .free = os_free,
+	    .cfg_read8 = os_cfg_read8,
+	    .cfg_read16 = os_cfg_read16,
+	    .cfg_read32 = os_cfg_read32,
+	    .cfg_write8 = os_cfg_write8,
+	    .cfg_write16 = os_cfg_write16,
+	    .cfg_write32 = os_cfg_write32,
+	    .bar_len = os_bar_len,
+	    .bar_read8 = os_bar_read8,
+	    .bar_read16 = os_bar_read16,
+	    .bar_read32 = os_bar_read32,
+	    .bar_write8 = os_bar_write8,
+	    .bar_write16 = os_bar_write16,
+	    .bar_write32 = os_bar_write32,
+	    .udelay = os_udelay,
+	    .now_ns = os_now_ns,
+	    .log = os_log,
 	};
 	m->features = VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MAC) |
-	              VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |
-	              VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_MRG_RXBUF) |
-	              VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) |
-	              VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) |
-	              VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_ANY_LAYOUT);
+		      VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |
+		      VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |
+		      VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |
+		      VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |
+		      VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_F_INDIRECT_DESC) |
+		      VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_ANY_LAYOUT);
 	if (kind != M_LEGACY)
 		m->features |= VIO_BIT(VIO_F_VERSION_1);
 	m->nq = 3;

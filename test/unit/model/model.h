@@ -23,28 +23,28 @@
 #include "vio_os.h"
 #include "virtio_spec.h"
 
-#define M_MAXQ 20
-#define M_MAXSEG 160
+#define M_MAXQ	   20
+#define M_MAXSEG   160
 #define M_LOGLINES 512
 
 /* memory BAR with the modern register file */
-#define M_MEM_BAR 4
-#define M_MEM_BAR_LEN 0x4000u
-#define M_COMMON_OFF 0x0000u
-#define M_ISR_OFF 0x1000u
-#define M_DEVCFG_OFF 0x2000u
-#define M_NOTIFY_OFF 0x3000u
-#define M_NOTIFY_MULT 4u
-#define M_LEGACY_BAR 0
+#define M_MEM_BAR	 4
+#define M_MEM_BAR_LEN	 0x4000u
+#define M_COMMON_OFF	 0x0000u
+#define M_ISR_OFF	 0x1000u
+#define M_DEVCFG_OFF	 0x2000u
+#define M_NOTIFY_OFF	 0x3000u
+#define M_NOTIFY_MULT	 4u
+#define M_LEGACY_BAR	 0
 #define M_LEGACY_BAR_LEN 64u
-#define M_MSIX_VECTORS 8
-#define M_DEVCFG_LEN 32u
+#define M_MSIX_VECTORS	 8
+#define M_DEVCFG_LEN	 32u
 #define VIO_LOG_LINE_MAX 256
 
 enum model_kind {
-	M_MODERN = 0,   /* 0x1041, revision 1, capabilities only */
+	M_MODERN = 0,	/* 0x1041, revision 1, capabilities only */
 	M_TRANSITIONAL, /* 0x1000, capabilities + legacy I/O BAR 0 */
-	M_LEGACY,       /* 0x1000, revision 0, legacy I/O BAR 0 only */
+	M_LEGACY,	/* 0x1000, revision 0, legacy I/O BAR 0 only */
 };
 
 enum model_region_kind { MR_DMA = 1, MR_MAP, MR_TEST, MR_ZALLOC };
@@ -56,8 +56,8 @@ struct model_region {
 };
 
 struct mq {
-	uint16_t max;     /* device maximum (queue_size reads this after reset) */
-	uint16_t size;    /* current size */
+	uint16_t max;  /* device maximum (queue_size reads this after reset) */
+	uint16_t size; /* current size */
 	uint16_t vector;
 	bool enabled;
 	uint16_t notify_off;
@@ -66,7 +66,7 @@ struct mq {
 	uint16_t last_avail; /* next avail entry the device reads */
 	uint16_t used_idx;   /* device's shadow of used->idx */
 	uint16_t signalled;  /* used idx at the last interrupt decision */
-	uint8_t *owned;      /* [size]: head popped by the device, not completed */
+	uint8_t *owned;	     /* [size]: head popped by the device, not completed */
 	uint64_t notifies;
 	uint64_t irqs;
 	bool auto_avail_event; /* EVENT_IDX: write avail_event = last_avail on pop */
@@ -119,16 +119,16 @@ struct model {
 
 	/* ---- knobs (misbehaviour) ---- */
 	bool refuse_features_ok; /* never accept FEATURES_OK */
-	bool reset_stuck;        /* status never reads 0 after a reset */
-	int gen_flips;           /* >0: bump generation on that many config reads; -1 always */
-	bool refuse_vectors;     /* msix vectors read back NO_VECTOR */
-	int bad_cap;             /* cfg_type whose offset lies outside its BAR, 0 none */
-	bool no_common_cap;      /* drop the COMMON capability */
+	bool reset_stuck;	 /* status never reads 0 after a reset */
+	int gen_flips;		 /* >0: bump generation on that many config reads; -1 always */
+	bool refuse_vectors;	 /* msix vectors read back NO_VECTOR */
+	int bad_cap;		 /* cfg_type whose offset lies outside its BAR, 0 none */
+	bool no_common_cap;	 /* drop the COMMON capability */
 
 	/* ---- OS services ---- */
 	long live_dma, live_zalloc; /* outstanding allocations */
-	long n_alloc;               /* allocation calls so far (dma + zalloc) */
-	long fail_nth;              /* fail the Nth allocation call (1-based); 0 none */
+	long n_alloc;		    /* allocation calls so far (dma + zalloc) */
+	long fail_nth;		    /* fail the Nth allocation call (1-based); 0 none */
 	long n_map, live_map;
 	uint64_t now_ns;
 	uint64_t udelay_calls;
@@ -151,8 +151,8 @@ struct model {
 	void *hook_arg;
 
 	/* net */
-	bool ctrl_auto;    /* service the control queue on notify */
-	uint8_t ctrl_ack;  /* VIO_NET_OK / VIO_NET_ERR */
+	bool ctrl_auto;	  /* service the control queue on notify */
+	uint8_t ctrl_ack; /* VIO_NET_OK / VIO_NET_ERR */
 	struct mctrl_cmd ctrl_log[32];
 	int nctrl;
 };
@@ -228,7 +228,7 @@ void mpkt_free(struct mpkt *p);
  * used, 0 if not enough buffers were available (nothing written), -1 if the
  * packet does not fit one chain in non-mergeable mode. */
 int mnet_rx_put(struct model *m, int q, const struct vio_net_hdr *h, const void *frame, uint32_t len,
-                int nbuf_override);
+		int nbuf_override);
 /* Service the control queue now (also done on notify with ctrl_auto). */
 int mnet_ctrl_service(struct model *m);
 

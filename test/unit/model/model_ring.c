@@ -14,9 +14,18 @@
 
 bool model_dev_range_ok(struct model *m, uint64_t addr, uint64_t len, bool ring_only);
 
-static struct vio_vring_desc *q_desc(struct mq *q) { return (struct vio_vring_desc *)(uintptr_t)q->desc; }
-static struct vio_vring_avail *q_avail(struct mq *q) { return (struct vio_vring_avail *)(uintptr_t)q->avail; }
-static struct vio_vring_used *q_used(struct mq *q) { return (struct vio_vring_used *)(uintptr_t)q->used; }
+static struct vio_vring_desc *q_desc(struct mq *q)
+{
+	return (struct vio_vring_desc *)(uintptr_t)q->desc;
+}
+static struct vio_vring_avail *q_avail(struct mq *q)
+{
+	return (struct vio_vring_avail *)(uintptr_t)q->avail;
+}
+static struct vio_vring_used *q_used(struct mq *q)
+{
+	return (struct vio_vring_used *)(uintptr_t)q->used;
+}
 
 static struct mq *live_q(struct model *m, int qi)
 {
@@ -77,7 +86,7 @@ static bool add_seg(struct model *m, struct mchain *c, const struct vio_vring_de
 		model_violation(m, "descriptor of length 0");
 	if (!model_dev_range_ok(m, d->addr, d->len, false)) {
 		model_violation(m, "descriptor addr %#llx len %u outside device-visible memory",
-		                (unsigned long long)d->addr, d->len);
+				(unsigned long long)d->addr, d->len);
 		return false;
 	}
 	struct mseg s = {(uint8_t *)(uintptr_t)d->addr, d->len};
@@ -110,7 +119,7 @@ int model_vq_pop(struct model *m, int qi, struct mchain *c)
 	vio_rmb();
 	if ((uint16_t)(aidx - q->last_avail) > q->size) {
 		model_violation(m, "q%d avail idx %u is %u ahead of the device (size %u)", qi, aidx,
-		                (uint16_t)(aidx - q->last_avail), q->size);
+				(uint16_t)(aidx - q->last_avail), q->size);
 		q->last_avail = aidx;
 		return -1;
 	}
@@ -131,7 +140,8 @@ int model_vq_pop(struct model *m, int qi, struct mchain *c)
 		return -1;
 	}
 	if (q->owned[head]) {
-		model_violation(m, "q%d head %u made available again while the device still owns it", qi, head);
+		model_violation(m, "q%d head %u made available again while the device still owns it", qi,
+				head);
 		return -1;
 	}
 	struct vio_vring_desc *dt = q_desc(q);
@@ -268,7 +278,7 @@ uint32_t mnet_hdr_len(const struct model *m)
 {
 	/* §5.1.6: num_buffers is present with VERSION_1 or MRG_RXBUF */
 	return (model_has(m, VIO_F_VERSION_1) || model_has(m, VIO_NET_F_MRG_RXBUF)) ? VIO_NET_HDR_LEN
-	                                                                             : VIO_NET_HDR_LEN_LEGACY;
+										    : VIO_NET_HDR_LEN_LEGACY;
 }
 
 static int npairs(const struct model *m)
@@ -278,9 +288,20 @@ static int npairs(const struct model *m)
 	return m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS] | m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS + 1] << 8;
 }
 
-int mnet_rxq(const struct model *m, int pair) { (void)m; return 2 * pair; }
-int mnet_txq(const struct model *m, int pair) { (void)m; return 2 * pair + 1; }
-int mnet_ctrlq(const struct model *m) { return 2 * npairs(m); }
+int mnet_rxq(const struct model *m, int pair)
+{
+	(void)m;
+	return 2 * pair;
+}
+int mnet_txq(const struct model *m, int pair)
+{
+	(void)m;
+	return 2 * pair + 1;
+}
+int mnet_ctrlq(const struct model *m)
+{
+	return 2 * npairs(m);
+}
 
 void mpkt_free(struct mpkt *p)
 {
@@ -347,7 +368,7 @@ static uint32_t chain_write(struct mchain *c, uint32_t at, const uint8_t *src, u
 }
 
 int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void *frame, uint32_t len,
-                int nbuf_override)
+		int nbuf_override)
 {
 	uint32_t hl = mnet_hdr_len(m);
 	uint32_t total = hl + len;
@@ -437,7 +458,8 @@ int mnet_ctrl_service(struct model *m)
 			for (uint32_t k = 0; k < c->out[i].len && o < sizeof(buf); k++)
 				buf[o++] = c->out[i].p[k];
 		if (c->out_len < 2 || c->nin < 1 || c->in[c->nin - 1].len < 1) {
-			model_violation(m, "malformed control command (out %u bytes, %d in)", c->out_len, c->nin);
+			model_violation(m, "malformed control command (out %u bytes, %d in)", c->out_len,
+					c->nin);
 			model_vq_push(m, qi, c->head, 0);
 			continue;
 		}
