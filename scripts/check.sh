@@ -32,6 +32,7 @@ suite() { # name, command...
 }
 
 suite build make --no-print-directory core
+suite format make --no-print-directory format-check
 suite unit make -s --no-print-directory -C test/unit run
 suite fuzz-smoke make -s --no-print-directory -C fuzz smoke FUZZ_RUNS=1000
 suite plist sh test/plist/check.sh
