@@ -45,7 +45,9 @@ else
 fi
 
 # ---- 2..: content, read from plistutil's binary output ----
-DRIVEN=$(sed -n 's/^#define MACVIO_DRIVEN_TYPES[[:space:]]*\(.*\)$/\1/p' "$D/macvio_pci.h")
+# the macro may span continuation lines (clang-format): join them first
+DRIVEN=$(awk '/^#define MACVIO_DRIVEN_TYPES/ { f = 1 } f { l = l $0; if ($0 !~ /\\$/) { print l; exit } }' \
+	"$D/macvio_pci.h" | sed 's/\\//g; s/^#define MACVIO_DRIVEN_TYPES[[:space:]]*//; s/[[:space:]][[:space:]]*/ /g')
 python3 - "$T/b.bin" "$D" "$DRIVEN" > "$T/py.out" 2>&1 <<'EOF'
 import plistlib, re, sys, glob, os
 path, ddir, driven = sys.argv[1], sys.argv[2], sys.argv[3]
