@@ -5,6 +5,9 @@
 # tap; every NIC is bound to the driver under test, pinged both ways, and moves
 # XFER_MIB (4) MiB of TCP each way with SHA-256 checked.
 # VARIANTS="pc:modern q35:legacy" picks a subset (machine:name).
+# An optional 4th field names the interrupt mode macvio must end up in (its
+# probe line says "irq <mode>"): vectors=2 and vectors=1 prove the fallback
+# from per-queue MSI-X to shared and to single-vector MSI-X.
 . "$(dirname "$0")/../lib.sh"
 tb_init variants
 MIB=${XFER_MIB:-4}
@@ -15,6 +18,8 @@ ALL=(
 	pc:legacy:disable-modern=on,disable-legacy=off
 	pc:novectors:vectors=0
 	pc:legacy_novectors:disable-modern=on,disable-legacy=off,vectors=0
+	pc:msix_shared:vectors=2:msix-shared
+	pc:msix_single:vectors=1:msix-single
 	pc:queues256:rx_queue_size=256,tx_queue_size=256
 	pc:rxq1024:rx_queue_size=1024
 	pc:nomrg:mrg_rxbuf=off
@@ -32,12 +37,12 @@ selected() { [ -z "${VARIANTS:-}" ] || [[ " $VARIANTS " == *" $1 "* ]]; }
 
 # run_machine M: boot M with every selected variant of M and test each NIC.
 run_machine() {
-	local m=$1 v name opts i=0 names=() out
+	local m=$1 v name opts irq i=0 names=() irqs=() out
 	for v in "${ALL[@]}"; do
-		IFS=: read -r vm name opts <<<"$v"
+		IFS=: read -r vm name opts irq <<<"$v"
 		[ "$vm" = "$m" ] && selected "$m:$name" || continue
 		tb_nic tap $i "$opts"
-		names[i]=$name i=$((i + 1))
+		names[i]=$name irqs[i]=$irq i=$((i + 1))
 	done
 	[ $i -gt 0 ] || return 0
 	vm_start "$m"
@@ -45,7 +50,10 @@ run_machine() {
 	for i in "${!names[@]}"; do
 		t_begin "variants.$m.${names[i]}"
 		tb_bind $i || { t_fail "bind: $TB_ERR"; continue; }
-		if out=$(ping_both $i && xfer $i "$MIB" g2h && xfer $i "$MIB" h2g); then
+		if [ -n "${irqs[i]}" ] && [ "$DRIVER" = macvio ] &&
+			! guest_run "dmesg | grep '$(nic_pci $i)' | grep -q 'irq ${irqs[i]},'" >/dev/null; then
+			t_fail "expected interrupt mode ${irqs[i]}: $(guest_run "dmesg | grep '$(nic_pci $i)' | grep -o 'irq [a-z-]*'")"
+		elif out=$(ping_both $i && xfer $i "$MIB" g2h && xfer $i "$MIB" h2g); then
 			t_info "$(guest_run "nic_facts $(nic_pci $i)"); $(grep -o '[0-9]* Mbit/s' <<<"$out" | tr '\n' ' ')"
 			t_pass
 		else
