@@ -133,6 +133,8 @@ struct vio_net_rx_frag {
 	uint32_t len; /* bytes the device wrote into this buffer */
 };
 
+/* Anything but NONE is reported only when GUEST_CSUM was negotiated: without
+ * it the device must leave flags zero (§5.1.6.4.1) and its flags are ignored. */
 enum vio_net_rx_csum {
 	VIO_NET_RX_CSUM_NONE = 0,
 	VIO_NET_RX_CSUM_VALID,	 /* DATA_VALID: checksum unnecessary */

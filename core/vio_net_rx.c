@@ -236,10 +236,8 @@ int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t
 		return VIO_EBROKEN;
 	}
 	*slot = *(struct vio_net_rxslot *)cookie;
-	if (*len > vio_net_slot_len(slot)) {
-		vio_vq_set_broken(&q->vq, "rx used length beyond the buffer");
-		return VIO_EBROKEN;
-	}
+	/* *len needs no check here: vio_vq_get() already bounded it by the
+	 * chain's device-writable length, which is exactly this slot's length */
 	vio_net_rx_sync(q->net, slot, *len, false);
 	return 1;
 }

@@ -507,10 +507,11 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 				prev = m;
 			}
 			mbuf_pkthdr_setlen(head, pkt.len);
-			/* NEEDS_CSUM: the sender is local. Only with GUEST_CSUM: a
-			 * device must leave flags 0 without it (§5.1.6.4.1), and we
-			 * claim input checksum support with CSUM alone too. */
-			if (pkt.csum != VIO_NET_RX_CSUM_NONE && vio_dev_has(&net_.dev, VIO_NET_F_GUEST_CSUM))
+			/* NEEDS_CSUM: the sender is local. The core reports a
+			 * checksum state only when GUEST_CSUM was negotiated
+			 * (§5.1.6.4.1), so claiming input support with CSUM alone
+			 * never marks an unverified packet. */
+			if (pkt.csum != VIO_NET_RX_CSUM_NONE)
 				setChecksumResult(head, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
 			netif_->inputPacket(head, pkt.len, IONetworkInterface::kInputOptionQueuePacket);
 		}
