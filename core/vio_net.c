@@ -73,7 +73,30 @@ static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
 /* Config values that make a feature unusable drop it before negotiation
  * (§3.1.1 step 4 lets the driver read config to decide; Linux's
  * virtnet_validate does the same for MTU). */
-static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f)
+/* Small mode: neither mergeable nor big buffers will be negotiated, so
+ * every frame must fit one buffer of the front-end's. */
+static bool vio_net_small_mode(uint64_t f)
+{
+	return !(f & (VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |
+		      VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_UFO)));
+}
+
+/* §5.1.4.1: with NET_F_MTU the driver must post buffers that hold an
+ * mtu-sized frame. In small mode that is one buffer of hdr + mtu + 18
+ * bytes; a front-end whose buffers are smaller (the macOS kext's 2 KiB
+ * clusters) must not negotiate the feature, or it could post nothing. */
+static bool vio_net_mtu_fits(const struct vio_net *n, uint64_t f, uint16_t mtu, uint32_t buf_max)
+{
+	uint32_t hdr = (n->dev.pci.modern || (f & VIO_BIT(VIO_NET_F_MRG_RXBUF))) ? VIO_NET_HDR_LEN
+										 : VIO_NET_HDR_LEN_LEGACY;
+	uint32_t frame = (uint32_t)mtu + VIO_ETH_HLEN + VIO_ETH_VLAN_HLEN;
+
+	if (!buf_max || !vio_net_small_mode(f))
+		return true;
+	return hdr + (frame < VIO_ETH_MAX_FRAME ? VIO_ETH_MAX_FRAME : frame) <= buf_max;
+}
+
+static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf_max)
 {
 	uint16_t v = 0;
 
@@ -81,6 +104,12 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f)
 		if (vio_net_cfg16(n, VIO_NET_CFG_MTU, &v) || v < VIO_NET_MIN_MTU) {
 			vio_warn(n->os, "net: device mtu %u below %u: ignoring NET_F_MTU", v,
 				 VIO_NET_MIN_MTU);
+			f &= ~VIO_BIT(VIO_NET_F_MTU);
+		} else if (!vio_net_mtu_fits(n, f, v, buf_max)) {
+			vio_warn(n->os,
+				 "net: device mtu %u needs receive buffers over %u bytes without "
+				 "MRG_RXBUF: not negotiating NET_F_MTU (mtu 1500)",
+				 v, buf_max);
 			f &= ~VIO_BIT(VIO_NET_F_MTU);
 		}
 	}
@@ -100,7 +129,7 @@ static uint64_t vio_net_wanted(struct vio_net *n, const struct vio_net_params *p
 	uint64_t f = p->features & VIO_NET_ENGINE_FEATURES & offered;
 
 	f = vio_net_drop_deps(f);
-	return vio_net_validate_cfg(n, f);
+	return vio_net_validate_cfg(n, f, p->rx_buf_max);
 }
 
 /* ---- config after negotiation ---- */
@@ -329,7 +358,12 @@ static int vio_net_ctrl_init(struct vio_net *n)
 		vio_err(n->os, "net: creating control queue %u failed: %s", idx, vio_strerror(err));
 		return err;
 	}
-	return vio_net_dma(n, &n->ctrl_buf, VIO_NET_CTRL_BUF_SIZE, "control buffer");
+	err = vio_net_dma(n, &n->ctrl_buf, VIO_NET_CTRL_BUF_SIZE, "control buffer");
+	if (err || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
+		return err;
+	/* the MAC table the front-end set, re-sent by every vio_net_start() */
+	n->rx_table = vio_net_zalloc(n, VIO_NET_CTRL_DATA_MAX, "mac table copy");
+	return n->rx_table ? VIO_OK : VIO_ENOMEM;
 }
 
 static int vio_net_queues_init(struct vio_net *n, const struct vio_net_params *p)
@@ -412,6 +446,8 @@ void vio_net_destroy(struct vio_net *n)
 	}
 	vio_net_dma_free(n, &n->poll_buf);
 	vio_net_dma_free(n, &n->ctrl_buf);
+	vio_net_mem_free(n, (void **)&n->rx_table, VIO_NET_CTRL_DATA_MAX);
+	n->rx_table_len = 0;
 	vio_net_vq_free(&n->ctrlq);
 }
 
@@ -476,6 +512,7 @@ int vio_net_start(struct vio_net *n)
 		else
 			n->curr_qp = n->nqp;
 	}
+	vio_net_rx_filter_apply(n);
 	return n->dev.broken ? VIO_EBROKEN : VIO_OK;
 }
 

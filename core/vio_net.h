@@ -192,6 +192,10 @@ struct vio_net_params {
 	uint16_t max_qp;	   /* queue pairs wanted (>= 1) */
 	enum vio_irq_mode irq_mode;
 	uint8_t random_mac[VIO_ETH_ALEN]; /* entropy for a MAC if NET_F_MAC is absent */
+	/* Largest RX buffer (virtio header included) the front-end can post
+	 * in one piece; 0 = no limit. In small mode NET_F_MTU is not
+	 * negotiated when an mtu-sized frame would not fit (§5.1.4.1). */
+	uint32_t rx_buf_max;
 };
 
 struct vio_net {
@@ -224,6 +228,12 @@ struct vio_net {
 	bool ctrl_pending;  /* a timed-out command still owns ctrl_buf */
 	bool announce;	    /* device asked for an announce (§5.1.6.5.3): the
 			     * front-end sends gratuitous ARP/RARP, then clears it */
+	/* receive filter the front-end asked for (CTRL_RX), applied by every
+	 * vio_net_start(): a reset device is promiscuous again (QEMU's
+	 * "compatibility mode"), so the wish is kept here, not in the device */
+	bool rx_promisc, rx_allmulti;
+	uint8_t *rx_table;     /* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
+	uint32_t rx_table_len; /* 0: none set (both tables empty) */
 };
 
 /* [attach] Everything up to DRIVER_OK. Errors say what failed (logged);
@@ -235,7 +245,9 @@ struct vio_net {
  *    UFO, USO need GUEST_CSUM; GUEST_ECN needs GUEST_TSO4|6; HOST_TSO4/6,
  *    UFO, USO need CSUM; HOST_ECN needs HOST_TSO4|6; CTRL_RX, CTRL_VLAN,
  *    GUEST_ANNOUNCE, MQ, CTRL_MAC_ADDR, CTRL_GUEST_OFFLOADS need CTRL_VQ),
- *    minus NET_F_MTU when config mtu < VIO_NET_MIN_MTU and NET_F_MQ when
+ *    minus NET_F_MTU when config mtu < VIO_NET_MIN_MTU, or when no
+ *    mergeable/big buffers are wanted and hdr + mtu + 18 exceeds
+ *    p->rx_buf_max (warned; the mtu stays 1500), and NET_F_MQ when
  *    max_virtqueue_pairs is outside 1..0x8000 (both warned; config is read
  *    before negotiation, §3.1.1 step 4). vio_dev adds the ring features.
  *  - mac: config mac with NET_F_MAC unless it is zero or multicast; else
@@ -264,7 +276,8 @@ int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_
 /* [attach] DRIVER_OK, a kick of every RX queue, then with nqp > 1
  * MQ_VQ_PAIRS_SET(nqp) (§5.1.6.5.5; commands need DRIVER_OK). If that
  * command fails the device keeps one pair: logged, curr_qp stays 1 and
- * VIO_OK is returned. VIO_EBROKEN if the device is latched broken. */
+ * VIO_OK is returned. Then vio_net_rx_filter_apply(). VIO_EBROKEN if the
+ * device is latched broken. */
 int vio_net_start(struct vio_net *n);
 /* [attach] Reset: no DMA after this returns. link_up false, curr_qp 1. */
 void vio_net_stop(struct vio_net *n);
@@ -338,6 +351,18 @@ bool vio_net_rx_kick(struct vio_net_rxq *q);
 int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *frags,
 		   uint16_t max_frags);
 
+/* Complete the L4 checksum of a packet rx_get reported as
+ * VIO_NET_RX_CSUM_PARTIAL (NEEDS_CSUM), in the front-end's buffers: the
+ * Internet checksum from csum_start to the end of the packet (the field
+ * holds the pseudo-header sum, §5.1.6.2) stored at csum_start + csum_offset,
+ * 0 stored as 0xffff (Linux skb_checksum_help). On VIO_OK pkt->csum becomes
+ * VIO_NET_RX_CSUM_VALID. For stacks that cannot carry a partial checksum
+ * (macOS: setChecksumResult only says "verified", so a forwarded packet
+ * would leave with a wrong checksum). VIO_EINVAL: not PARTIAL, NULL
+ * arguments, offsets outside the fragments; VIO_ENOTSUP: a GSO packet
+ * (checksummed per segment by whoever segments it). frags are rx_get's. */
+int vio_net_rx_csum_complete(struct vio_net_rx_pkt *pkt, const struct vio_net_rx_frag *frags);
+
 /* ---- TX data path ---- */
 /* Enqueue one packet: the core writes the virtio header into its own slot and
  * posts header + sg as one chain (indirect when possible). Returns VIO_OK,
@@ -401,6 +426,18 @@ bool vio_net_config_changed(struct vio_net *n);
  * The ack is poisoned before posting, so a device that completes without
  * writing it yields VIO_EIO. VIO_EBROKEN when the queue/device is broken. */
 int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *data, uint32_t len);
+/* The receive filter. A virtio-net device starts promiscuous (QEMU resets
+ * to promisc on, "compatibility mode"), and a stack that changes filters
+ * only on request would never turn that off. With CTRL_RX (and a control
+ * queue) this sends, in order: MAC_ADDR_SET of a random MAC when
+ * CTRL_MAC_ADDR allows it (so the device's own filter passes our unicast
+ * frames); PROMISC rx_promisc - forced on when the MAC is random and the
+ * device cannot be told it (it would drop our unicast frames otherwise);
+ * ALLMULTI rx_allmulti; MAC_TABLE_SET of the last table set, if any.
+ * Failures are logged: the device then stays as permissive as it was.
+ * Called by vio_net_start(); [attach] context (busy-waits). */
+void vio_net_rx_filter_apply(struct vio_net *n);
+/* Each records the wish (kept across resets, see above) and sends it. */
 int vio_net_set_promisc(struct vio_net *n, bool on);
 int vio_net_set_allmulti(struct vio_net *n, bool on);
 /* set_mac: MAC_ADDR_SET with CTRL_MAC_ADDR; otherwise on a legacy device

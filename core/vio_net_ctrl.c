@@ -157,11 +157,13 @@ static int vio_net_ctrl_rx(struct vio_net *n, uint8_t cmd, bool on)
 
 int vio_net_set_promisc(struct vio_net *n, bool on)
 {
+	n->rx_promisc = on;
 	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, on);
 }
 
 int vio_net_set_allmulti(struct vio_net *n, bool on)
 {
+	n->rx_allmulti = on;
 	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_ALLMULTI, on);
 }
 
@@ -228,7 +230,50 @@ int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, co
 		return err;
 	len = vio_net_mac_table_put(n, vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF), uc, nuc);
 	len += vio_net_mac_table_put(n, vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF + len), mc, nmc);
+	if (n->rx_table) { /* the wish, for the next vio_net_start() */
+		vio_memcpy(n->rx_table, vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF), len);
+		n->rx_table_len = len;
+	}
 	return vio_net_ctrl_run(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET, len);
+}
+
+static void vio_net_filter_warn(struct vio_net *n, const char *what, int err)
+{
+	if (err)
+		vio_warn(n->os, "net: %s failed (%s): the device filters less than asked", what,
+			 vio_strerror(err));
+}
+
+void vio_net_rx_filter_apply(struct vio_net *n)
+{
+	bool promisc = n->rx_promisc;
+	int err;
+
+	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
+		return;
+	if (n->mac_random) {
+		if (vio_dev_has(&n->dev, VIO_NET_F_CTRL_MAC_ADDR)) {
+			err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_ADDR_SET, n->mac,
+					       VIO_ETH_ALEN);
+			promisc |= err != VIO_OK;
+			vio_net_filter_warn(n, "telling the device our random MAC", err);
+		} else {
+			promisc = true; /* the device's filter knows only its own MAC */
+		}
+	}
+	vio_net_filter_warn(n, "setting promiscuous mode",
+			    vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, promisc));
+	vio_net_filter_warn(n, "setting all-multicast mode",
+			    vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_ALLMULTI, n->rx_allmulti));
+	if (n->rx_table_len) {
+		err = vio_net_ctrl_begin(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET, n->rx_table_len);
+		if (!err) {
+			vio_memcpy(vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF), n->rx_table, n->rx_table_len);
+			err = vio_net_ctrl_run(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET,
+					       n->rx_table_len);
+		}
+		vio_net_filter_warn(n, "restoring the MAC table", err);
+	}
 }
 
 #define VIO_NET_GUEST_OFFLOAD_BITS                                                                           \

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t_netpolicy.c - attach/start policies a front-end relies on: NET_F_MTU only
+ * when the receive buffers can hold it, and the receive filter the device is
+ * left with after start.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define F(b) VIO_BIT(b)
+
+static struct model *mk_mtu(uint16_t mtu, bool mergeable)
+{
+	struct model *m = model_new(M_MODERN);
+
+	m->features |= F(VIO_NET_F_MTU);
+	m->features &= ~(F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6));
+	if (!mergeable)
+		m->features &= ~F(VIO_NET_F_MRG_RXBUF);
+	m->devcfg[VIO_NET_CFG_MTU] = (uint8_t)mtu;
+	m->devcfg[VIO_NET_CFG_MTU + 1] = (uint8_t)(mtu >> 8);
+	return m;
+}
+
+/* attach + fill + start with rx_buf_max; returns the model for checks */
+static void mtu_case(uint16_t dev_mtu, bool mergeable, uint32_t buf_max, bool want_mtu, uint16_t want_max)
+{
+	struct model *m = mk_mtu(dev_mtu, mergeable);
+	struct fe f;
+	struct vio_net_params p;
+
+	fe_params_default(&p);
+	p.features |= F(VIO_NET_F_MTU);
+	p.rx_buf_max = buf_max;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT_EQ(model_has(m, VIO_NET_F_MTU), want_mtu);
+	ASSERT_EQ(f.n.max_mtu, want_max);
+	ASSERT(!buf_max || vio_net_rx_buf_len(&f.n.rxq[0]) <= buf_max || mergeable);
+	ASSERT_EQ(model_log_has(m, "not negotiating NET_F_MTU"), !want_mtu);
+	ASSERT(fe_fill_rx(&f, 0) > 0);
+	ASSERT_EQ(vio_net_start(&f.n), 0);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* The macOS kext posts 2 KiB clusters in small mode: a 9000-byte device MTU
+ * must not be negotiated there, or start() could post no buffer at all. */
+TEST(netpolicy_mtu_small_mode_too_big_for_buffers)
+{
+	mtu_case(9000, false, 2048, false, 1500);
+}
+
+TEST(netpolicy_mtu_small_mode_fits)
+{
+	mtu_case(1500, false, 2048, true, 1500);
+	mtu_case(2000, false, 2048, true, 2000);  /* 12 + 2000 + 18 = 2030 */
+	mtu_case(2019, false, 2048, false, 1500); /* 2049 */
+}
+
+TEST(netpolicy_mtu_no_limit_or_mergeable)
+{
+	mtu_case(9000, false, 0, true, 9000);
+	mtu_case(9000, true, 2048, true, 9000);
+}
+
+/* ---- receive filter after start ---- */
+
+static void expect_rx_cmd(const struct model *m, int k, uint8_t cmd, uint8_t on)
+{
+	ASSERT_MSG(k < m->nctrl, "command %d missing (%d sent)", k, m->nctrl);
+	ASSERT_EQ(m->ctrl_log[k].cls, VIO_NET_CTRL_RX);
+	ASSERT_EQ(m->ctrl_log[k].cmd, cmd);
+	ASSERT_EQ(m->ctrl_log[k].len, 1);
+	ASSERT_EQ(m->ctrl_log[k].data[0], on);
+}
+
+static void filter_up(struct fe *f, struct model *m)
+{
+	struct vio_net_params p;
+
+	fe_params_default(&p);
+	ASSERT_EQ(fe_attach(f, m, &p), 0);
+	ASSERT_EQ(fe_start(f), 0);
+}
+
+static void filter_down(struct fe *f, struct model *m)
+{
+	fe_teardown(f);
+	fe_free(f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* QEMU resets the device promiscuous: start turns that off, and
+ * all-multicast too, before the stack ever asks. */
+TEST(netpolicy_filter_start_turns_promisc_off)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	filter_up(&f, m);
+	ASSERT_EQ(m->nctrl, 2);
+	expect_rx_cmd(m, 0, VIO_NET_CTRL_RX_PROMISC, 0);
+	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_ALLMULTI, 0);
+	filter_down(&f, m);
+}
+
+/* What the front-end set is what a later start (after a reset) sends. */
+TEST(netpolicy_filter_reapplied_as_set)
+{
+	static const uint8_t uc[6] = {0x02, 1, 1, 1, 1, 1};
+	static const uint8_t mc[12] = {0x01, 0, 0x5e, 0, 0, 1, 0x33, 0x33, 0, 0, 0, 1};
+	struct model *m = model_new(M_MODERN);
+	struct mctrl_cmd table;
+	struct fe f;
+
+	filter_up(&f, m);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	ASSERT_EQ(vio_net_set_allmulti(&f.n, true), 0);
+	ASSERT_EQ(vio_net_set_mac_table(&f.n, uc, 1, mc, 2), 0);
+	table = m->ctrl_log[m->nctrl - 1];
+	ASSERT_EQ(table.cmd, VIO_NET_CTRL_MAC_TABLE_SET);
+	m->nctrl = 0;
+	vio_net_rx_filter_apply(&f.n);
+	ASSERT_EQ(m->nctrl, 3);
+	expect_rx_cmd(m, 0, VIO_NET_CTRL_RX_PROMISC, 1);
+	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_ALLMULTI, 1);
+	ASSERT_EQ(m->ctrl_log[2].cls, VIO_NET_CTRL_MAC);
+	ASSERT_EQ(m->ctrl_log[2].cmd, VIO_NET_CTRL_MAC_TABLE_SET);
+	ASSERT_EQ(m->ctrl_log[2].len, table.len);
+	ASSERT_EQ(table.len, 8 + 3 * 6);
+	ASSERT_MEM(m->ctrl_log[2].data, table.data, table.len);
+	filter_down(&f, m);
+}
+
+/* A random MAC (device has none) must reach the device's filter, or unicast
+ * frames to us are dropped once promiscuous mode is off. */
+TEST(netpolicy_filter_random_mac_told_to_device)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features &= ~F(VIO_NET_F_MAC);
+	filter_up(&f, m);
+	ASSERT(f.n.mac_random);
+	ASSERT_EQ(m->nctrl, 3);
+	ASSERT_EQ(m->ctrl_log[0].cls, VIO_NET_CTRL_MAC);
+	ASSERT_EQ(m->ctrl_log[0].cmd, VIO_NET_CTRL_MAC_ADDR_SET);
+	ASSERT_MEM(m->ctrl_log[0].data, f.n.mac, 6);
+	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_PROMISC, 0);
+	filter_down(&f, m);
+}
+
+TEST(netpolicy_filter_random_mac_without_mac_addr_stays_promisc)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features &= ~(F(VIO_NET_F_MAC) | F(VIO_NET_F_CTRL_MAC_ADDR));
+	filter_up(&f, m);
+	ASSERT_EQ(m->nctrl, 2);
+	expect_rx_cmd(m, 0, VIO_NET_CTRL_RX_PROMISC, 1);
+	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_ALLMULTI, 0);
+	filter_down(&f, m);
+}
+
+TEST(netpolicy_filter_none_without_ctrl_rx)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features &= ~F(VIO_NET_F_CTRL_RX);
+	filter_up(&f, m);
+	ASSERT_EQ(m->nctrl, 0);
+	filter_down(&f, m);
+}
+
+/* A device that refuses the commands: start still succeeds, warned. */
+TEST(netpolicy_filter_refused_is_warned_not_fatal)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->ctrl_ack = VIO_NET_ERR;
+	filter_up(&f, m);
+	ASSERT(model_log_has(m, "setting promiscuous mode failed"));
+	ASSERT(model_log_has(m, "setting all-multicast mode failed"));
+	filter_down(&f, m);
+}
