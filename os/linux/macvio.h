@@ -50,8 +50,9 @@ struct macvio_rxmeta {
 struct macvio_rxq_stats {
 	u64 alloc_fail; /* refill failed: packet dropped, its buffers re-posted */
 	u64 map_fail;
-	u64 hdr_drop;	/* virtio_net_hdr_to_skb refused the metadata */
-	u64 build_fail; /* no skb for a good packet */
+	u64 hdr_drop;	    /* virtio_net_hdr_to_skb refused the metadata */
+	u64 build_fail;	    /* no skb for a good packet */
+	u64 csum_completed; /* rx_csum_complete: NEEDS_CSUM finished by the core */
 };
 
 struct macvio_txq_stats {

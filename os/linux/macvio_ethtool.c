@@ -22,10 +22,7 @@ struct fe_stat {
 		"tx%u_" #f, offsetof(struct macvio_txq, stats.f)                                             \
 	}
 static const struct fe_stat fe_rx_stats[] = {
-    RXF(alloc_fail),
-    RXF(map_fail),
-    RXF(hdr_drop),
-    RXF(build_fail),
+    RXF(alloc_fail), RXF(map_fail), RXF(hdr_drop), RXF(build_fail), RXF(csum_completed),
 };
 static const struct fe_stat fe_tx_stats[] = {
     TXF(map_fail),

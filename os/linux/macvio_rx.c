@@ -42,6 +42,13 @@ static unsigned int fault_rx_alloc;
 module_param(fault_rx_alloc, uint, 0644);
 MODULE_PARM_DESC(fault_rx_alloc, "test: fail every Nth RX buffer allocation in NAPI (0 = never)");
 
+/* Test hook: finish NEEDS_CSUM checksums in the core, as the macOS kext
+ * must (its stack cannot carry a partial checksum), and hand the packet up
+ * unverified so the kernel checks the core's result on every packet. */
+static bool rx_csum_complete;
+module_param(rx_csum_complete, bool, 0644);
+MODULE_PARM_DESC(rx_csum_complete, "test: complete NEEDS_CSUM in the core; the stack verifies it");
+
 static void *rx_alloc_frag(struct macvio_rxq *rq, unsigned int size, bool in_napi)
 {
 	unsigned int every = READ_ONCE(fault_rx_alloc);
@@ -332,11 +339,21 @@ static void rx_unmap_all(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt
 static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 {
 	struct net_device *ndev = rq->vi->ndev;
+	struct vio_net_rx_pkt done;
 	struct sk_buff *skb;
 
 	if (unlikely(!rx_replace(rq, pkt)))
 		return;
 	rx_unmap_all(rq, pkt);
+	if (unlikely(READ_ONCE(rx_csum_complete)) && pkt->csum == VIO_NET_RX_CSUM_PARTIAL &&
+	    pkt->gso_type == VIO_NET_HDR_GSO_NONE) {
+		done = *pkt;
+		if (vio_net_rx_csum_complete(&done, rq->frags) == VIO_OK) {
+			done.csum = VIO_NET_RX_CSUM_NONE; /* the stack verifies it */
+			rq->stats.csum_completed++;
+			pkt = &done;
+		}
+	}
 	skb = rx_build(rq, pkt);
 	if (unlikely(!skb))
 		return;

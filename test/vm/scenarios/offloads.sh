@@ -18,7 +18,9 @@
 # negotiated and no drop/error counter may move. On NIC 0 also: IPv6 TCP both
 # ways, fragmented UDP both ways (4000-byte datagrams at MTU 1500: reassembled,
 # no checksum errors, loss <= UDP_FRAG_MAX_LOSS %), and rx-gro-hw off/on through
-# the control queue (the device stops/starts sending GSO packets).
+# the control queue (the device stops/starts sending GSO packets), and
+# NEEDS_CSUM completed by the core (rx_csum_complete, the macOS kext's path)
+# with the guest's TCP verifying every checksum.
 . "$(dirname "$0")/../lib.sh"
 tb_init offloads
 MIB=${XFER_MIB:-16}
@@ -266,6 +268,28 @@ if [ "${names[0]}" = default ] && [ -n "${NIC_IF[0]:-}" ]; then
 	else
 		t_fail "$(tr '\n' ' ' <<<"$out ${out2:-}") ${x1:-} ${x2:-} before: ${s0:-} after off: ${s1:-} after on: ${s2:-}"
 	fi
+	# NEEDS_CSUM completed in the core (what the macOS kext does, whose stack
+	# cannot carry a partial checksum): rx-gro-hw off so every data packet
+	# arrives non-GSO with NEEDS_CSUM, the module's rx_csum_complete=1
+	# finishes each checksum and hands the packet up unverified, so the
+	# kernel's TCP checks every one: SHA-256 over IPv4 and IPv6, and Tcp
+	# InCsumErrors must not move.
+	t_begin offloads.rx_csum_complete
+	out='' x1='' x2=''
+	TCP_AWK='$1 == "Tcp:" { n++; if (n == 1) for (i = 2; i <= NF; i++) h[i] = $i; else for (i = 2; i <= NF; i++) if (h[i] == "InCsumErrors") print $i }'
+	P=/sys/module/macvio/parameters/rx_csum_complete
+	if out=$(guest_run "ethtool -K $ifc rx-gro-hw off && echo 1 >$P && cat $P") && [ "$out" = Y ] &&
+		s0=$(guest_run "$G st $ifc rx0_csum_completed") && e0=$(guest_run "awk '$TCP_AWK' /proc/net/snmp") &&
+		x1=$(xfer 0 "$MIB" h2g) &&
+		x2=$(XFER_TCP=TCP6 XFER_HIP="[$h6]" XFER_GIP="[$g6]" xfer 0 "$MIB" h2g) &&
+		s1=$(guest_run "$G st $ifc rx0_csum_completed") && e1=$(guest_run "awk '$TCP_AWK' /proc/net/snmp") &&
+		[ "$e1" = "$e0" ] && [ $((s1 - s0)) -gt $((MIB * 1024 * 2 / 1500)) ]; then
+		t_info "v4: $x1; v6: $x2; rx0_csum_completed +$((s1 - s0)), Tcp InCsumErrors +$((e1 - e0))"
+		t_pass
+	else
+		t_fail "$out ${x1:-} ${x2:-} rx0_csum_completed ${s0:-?} -> ${s1:-?}, InCsumErrors ${e0:-?} -> ${e1:-?}"
+	fi
+	guest_run "echo 0 >$P; ethtool -K $ifc rx-gro-hw on" >/dev/null
 	# without CTRL_GUEST_OFFLOADS the request must be refused, not half-done
 	for i in "${!names[@]}"; do
 		[ "${names[i]}" = noctrl_offl ] && [ -n "${NIC_IF[i]:-}" ] || continue
