@@ -40,6 +40,11 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 #define MACVIO_TX_PEEK	      128
 #define MACVIO_ETH_OVERHEAD   18     /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
 #define MACVIO_DBG_TX_WAIT_US 100000 /* a debugger frame waits at most 100 ms */
+#define MACVIO_RECLAIM_BATCH  16     /* TX completions taken per debugger-lock hold */
+/* Largest RX buffer postRx can give: a 2 KiB cluster (mbuf_getpacket) less
+ * the alignment pad; NET_F_MTU is not negotiated in small mode when an
+ * mtu-sized frame would not fit (vio_net_params.rx_buf_max). */
+#define MACVIO_RX_BUF_MAX (2048 - 2)
 
 /* What this front-end serves of the engine's features. TX checksum and TSO:
  * IOKit says only which offload a packet wants; the header offsets virtio
@@ -136,6 +141,7 @@ bool MacvioNet::start(IOService *provider)
 	p.tx_max_sg = VIO_NET_MAX_TX_SG;
 	p.max_qp = 1;
 	p.irq_mode = irq_.mode;
+	p.rx_buf_max = MACVIO_RX_BUF_MAX;
 	read_random(p.random_mac, sizeof(p.random_mac));
 	err = vio_net_attach(&net_, pci_->vioOS(), &p);
 	if (err) {
@@ -148,8 +154,7 @@ bool MacvioNet::start(IOService *provider)
 	 * 4-byte aligned (arm64's ip_input copies misaligned headers). */
 	rxPad_ = (4 - (net_.hdr_len + 14) % 4) % 4;
 	maxFrame_ = kIOEthernetMaxPacketSize;
-	if (vio_dev_has(&net_.dev, VIO_NET_F_MTU) && net_.rx_mode == VIO_NET_RX_MERGEABLE &&
-	    net_.max_mtu > 1500)
+	if (vio_dev_has(&net_.dev, VIO_NET_F_MTU) && net_.max_mtu > 1500) /* buffers fit: rx_buf_max */
 		maxFrame_ = (uint32_t)net_.max_mtu + MACVIO_ETH_OVERHEAD;
 
 	for (i = 0; i < net_.nqp; i++) {
@@ -182,10 +187,13 @@ bool MacvioNet::start(IOService *provider)
 		IOLog("macvio: could not create the network interface\n");
 		goto fail;
 	}
+	/* Link down until the interface is enabled: setLinkStatus() reports
+	 * only changes (IONetworkController.cpp setLinkStatus), and no client
+	 * has the interface open yet, so the up edge must come in enable(). */
+	setLinkStatus(kIONetworkLinkValid, NULL);
 	netif_->registerService();
 	/* Only when the kernel was booted with debug=...; see docs/macos.md. */
 	attachDebuggerClient(&debugger_);
-	updateLink();
 	IOLog("macvio: virtio-net %02x:%02x:%02x:%02x:%02x:%02x%s, %s, rx %s, mtu up to %u\n", net_.mac[0],
 	      net_.mac[1], net_.mac[2], net_.mac[3], net_.mac[4], net_.mac[5],
 	      net_.mac_random ? " (random: device has none)" : "", net_.link_up ? "link up" : "link down",
@@ -198,21 +206,29 @@ fail:
 	return false;
 }
 
+/* Teardown, in the order the hardware and IOKit need:
+ * 1. ready_ off and the output queue stopped: outputPacket, the debugger
+ *    handlers and the interrupt action drop out, controller calls refuse;
+ * 2. the device reset, on the work loop (no action or outputPacket runs):
+ *    no DMA and no interrupt after it. Before the sources go: a level INTx
+ *    line still asserted with no handler would storm (the filter keeps
+ *    reading, so acknowledging, the ISR until then);
+ * 3. the debugger client and the interface detached, before the engine they
+ *    call into is destroyed;
+ * 4. the interrupt sources removed (removeEventSource waits for a running
+ *    action);
+ * 5. every buffer back and the engine freed (dev.allocs must read 0). */
 void MacvioNet::stop(IOService *provider)
 {
 	IOOutputQueue *q = getOutputQueue();
 
-	/* Quiesce first: no filter claims, no action runs (removeEventSource
-	 * waits for it), outputPacket and the debugger handlers drop. Then reset
-	 * the device and take every buffer back, then detach the clients. */
 	ready_ = false;
-	teardownInterrupts();
 	if (q)
 		q->stop();
 	if (wl_)
-		wl_->runAction(releaseAllGated, this);
+		wl_->runAction(quiesceGated, this);
 	else
-		releaseAll();
+		quiesce();
 	if (debugger_) {
 		detachDebuggerClient(debugger_);
 		OSSafeReleaseNULL(debugger_);
@@ -221,6 +237,11 @@ void MacvioNet::stop(IOService *provider)
 		detachInterface(netif_, true);
 		OSSafeReleaseNULL(netif_);
 	}
+	teardownInterrupts();
+	if (wl_)
+		wl_->runAction(releaseAllGated, this);
+	else
+		releaseAll();
 	if (q)
 		q->flush();
 	OSSafeReleaseNULL(medium_);
@@ -240,6 +261,16 @@ void MacvioNet::free()
 	OSSafeReleaseNULL(wl_);
 }
 
+IOReturn MacvioNet::quiesceGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
+{
+	(void)a0;
+	(void)a1;
+	(void)a2;
+	(void)a3;
+	((MacvioNet *)owner)->quiesce();
+	return kIOReturnSuccess;
+}
+
 IOReturn MacvioNet::releaseAllGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
 {
 	(void)a0;
@@ -250,8 +281,18 @@ IOReturn MacvioNet::releaseAllGated(OSObject *owner, void *a0, void *a1, void *a
 	return kIOReturnSuccess;
 }
 
-/* Reset the device (no DMA after this), take back every buffer, free the
- * engine. On the work loop, so no outputPacket or interrupt action runs. */
+/* Reset the device: no DMA, no interrupt after this. */
+void MacvioNet::quiesce()
+{
+	ready_ = false;
+	if (attached_ && !reset_) {
+		vio_net_stop(&net_);
+		reset_ = true;
+	}
+}
+
+/* Take back every buffer, free the engine. On the work loop, after the
+ * interrupt sources are gone. */
 void MacvioNet::releaseAll()
 {
 	void *c;
@@ -259,9 +300,8 @@ void MacvioNet::releaseAll()
 
 	if (!attached_)
 		return;
+	quiesce();
 	attached_ = false;
-	ready_ = false;
-	vio_net_stop(&net_);
 	for (i = 0; i < net_.nqp; i++) {
 		while ((c = vio_net_rx_drain(&net_.rxq[i])) != NULL)
 			mbuf_freem((mbuf_t)c);
@@ -331,18 +371,25 @@ bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *s
 	MacvioNet *self = (MacvioNet *)owner;
 	uint8_t isr;
 
-	if (!self->ready_)
-		return false;
+	if (!self->attached_)
+		return false; /* sources are removed before the engine goes */
 	switch (self->irq_.mode) {
 	case VIO_IRQ_INTX:
+		/* Read even when not ready: the read acknowledges (§4.1.4.5), and
+		 * a level line left asserted while stop() resets the device
+		 * would storm. */
 		isr = vio_dev_isr(&self->net_.dev);
-		if (!isr)
-			return false; /* a shared line: not ours */
+		if (!isr || !self->ready_)
+			return false; /* a shared line: not ours; or stopping */
 		break;
 	case VIO_IRQ_MSIX_SINGLE:
+		if (!self->ready_)
+			return false;
 		isr = (uint8_t)((vio_dev_isr(&self->net_.dev) & VIO_ISR_CONFIG) | VIO_ISR_QUEUE);
 		break;
 	default:
+		if (!self->ready_)
+			return false;
 		isr = src == self->intr_[0] ? VIO_ISR_CONFIG : VIO_ISR_QUEUE;
 		break;
 	}
@@ -357,39 +404,45 @@ void MacvioNet::interruptAction(OSObject *owner, IOInterruptEventSource *src, in
 	((MacvioNet *)owner)->service();
 }
 
-/* The work loop half: config, RX, TX reclaim, output restart. */
+/* The work loop half: config, RX, TX reclaim, output restart.
+ * The debugger lock is taken only around ring work, one packet (RX) or one
+ * reclaim batch (TX) at a time (takeRx, reclaimTx): KDP's receive and
+ * link-status dispatchers back off while it is held (IOKernelDebugger.cpp
+ * kdpReceiveDispatcher / handleLinkStatus test gIODebuggerSemaphore), so
+ * they never wait behind more. Config handling (which may busy-wait on the
+ * control queue for ANNOUNCE_ACK) never holds it: the polled path does not
+ * touch the control queue. */
 void MacvioNet::service()
 {
 	UInt32 isr = OSBitAndAtomic(0, &isrPending_);
 	IODebuggerLockState dl;
-	bool linkChanged = false, restart = false, broken;
+	bool linkChanged = false, restart = false;
 	uint16_t i;
 
 	if (!ready_)
 		return;
-	dl = IOKernelDebugger::lock(this);
 	if (isr & VIO_ISR_QUEUE) {
 		net_.rxq[0].stats.interrupts++;
 		net_.txq[0].stats.interrupts++;
 	}
-	if (isr & VIO_ISR_CONFIG)
+	if (isr & VIO_ISR_CONFIG) {
 		linkChanged = vio_net_config_changed(&net_);
+		net_.announce = false; /* macOS announces itself on link-up (KEV_DL_LINK_ON) */
+	}
 	for (i = 0; i < net_.nqp; i++)
 		serviceRx(&net_.rxq[i]);
 	reclaimTx();
+	dl = IOKernelDebugger::lock(this);
 	if (txStalled_ && vio_net_tx_has_room(&net_.txq[0])) {
 		txStalled_ = false;
 		vio_vq_disable_cb(&net_.txq[0].vq);
 		restart = true;
 	}
-	broken = net_.dev.broken || net_.rxq[0].vq.broken || net_.txq[0].vq.broken;
 	IOKernelDebugger::unlock(dl);
 
-	if (broken && !brokenSeen_) {
-		brokenSeen_ = true; /* the core logged why; tell the stack */
-		linkChanged = true;
-	}
-	if (linkChanged)
+	if (deviceBroken())
+		scheduleBroken(); /* the core logged why; tell the stack */
+	else if (linkChanged)
 		updateLink();
 	releaseFreePackets();
 	if (netif_)
@@ -397,6 +450,21 @@ void MacvioNet::service()
 	if (restart && getOutputQueue())
 		getOutputQueue()->service(IOBasicOutputQueue::kServiceAsync);
 	updateStats();
+}
+
+bool MacvioNet::deviceBroken() const
+{
+	return net_.dev.broken || net_.rxq[0].vq.broken || net_.txq[0].vq.broken;
+}
+
+/* A device that broke a rule: the core latched it and logged why. Tell the
+ * stack once (link down); the data path refuses from now on. */
+void MacvioNet::scheduleBroken()
+{
+	if (brokenSeen_)
+		return;
+	brokenSeen_ = true;
+	updateLink();
 }
 
 /* ---- RX ---- */
@@ -460,83 +528,141 @@ void MacvioNet::recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *f
 	}
 }
 
-void MacvioNet::serviceRx(struct vio_net_rxq *q)
+/* Take one packet and refill its slots, under the debugger lock (KDP's
+ * dispatchers back off while it is held: one packet at a most). Returns
+ * the packet's head mbuf ready for the stack, or NULL (nothing to pass up);
+ * *more is false when the ring has nothing left or is broken. */
+mbuf_t MacvioNet::takeRx(struct vio_net_rxq *q, bool *more)
 {
-	unsigned budget = 2 * MACVIO_RING_SIZE, k;
 	struct vio_net_rx_pkt pkt;
-	mbuf_t head, prev, m;
+	IODebuggerLockState dl = IOKernelDebugger::lock(this);
+	mbuf_t m = NULL;
+	unsigned k;
 	int r;
 
-	for (;;) {
-		vio_vq_disable_cb(&q->vq);
-		while (budget) {
-			r = vio_net_rx_get(q, &pkt, frags_, MACVIO_RING_SIZE);
-			if (r == 0 || r == VIO_EBROKEN)
-				break;
-			budget--;
-			if (r < 0 || !netEnabled_ || !netif_ || pkt.nfrags == 0 ||
-			    frags_[0].len < pkt.hdr_len) {
-				recycleRx(q, frags_, pkt.nfrags);
-				continue;
-			}
-			/* Refill first: one fresh buffer per buffer taken. */
-			for (k = 0; k < pkt.nfrags; k++) {
-				if (mbuf_getpacket(MBUF_DONTWAIT, &m) != 0)
-					break;
-				if (!postRx(q, m)) {
-					mbuf_freem(m);
-					break;
-				}
-			}
-			if (k < pkt.nfrags) { /* short of memory: drop this packet */
-				rxNoBufs_++;
-				recycleRx(q, frags_ + k, pkt.nfrags - k);
-				while (k--)
-					mbuf_freem((mbuf_t)frags_[k].cookie);
-				continue;
-			}
-			head = (mbuf_t)frags_[0].cookie;
-			mbuf_setdata(head, (uint8_t *)frags_[0].vaddr + pkt.hdr_len,
-				     frags_[0].len - pkt.hdr_len);
-			prev = head;
-			for (k = 1; k < pkt.nfrags; k++) {
-				m = (mbuf_t)frags_[k].cookie;
-				mbuf_setflags_mask(m, 0, MBUF_PKTHDR);
-				mbuf_setdata(m, frags_[k].vaddr, frags_[k].len);
-				mbuf_setnext(prev, m);
-				prev = m;
-			}
-			mbuf_pkthdr_setlen(head, pkt.len);
-			/* NEEDS_CSUM: the sender is local. The core reports a
-			 * checksum state only when GUEST_CSUM was negotiated
-			 * (§5.1.6.4.1), so claiming input support with CSUM alone
-			 * never marks an unverified packet. */
-			if (pkt.csum != VIO_NET_RX_CSUM_NONE)
-				setChecksumResult(head, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
-			netif_->inputPacket(head, pkt.len, IONetworkInterface::kInputOptionQueuePacket);
+	*more = true;
+	r = vio_net_rx_get(q, &pkt, frags_, MACVIO_RING_SIZE);
+	if (r == 0 || r == VIO_EBROKEN) {
+		*more = false;
+		if (r == VIO_EBROKEN)
+			recycleRx(q, frags_, pkt.nfrags);
+		IOKernelDebugger::unlock(dl);
+		return NULL;
+	}
+	if (r < 0 || !netEnabled_ || !netif_ || pkt.nfrags == 0 || frags_[0].len < pkt.hdr_len) {
+		recycleRx(q, frags_, pkt.nfrags);
+		IOKernelDebugger::unlock(dl);
+		return NULL;
+	}
+	/* Refill first: one fresh buffer per buffer taken. */
+	for (k = 0; k < pkt.nfrags; k++) {
+		mbuf_t fresh;
+
+		if (mbuf_getpacket(MBUF_DONTWAIT, &fresh) != 0)
+			break;
+		if (!postRx(q, fresh)) {
+			mbuf_freem(fresh);
+			break;
 		}
+	}
+	if (k < pkt.nfrags) { /* short of memory: drop this packet */
+		rxNoBufs_++;
+		recycleRx(q, frags_ + k, pkt.nfrags - k);
+		IOKernelDebugger::unlock(dl);
+		while (k--)
+			mbuf_freem((mbuf_t)frags_[k].cookie);
+		return NULL;
+	}
+	IOKernelDebugger::unlock(dl);
+	/* The buffers are ours now (the ring has fresh ones). */
+	m = buildRx(&pkt);
+	return m;
+}
+
+/* frags_ of one packet as an mbuf chain for the stack, with its checksum
+ * state. NEEDS_CSUM (the sender is on this host and computed nothing) is
+ * completed here (vio_net_rx_csum_complete) before it is called verified:
+ * setChecksumResult can only say "verified" (IONetworkController.cpp
+ * setChecksumResult: DATA_VALID | PSEUDO_HDR, csum_data 0xffff), and a packet
+ * this Mac forwards (bridge, Internet Sharing) would otherwise leave with
+ * the pseudo-header sum as its checksum. */
+mbuf_t MacvioNet::buildRx(struct vio_net_rx_pkt *pkt)
+{
+	mbuf_t head = (mbuf_t)frags_[0].cookie, prev, m;
+	unsigned k;
+
+	mbuf_setdata(head, (uint8_t *)frags_[0].vaddr + pkt->hdr_len, frags_[0].len - pkt->hdr_len);
+	prev = head;
+	for (k = 1; k < pkt->nfrags; k++) {
+		m = (mbuf_t)frags_[k].cookie;
+		mbuf_setflags_mask(m, 0, MBUF_PKTHDR);
+		mbuf_setdata(m, frags_[k].vaddr, frags_[k].len);
+		mbuf_setnext(prev, m);
+		prev = m;
+	}
+	mbuf_pkthdr_setlen(head, pkt->len);
+	/* on success the state is VALID; a packet it cannot complete (GSO is
+	 * never negotiated here) goes up unmarked and the stack checks it */
+	if (pkt->csum == VIO_NET_RX_CSUM_PARTIAL && vio_net_rx_csum_complete(pkt, frags_) != VIO_OK)
+		pkt->csum = VIO_NET_RX_CSUM_NONE;
+	/* The core reports a checksum state only with GUEST_CSUM (§5.1.6.4.1),
+	 * so claiming input support with CSUM alone never marks a packet. */
+	if (pkt->csum == VIO_NET_RX_CSUM_VALID)
+		setChecksumResult(head, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
+	return head;
+}
+
+void MacvioNet::serviceRx(struct vio_net_rxq *q)
+{
+	unsigned budget = 2 * MACVIO_RING_SIZE;
+	IODebuggerLockState dl;
+	bool more = true;
+	mbuf_t m;
+
+	for (;;) {
+		dl = IOKernelDebugger::lock(this);
+		vio_vq_disable_cb(&q->vq);
+		IOKernelDebugger::unlock(dl);
+		for (; budget && more; budget--) {
+			m = takeRx(q, &more);
+			if (m)
+				netif_->inputPacket(m, (UInt32)mbuf_pkthdr_len(m),
+						    IONetworkInterface::kInputOptionQueuePacket);
+		}
+		dl = IOKernelDebugger::lock(this);
 		vio_net_rx_kick(q);
 		if (!budget) { /* more work than one pass: come back, let others run */
+			IOKernelDebugger::unlock(dl);
+			OSBitOrAtomic(VIO_ISR_QUEUE, &isrPending_);
 			if (intr_[irq_.count - 1])
 				intr_[irq_.count - 1]->signalInterrupt();
-			OSBitOrAtomic(VIO_ISR_QUEUE, &isrPending_);
 			return;
 		}
-		if (vio_vq_enable_cb(&q->vq) || q->vq.broken)
+		more = !vio_vq_enable_cb(&q->vq) && !q->vq.broken; /* one arrived meanwhile */
+		IOKernelDebugger::unlock(dl);
+		if (!more)
 			return;
 	}
 }
 
 /* ---- TX ---- */
 
+/* Completed TX packets back to the stack. The ring part runs under the
+ * debugger lock, one batch of MACVIO_RECLAIM_BATCH at a time, so KDP never
+ * waits behind more than that; the mbufs are freed outside it. */
 void MacvioNet::reclaimTx()
 {
-	void *done[32];
+	void *done[MACVIO_RECLAIM_BATCH];
+	IODebuggerLockState dl;
 	int n, i;
 
-	while ((n = vio_net_tx_reclaim(&net_.txq[0], done, 32)) > 0)
+	do {
+		dl = IOKernelDebugger::lock(this);
+		n = vio_net_tx_reclaim(&net_.txq[0], done, MACVIO_RECLAIM_BATCH);
+		IOKernelDebugger::unlock(dl);
 		for (i = 0; i < n; i++)
 			freePacket((mbuf_t)done[i], kDelayFree);
+	} while (n == MACVIO_RECLAIM_BATCH);
 }
 
 /* The chain as (device address, length) pieces, split at 4 KiB boundaries
@@ -574,23 +700,35 @@ int MacvioNet::mbufToSg(mbuf_t m, struct vio_net_sg *sg, unsigned max)
 	return (int)n;
 }
 
-/* A chain with more pieces than a descriptor table holds: copy it into
- * fresh clusters (rare; counted). */
+/* A chain the device cannot be given as it is: more pieces than a
+ * descriptor table holds, or data with no device address (mbuf_data_to_physical
+ * answers 0 outside the mbuf cluster map: xnu bsd/kern/kpi_mbuf.c). Copy it
+ * into fresh clusters, which are inside that map. outputPacket runs with the
+ * work-loop gate closed and the debugger lock taken by our caller's caller,
+ * so never sleep: MBUF_DONTWAIT (IONetworkController::allocatePacket may
+ * wait; allocatePacketNoWait exists only from IONetworkingFamily-166).
+ * Counted in txCompacted_. */
 mbuf_t MacvioNet::compactTx(mbuf_t m)
 {
 	size_t len = mbuf_pkthdr_len(m), off = 0;
-	mbuf_t c = allocatePacket((UInt32)len), x;
+	mbuf_t c = NULL, x;
 
-	if (!c)
+	if (mbuf_allocpacket(MBUF_DONTWAIT, len, NULL, &c) != 0 || !c)
 		return NULL;
 	for (x = c; x && off < len; x = mbuf_next(x)) {
 		size_t l = mbuf_len(x);
 
 		if (l > len - off)
 			l = len - off;
-		mbuf_copydata(m, off, l, mbuf_data(x));
+		if (mbuf_copydata(m, off, l, mbuf_data(x)) != 0)
+			break;
 		off += l;
 	}
+	if (off != len) {
+		mbuf_freem(c);
+		return NULL;
+	}
+	mbuf_pkthdr_setlen(c, len);
 	txCompacted_++;
 	freePacket(m, kDelayFree);
 	return c;
@@ -711,6 +849,36 @@ int MacvioNet::txOffload(mbuf_t m, struct vio_net_tx_meta *meta)
 	return VIO_OK;
 }
 
+/* Room for one more packet; false: stalled, the queue keeps the packet and
+ * service() restarts it when completions free room. */
+bool MacvioNet::txRoom()
+{
+	struct vio_net_txq *q = &net_.txq[0];
+	IODebuggerLockState dl;
+	bool room;
+
+	reclaimTx();
+	dl = IOKernelDebugger::lock(this);
+	room = vio_net_tx_has_room(q);
+	if (!room) {
+		/* Ask for an interrupt after most in-flight packets completed;
+		 * if some completed meanwhile, look again before stalling. */
+		txStalled_ = true;
+		if (!vio_vq_enable_cb_delayed(&q->vq)) {
+			IOKernelDebugger::unlock(dl);
+			reclaimTx();
+			dl = IOKernelDebugger::lock(this);
+		}
+		room = vio_net_tx_has_room(q);
+		if (room) {
+			txStalled_ = false;
+			vio_vq_disable_cb(&q->vq);
+		}
+	}
+	IOKernelDebugger::unlock(dl);
+	return room;
+}
+
 UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 {
 	struct vio_net_txq *q = &net_.txq[0];
@@ -724,27 +892,15 @@ UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 		txDrops_++;
 		return kIOReturnOutputDropped;
 	}
-	dl = IOKernelDebugger::lock(this);
-	reclaimTx();
-	if (!vio_net_tx_has_room(q)) {
-		/* Ask for an interrupt after most in-flight packets completed;
-		 * if some completed meanwhile, look again before stalling. */
-		txStalled_ = true;
-		if (!vio_vq_enable_cb_delayed(&q->vq))
-			reclaimTx();
-		if (!vio_net_tx_has_room(q)) {
-			IOKernelDebugger::unlock(dl);
-			releaseFreePackets();
-			return kIOReturnOutputStall; /* the queue keeps m; service() restarts it */
-		}
-		txStalled_ = false;
-		vio_vq_disable_cb(&q->vq);
+	if (!txRoom()) {
+		releaseFreePackets();
+		return kIOReturnOutputStall; /* the queue keeps m (IOBasicOutputQueue) */
 	}
 	/* Before compactTx: its copy carries no offload request. */
 	r = txOffload(m, &meta);
 	if (r == VIO_OK) {
 		n = mbufToSg(m, sg_, q->max_sg);
-		if (n == VIO_ENOSPC) {
+		if (n == VIO_ENOSPC || n == VIO_EINVAL) { /* too many pieces / no device address */
 			mbuf_t c = compactTx(m);
 
 			if (c) {
@@ -752,18 +908,21 @@ UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 				n = mbufToSg(m, sg_, q->max_sg);
 			}
 		}
-		r = n > 0 ? vio_net_tx(q, &meta, sg_, (uint16_t)n, m) : VIO_EINVAL;
+		if (n > 0) {
+			dl = IOKernelDebugger::lock(this);
+			r = vio_net_tx(q, &meta, sg_, (uint16_t)n, m);
+			if (r == VIO_OK)
+				vio_net_tx_flush(q);
+			IOKernelDebugger::unlock(dl);
+		} else {
+			r = VIO_EINVAL;
+		}
 	}
-	if (r == VIO_OK)
-		vio_net_tx_flush(q);
-	IOKernelDebugger::unlock(dl);
 	if (r != VIO_OK) {
 		freePacket(m, kDelayFree);
 		txDrops_++;
-		if (r == VIO_EBROKEN && !brokenSeen_) {
-			brokenSeen_ = true;
-			updateLink();
-		}
+		if (r == VIO_EBROKEN)
+			scheduleBroken();
 	}
 	releaseFreePackets();
 	return r == VIO_OK ? kIOReturnOutputSuccess : kIOReturnOutputDropped;
@@ -783,7 +942,7 @@ IOReturn MacvioNet::enable(IONetworkInterface *netif)
 		q->setCapacity(MACVIO_RING_SIZE);
 		q->start();
 	}
-	updateLink();
+	updateLink(); /* the up edge now that a client listens (KEV_DL_LINK_ON) */
 	return kIOReturnSuccess;
 }
 
@@ -797,6 +956,7 @@ IOReturn MacvioNet::disable(IONetworkInterface *netif)
 		q->stop();
 		q->flush();
 	}
+	updateLink(); /* down, so the next enable() reports the up edge again */
 	return kIOReturnSuccess;
 }
 
@@ -863,9 +1023,11 @@ IOReturn MacvioNet::selectMedium(const IONetworkMedium *medium)
 	return kIOReturnSuccess;
 }
 
+/* What the stack is told: up only while the interface is enabled, so that
+ * every enable() is an edge setLinkStatus() broadcasts. */
 void MacvioNet::updateLink()
 {
-	if (ready_ && net_.link_up && !brokenSeen_)
+	if (ready_ && netEnabled_ && net_.link_up && !brokenSeen_)
 		setLinkStatus(kIONetworkLinkValid | kIONetworkLinkActive, medium_, MACVIO_SPEED);
 	else
 		setLinkStatus(kIONetworkLinkValid, NULL);
@@ -927,6 +1089,8 @@ IOReturn MacvioNet::getMaxPacketSize(UInt32 *maxSize) const
 
 IOReturn MacvioNet::setMaxPacketSize(UInt32 maxSize)
 {
+	if (!ready_)
+		return kIOReturnNotReady; /* stopped: the engine may be gone */
 	if (maxSize > maxFrame_ || maxSize < kIOEthernetMinPacketSize)
 		return kIOReturnBadArgument;
 	if (!vio_dev_has(&net_.dev, VIO_NET_F_MTU))
@@ -944,37 +1108,89 @@ IOReturn MacvioNet::getHardwareAddress(IOEthernetAddress *addr)
 
 IOReturn MacvioNet::setHardwareAddress(const IOEthernetAddress *addr)
 {
+	if (!ready_)
+		return kIOReturnNotReady;
 	return ioReturnFromVio(vio_net_set_mac(&net_, addr->bytes));
 }
 
+/* Every filter is advertised: without CTRL_RX the device delivers
+ * everything anyway (a reset virtio-net device is promiscuous), so each
+ * request is already met and answered with success. */
 IOReturn MacvioNet::getPacketFilters(UInt32 *filters) const
 {
-	*filters = kIOPacketFilterUnicast | kIOPacketFilterBroadcast | kIOPacketFilterMulticastAll;
-	if (vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX))
-		*filters |= kIOPacketFilterMulticast | kIOPacketFilterPromiscuous;
+	*filters = kIOPacketFilterUnicast | kIOPacketFilterBroadcast | kIOPacketFilterMulticast |
+		   kIOPacketFilterMulticastAll | kIOPacketFilterPromiscuous;
 	return kIOReturnSuccess;
+}
+
+bool MacvioNet::hasRxFilter() const
+{
+	return vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX) && net_.has_ctrl;
+}
+
+/* IOEthernetController::enablePacketFilter/disablePacketFilter route only
+ * kIOPacketFilterMulticast (setMulticastMode) and kIOPacketFilterPromiscuous
+ * (setPromiscuousMode) and answer kIOReturnUnsupported for MulticastAll
+ * (IONetworkingFamily-100 .. 188 IOEthernetController.cpp). All-multicast
+ * is ALLMULTI in the device (§5.1.6.5.1). */
+IOReturn MacvioNet::enablePacketFilter(const OSSymbol *group, UInt32 aFilter, UInt32 enabledFilters,
+				       IOOptionBits options)
+{
+	if (group == gIONetworkFilterGroup && aFilter == kIOPacketFilterMulticastAll)
+		return setAllMulticast(true);
+	return super::enablePacketFilter(group, aFilter, enabledFilters, options);
+}
+
+IOReturn MacvioNet::disablePacketFilter(const OSSymbol *group, UInt32 aFilter, UInt32 enabledFilters,
+					IOOptionBits options)
+{
+	if (group == gIONetworkFilterGroup && aFilter == kIOPacketFilterMulticastAll)
+		return setAllMulticast(false);
+	return super::disablePacketFilter(group, aFilter, enabledFilters, options);
+}
+
+IOReturn MacvioNet::setAllMulticast(bool on)
+{
+	if (!ready_)
+		return kIOReturnNotReady;
+	allmultiWanted_ = on;
+	if (!hasRxFilter())
+		return kIOReturnSuccess;
+	return ioReturnFromVio(vio_net_set_allmulti(&net_, allmultiWanted_ || allmultiForced_));
 }
 
 IOReturn MacvioNet::setPromiscuousMode(bool active)
 {
+	if (!ready_)
+		return kIOReturnNotReady;
+	if (!hasRxFilter())
+		return kIOReturnSuccess;
 	return ioReturnFromVio(vio_net_set_promisc(&net_, active));
 }
 
+/* "Filter multicast by the list" (IOEthernetController.h): on, the list set
+ * by setMulticastList() decides; off, no multicast group is wanted, so the
+ * device's table is emptied. Not ALLMULTI: that is kIOPacketFilterMulticastAll. */
 IOReturn MacvioNet::setMulticastMode(bool active)
 {
-	/* Without CTRL_RX the device filters nothing we can change (QEMU resets
-	 * to promiscuous "compatibility mode"): every multicast frame arrives. */
-	if (!vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX))
+	if (!ready_)
+		return kIOReturnNotReady;
+	mcastFilter_ = active;
+	if (!hasRxFilter() || active)
 		return kIOReturnSuccess;
-	allmultiWanted_ = active;
-	return ioReturnFromVio(vio_net_set_allmulti(&net_, active || allmultiForced_));
+	return setMulticastList(NULL, 0);
 }
 
 IOReturn MacvioNet::setMulticastList(IOEthernetAddress *addrs, UInt32 count)
 {
-	int err = vio_net_set_mac_table(&net_, NULL, 0, (const uint8_t *)addrs, count);
+	int err;
 
-	if ((err == VIO_EINVAL || err == VIO_EIO) && vio_dev_has(&net_.dev, VIO_NET_F_CTRL_RX)) {
+	if (!ready_)
+		return kIOReturnNotReady;
+	if (!hasRxFilter())
+		return kIOReturnSuccess;
+	err = vio_net_set_mac_table(&net_, NULL, 0, (const uint8_t *)addrs, count);
+	if (err == VIO_EINVAL || err == VIO_EIO) {
 		/* more groups than one command carries, or than the device's
 		 * table holds: receive all multicast instead */
 		allmultiForced_ = true;

@@ -81,6 +81,10 @@ class MacvioNet : public IOEthernetController
 	IOReturn setPromiscuousMode(bool active) override;
 	IOReturn setMulticastMode(bool active) override;
 	IOReturn setMulticastList(IOEthernetAddress *addrs, UInt32 count) override;
+	IOReturn enablePacketFilter(const OSSymbol *group, UInt32 aFilter, UInt32 enabledFilters,
+				    IOOptionBits options) override;
+	IOReturn disablePacketFilter(const OSSymbol *group, UInt32 aFilter, UInt32 enabledFilters,
+				     IOOptionBits options) override;
 
 private:
 	bool setupInterrupts();
@@ -89,6 +93,14 @@ private:
 	void updateLink();
 	void service();
 	void serviceRx(struct vio_net_rxq *q);
+	mbuf_t takeRx(struct vio_net_rxq *q, bool *more);
+	mbuf_t buildRx(struct vio_net_rx_pkt *pkt);
+	bool txRoom();
+	bool deviceBroken() const;
+	void scheduleBroken();
+	bool hasRxFilter() const;
+	IOReturn setAllMulticast(bool on);
+	void quiesce();
 	bool postRx(struct vio_net_rxq *q, mbuf_t m);
 	int fillRx(struct vio_net_rxq *q);
 	void recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n);
@@ -100,21 +112,24 @@ private:
 	void updateStats();
 	void releaseAll();
 
+	static IOReturn quiesceGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	static IOReturn releaseAllGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	static bool interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src);
 	static void interruptAction(OSObject *owner, IOInterruptEventSource *src, int count);
 
 	MacvioPCI *pci_;
 	struct vio_net net_;
-	bool attached_;	      /* vio_net_attach succeeded: destroy at stop */
-	volatile bool ready_; /* device running: interrupts and debugger may act */
-	bool netEnabled_;     /* the interface is up: packets go to the stack */
-	bool txStalled_;      /* the output queue waits for TX completions */
-	bool brokenSeen_;     /* the link-down report of a broken device was made */
-	bool allmultiWanted_; /* the stack asked for all multicast */
-	bool allmultiForced_; /* the group list did not fit: all multicast */
-	uint32_t rxPad_;      /* bytes before the header: IP header 4-byte aligned */
-	uint32_t maxFrame_;   /* largest frame (incl. 4 FCS bytes) we accept */
+	volatile bool attached_; /* vio_net_attach succeeded: destroy at stop */
+	bool reset_;		 /* vio_net_stop done: no DMA, no interrupt */
+	bool mcastFilter_;	 /* the stack filters multicast by its list */
+	volatile bool ready_;	 /* device running: interrupts and debugger may act */
+	bool netEnabled_;	 /* the interface is up: packets go to the stack */
+	bool txStalled_;	 /* the output queue waits for TX completions */
+	bool brokenSeen_;	 /* the link-down report of a broken device was made */
+	bool allmultiWanted_;	 /* the stack asked for all multicast */
+	bool allmultiForced_;	 /* the group list did not fit: all multicast */
+	uint32_t rxPad_;	 /* bytes before the header: IP header 4-byte aligned */
+	uint32_t maxFrame_;	 /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
 	MacvioIrqPlan irq_;
