@@ -2,9 +2,11 @@
 # os/darwin/check.sh: compile-check the macOS kext sources (os/darwin + core) on
 # Linux against Apple's open-source kernel headers, with ../shared/darwin-check.
 #
-# usage (from anywhere):  os/darwin/check.sh            both profiles
+# usage (from anywhere):  os/darwin/check.sh            old, new and matrix
 #                         PROFILE=old os/darwin/check.sh  10.9-era headers only
 #                         PROFILE=new os/darwin/check.sh  newest headers only
+#                         PROFILE=matrix ...  every SDK generation 10.9..newest
+#                                             + which kernels load each build
 # env: XNU_GIT NET_GIT PCI_GIT  bare git dirs of apple-oss-distributions/xnu,
 #      IONetworkingFamily, IOPCIFamily; when unset they are looked for under
 #      $MIRROR (default /work/.mirror/<owner>+<name>/repo).
@@ -49,7 +51,7 @@ for t in ${CLANG:-clang} llvm-nm llvm-objdump c++filt; do
 done
 
 rc=0
-for p in ${PROFILE:-old new}; do
+for p in ${PROFILE:-old new matrix}; do
     PROFILE=$p "$CHECK" os/darwin core -Icore || rc=1
 done
 exit $rc

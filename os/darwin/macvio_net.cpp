@@ -180,9 +180,7 @@ bool MacvioNet::start(IOService *provider)
 		goto fail;
 	vio_net_features_string(&net_, features, sizeof(features));
 	setProperty("VirtioFeatures", features);
-	setProperty("VirtioInterrupts", irq_.mode == VIO_IRQ_INTX	   ? "INTx"
-					: irq_.mode == VIO_IRQ_MSIX_SINGLE ? "MSI-X (one vector)"
-									   : "MSI-X (config, queues)");
+	setProperty("VirtioInterrupts", irq_.why); /* the plan and why (macvio_irqplan.c) */
 	if (!attachInterface((IONetworkInterface **)&netif_, false)) {
 		IOLog("macvio: could not create the network interface\n");
 		goto fail;
@@ -321,6 +319,7 @@ bool MacvioNet::setupInterrupts()
 
 	for (pass = 0; pass < 2; pass++) {
 		irq_ = pci_->irqPlan(pass == 0);
+		IOLog("macvio: interrupts: %s\n", irq_.why);
 		for (i = 0; i < irq_.count; i++) {
 			intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
 			    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[i]);

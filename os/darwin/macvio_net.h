@@ -132,7 +132,7 @@ private:
 	uint32_t maxFrame_;	 /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
-	MacvioIrqPlan irq_;
+	struct macvio_irq_plan irq_;
 	IOFilterInterruptEventSource *intr_[2];
 	volatile UInt32 isrPending_; /* ISR bits / config vector seen by the filter */
 

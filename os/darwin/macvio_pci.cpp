@@ -30,9 +30,25 @@ extern uint64_t mach_absolute_time(void);
 extern void absolutetime_to_nanoseconds(uint64_t abstime, uint64_t *result);
 }
 
-#if __has_include(<IOKit/pci/IOPCIFamilyDefinitions.h>)
-#define MACVIO_HAVE_CONFIGURE_INTERRUPTS 1 /* IOPCIFamily >= 484 (macOS 12.4) */
-#endif
+/* IOPCIFamilyDefinitions.h (IOPCIFamily-428.40.7+) names it; older headers
+ * do not, and the value is what the kernel checks. */
+#define MACVIO_INTERRUPT_TYPE_PCI_MESSAGED_X 0x00020000u
+
+/* IOPCIDevice::configureInterrupts() is declared by IOPCIFamily-484.101.2+
+ * headers only (11 and 12.0 headers ship IOPCIFamilyDefinitions.h without
+ * it). Guard by what the headers declare: this overload exists only when
+ * the member does (SFINAE), the other one answers "not in these headers". */
+template <typename D>
+static auto macvioConfigureInterrupts(D *dev, UInt32 n, int)
+    -> decltype(dev->configureInterrupts(MACVIO_INTERRUPT_TYPE_PCI_MESSAGED_X, n, n, 0), IOReturn())
+{
+	return dev->configureInterrupts(MACVIO_INTERRUPT_TYPE_PCI_MESSAGED_X, n, n, 0);
+}
+
+template <typename D> static IOReturn macvioConfigureInterrupts(D *, UInt32, long)
+{
+	return kIOReturnUnsupported; /* built with headers older than 12.4 */
+}
 
 OSDefineMetaClassAndStructors(org_macvio_VirtioDevice, IOService)
     OSDefineMetaClassAndStructors(org_macvio_VirtioPCI, IOService)
@@ -214,59 +230,53 @@ void MacvioPCI::unmapBars()
 
 /* ---- interrupts ---- */
 
+/* Ask for two distinct MSI-X vectors (config, queues) where IOPCIFamily
+ * can give them: configureInterrupts(), IOPCIFamily-484.101.2+ (12.4,
+ * Darwin 21.5). Below that its vtable slot is a reserved pad: never call
+ * it there (macvio_irq_can_configure). It must come before anything reads
+ * the interrupt properties, which resolves them for good (IOPCIDevice.cpp
+ * configureInterrupts: kIOReturnUnsupported once interruptVectorsResolved).
+ * Whatever it answers, irqPlan() decides from what was published. */
 void MacvioPCI::requestVectors()
 {
-#ifdef MACVIO_HAVE_CONFIGURE_INTERRUPTS
-	/* IOPCIFamily gives one message-signalled vector per function unless a
-	 * driver asks; configureInterrupts() (macOS 12.4, Darwin 21.5) is how to
-	 * ask. On older systems that vtable slot is unused padding: never call
-	 * it there. Two vectors (config, queues) give VIO_IRQ_MSIX_SHARED; one
-	 * gives VIO_IRQ_MSIX_SINGLE (irqPlan). */
-	if (version_major > 21 || (version_major == 21 && version_minor >= 5)) {
-		IOReturn r = pci_->configureInterrupts(kIOInterruptTypePCIMessagedX, 2, 2);
+	IOReturn r;
 
-		if (r != kIOReturnSuccess)
-			IOLog("%s: two MSI-X vectors not granted (0x%x): using what IOPCIFamily gives\n",
-			      name_, r);
-	}
-#endif
+	if (!macvio_irq_can_configure(version_major, version_minor))
+		return;
+	r = macvioConfigureInterrupts(pci_, 2, 0);
+	if (r != kIOReturnSuccess)
+		IOLog("%s: two MSI-X vectors not granted (0x%x): using what IOPCIFamily published\n", name_,
+		      r);
 }
 
-MacvioIrqPlan MacvioPCI::irqPlan(bool allowMsix) const
+/* The first word of IOInterruptSpecifiers entry i: the vector IOPCIFamily
+ * allocated (MIC addDeviceInterruptProperties). Equal words = one shared
+ * CPU vector. */
+static uint32_t macvioSpecifierVector(OSArray *specs, int i)
 {
-	MacvioIrqPlan p;
-	int i, type, intx = -1, msg = -1, nmsg = 0;
+	OSData *d = specs ? OSDynamicCast(OSData, specs->getObject((unsigned)i)) : NULL;
+	const uint32_t *w = d && d->getLength() >= 4 ? (const uint32_t *)d->getBytesNoCopy() : NULL;
 
-	for (i = 0; i < 64 && pci_->getInterruptType(i, &type) == kIOReturnSuccess; i++) {
-		if (type & kIOInterruptTypePCIMessaged) {
-			if (msg < 0)
-				msg = i;
-			nmsg++;
-		} else if (intx < 0) {
-			intx = i;
-		}
-	}
-	p.index[1] = -1;
-	if (allowMsix && nmsg >= 2 && tp_.msix_cap && tp_.msix_table_size >= 2) {
-		p.mode = VIO_IRQ_MSIX_SHARED;
-		p.index[0] = msg;
-		p.index[1] = msg + 1;
-		p.count = 2;
-	} else if (allowMsix && nmsg >= 1 && tp_.msix_cap && tp_.msix_table_size >= 1) {
-		/* IOPCIFamily before macOS 12.4 grants one vector per function
-		 * (and 12.4+ may grant fewer than asked): config and every queue
-		 * share vector 0, the handler checks them all. Still better than
-		 * INTx: never shared with another function's line, and it works
-		 * where no INTx line is routed. */
-		p.mode = VIO_IRQ_MSIX_SINGLE;
-		p.index[0] = msg;
-		p.count = 1;
-	} else {
-		p.mode = VIO_IRQ_INTX;
-		p.index[0] = intx;
-		p.count = intx >= 0 ? 1 : 0;
-	}
-	return p;
+	return w ? w[0] : 0xffffffffu - (uint32_t)i; /* unknown: assume distinct-looking, never equal */
+}
+
+struct macvio_irq_plan MacvioPCI::irqPlan(bool allowMsix) const
+{
+	struct macvio_irq_facts f;
+	OSArray *specs;
+	int i, type;
+
+	bzero(&f, sizeof(f));
+	f.darwin_major = version_major;
+	f.msix_table_size = tp_.msix_cap ? tp_.msix_table_size : 0;
+	f.allow_msix = allowMsix;
+	for (i = 0; i < MACVIO_IRQ_MAX_SRC && pci_->getInterruptType(i, &type) == kIOReturnSuccess; i++)
+		f.src[i].messaged = (type & kIOInterruptTypePCIMessaged) != 0;
+	f.nsrc = i;
+	specs = OSDynamicCast(OSArray, pci_->getProperty(gIOInterruptSpecifiersKey));
+	for (i = 0; i < f.nsrc; i++)
+		f.src[i].vector = macvioSpecifierVector(specs, i);
+	return macvio_irq_plan(&f);
 }
 
 /* ---- struct vio_os: DMA memory ---- */

@@ -24,6 +24,7 @@
 #include <IOKit/pci/IOPCIDevice.h>
 
 extern "C" {
+#include "macvio_irqplan.h"
 #include "vio_os.h"
 #include "vio_pci.h"
 }
@@ -44,16 +45,6 @@ extern "C" {
 	{                                                                                                    \
 		VIO_ID_NET                                                                                   \
 	}
-
-/* How the child driver takes interrupts. Indexes are IOPCIDevice interrupt
- * sources: the legacy line first (index 0 on every IOPCIFamily we know),
- * message-signalled sources after it (kIOInterruptTypePCIMessaged). */
-struct MacvioIrqPlan {
-	enum vio_irq_mode mode;
-	int index[2]; /* INTx and MSI-X single: [0] only (config + every queue);
-		       * MSI-X shared: [0] config, [1] queues */
-	int count;
-};
 
 class MacvioNub : public IOService
 {
@@ -82,11 +73,9 @@ class MacvioPCI : public IOService
 	{
 		return !tp_.modern;
 	}
-	/* The interrupt sources to use, when MSI-X is allowed: a config and a
-	 * queue vector when IOPCIFamily gave two message-signalled sources,
-	 * one vector for everything when it gave one (before macOS 12.4);
-	 * else the INTx line (count 0: the function has no interrupt at all). */
-	MacvioIrqPlan irqPlan(bool allowMsix) const;
+	/* The interrupt sources to use (macvio_irqplan.h: decided from what
+	 * IOPCIFamily published; allowMsix false after MSI-X failed to enable). */
+	struct macvio_irq_plan irqPlan(bool allowMsix) const;
 	/* Whether IOPCIFamily actually enabled MSI-X (after the child enabled
 	 * its message-signalled sources). */
 	bool msixEnabled()
