@@ -36,6 +36,7 @@ suite format make --no-print-directory format-check
 suite unit make -s --no-print-directory -C test/unit run
 suite fuzz-smoke make -s --no-print-directory -C fuzz smoke FUZZ_RUNS=1000
 suite plist sh test/plist/check.sh
+suite darwin-build bash test/darwin/check-headers.sh
 suite e2e bash test/vm/run-all.sh
 echo "make check took $(( $(date +%s) - start )) s"
 echo "check: $total_p passed, $total_f failed"
