@@ -128,6 +128,9 @@ static uint64_t vio_net_wanted(struct vio_net *n, const struct vio_net_params *p
 	uint64_t offered = vio_pci_get_features(&n->dev.pci);
 	uint64_t f = p->features & VIO_NET_ENGINE_FEATURES & offered;
 
+	/* copy mode: one frame per bounce slot, no receive GSO either */
+	if (p->copy)
+		f &= ~VIO_NET_COPY_NO_FEATURES;
 	f = vio_net_drop_deps(f);
 	return vio_net_validate_cfg(n, f, p->rx_buf_max);
 }
@@ -237,6 +240,8 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 
 static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p)
 {
+	n->copy = p->copy;
+	n->copy_frame = p->copy_frame ? p->copy_frame : VIO_ETH_MAX_FRAME;
 	vio_net_pick_modes(n);
 	vio_net_read_mac(n, p);
 	vio_net_read_status(n);
@@ -279,6 +284,24 @@ static int vio_net_dma(struct vio_net *n, struct vio_dma *dma, size_t size, cons
 	return err;
 }
 
+/* Copy mode: the RX pool (vio_net_copy.c), one buffer per ring entry. */
+static int vio_net_rxq_pool_init(struct vio_net *n, struct vio_net_rxq *q)
+{
+	int err;
+
+	q->pool_n = q->vq.size;
+	q->pool_len = vio_net_copy_rx_len(n);
+	err = vio_net_dma(n, &q->pool, (size_t)q->pool_n * q->pool_len, "rx copy pool");
+	if (err)
+		return err;
+	q->pool_bufs = vio_net_zalloc(n, (size_t)q->pool_n * sizeof(*q->pool_bufs), "rx copy buffers");
+	q->pool_posted = q->pool_bufs ? vio_net_zalloc(n, q->pool_n, "rx copy state") : NULL;
+	if (!q->pool_posted)
+		return VIO_ENOMEM;
+	vio_net_copy_rx_layout(q);
+	return VIO_OK;
+}
+
 static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_params *p)
 {
 	struct vio_net_rxq *q = &n->rxq[i];
@@ -300,7 +323,7 @@ static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 		if (!q->bigsegs)
 			return VIO_ENOMEM;
 	}
-	return VIO_OK;
+	return n->copy ? vio_net_rxq_pool_init(n, q) : VIO_OK;
 }
 
 /* Without indirect descriptors a packet of max_sg + 1 descriptors must fit
@@ -334,7 +357,9 @@ static int vio_net_txq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 		vio_err(n->os, "net: tx ring %u of %u entries is too small", i, q->vq.size);
 		return VIO_EIO;
 	}
-	err = vio_net_dma(n, &q->hdrs, (size_t)q->vq.size * VIO_NET_TX_HDR_STRIDE, "tx headers");
+	/* copy mode: each head's slot also holds its frame (vio_net_tx_copy) */
+	q->hdr_stride = n->copy ? vio_net_copy_tx_stride(n) : VIO_NET_TX_HDR_STRIDE;
+	err = vio_net_dma(n, &q->hdrs, (size_t)q->vq.size * q->hdr_stride, "tx headers");
 	if (err)
 		return err;
 	q->stash = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->stash), "tx stash");
@@ -421,6 +446,10 @@ static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 
 	vio_net_mem_free(n, (void **)&q->bigsegs, size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs));
 	vio_net_mem_free(n, (void **)&q->slots, size * sizeof(*q->slots));
+	vio_net_mem_free(n, (void **)&q->pool_posted, q->pool_n);
+	vio_net_mem_free(n, (void **)&q->pool_bufs, (size_t)q->pool_n * sizeof(*q->pool_bufs));
+	vio_net_dma_free(n, &q->pool);
+	q->pool_n = 0;
 	vio_net_vq_free(&q->vq);
 }
 

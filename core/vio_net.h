@@ -114,6 +114,8 @@ struct vio_net_txq {
 	uint16_t inflight;
 	struct vio_vq_seg *segs; /* added: scratch chain [max_sg + 1], attach-allocated */
 	struct vio_net_txq_stats stats;
+	uint32_t hdr_stride; /* bytes per hdrs slot: VIO_NET_TX_HDR_STRIDE, or
+			      * in copy mode header + bounce frame */
 };
 
 /* ---- RX ---- */
@@ -181,6 +183,12 @@ struct vio_net_rxq {
 	struct vio_net_rxslot *drain_slot;
 	uint16_t drain_seg;
 	struct vio_net_rxq_stats stats;
+	/* copy mode: the RX pool (vio_net_copy.c) */
+	struct vio_dma pool;
+	struct vio_net_rxbuf *pool_bufs; /* [pool_n]; cookie = &pool_bufs[i] */
+	uint8_t *pool_posted;		 /* [pool_n]: held by the ring */
+	uint16_t pool_n;
+	uint32_t pool_len;
 };
 
 /* ---- the device ---- */
@@ -196,6 +204,12 @@ struct vio_net_params {
 	 * in one piece; 0 = no limit. In small mode NET_F_MTU is not
 	 * negotiated when an mtu-sized frame would not fit (§5.1.4.1). */
 	uint32_t rx_buf_max;
+	/* Copy mode (vio_net_copy.c): the front-end's packet memory has no
+	 * device address, so the core owns every packet buffer (an RX pool,
+	 * a TX bounce slot per head) and the front-end copies. Host and guest
+	 * GSO are not negotiated (VIO_NET_COPY_NO_FEATURES). */
+	bool copy;
+	uint32_t copy_frame; /* largest TX frame, bytes without FCS; 0 = 1518 */
 };
 
 struct vio_net {
@@ -234,7 +248,17 @@ struct vio_net {
 	bool rx_promisc, rx_allmulti;
 	uint8_t *rx_table;     /* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
 	uint32_t rx_table_len; /* 0: none set (both tables empty) */
+	bool copy;	       /* copy mode (vio_net_params.copy) */
+	uint32_t copy_frame;   /* copy mode: largest TX frame */
 };
+
+/* Features copy mode never negotiates: a bounce slot or pool buffer holds
+ * one frame, not a 64 KiB GSO packet. */
+#define VIO_NET_COPY_NO_FEATURES                                                                             \
+	(VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) |         \
+	 VIO_BIT(VIO_NET_F_HOST_UFO) | VIO_BIT(VIO_NET_F_HOST_USO) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |         \
+	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_GUEST_UFO) |       \
+	 VIO_BIT(VIO_NET_F_GUEST_USO4) | VIO_BIT(VIO_NET_F_GUEST_USO6))
 
 /* [attach] Everything up to DRIVER_OK. Errors say what failed (logged);
  * the device is left FAILED and everything allocated is freed (dev.allocs
@@ -362,6 +386,28 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
  * arguments, offsets outside the fragments; VIO_ENOTSUP: a GSO packet
  * (checksummed per segment by whoever segments it). frags are rx_get's. */
 int vio_net_rx_csum_complete(struct vio_net_rx_pkt *pkt, const struct vio_net_rx_frag *frags);
+
+/* ---- copy mode (vio_net_params.copy) ---- */
+/* Post every pool buffer the ring does not hold yet (at start, and after a
+ * drain). Returns how many, or an error if none could be posted. Kick
+ * after. */
+int vio_net_rx_fill_copy(struct vio_net_rxq *q);
+/* Give back one buffer rx_get returned (frags[i].cookie) after copying its
+ * data out; it is posted again at once (kick after the batch). VIO_EINVAL
+ * for a cookie that is not a pool buffer taken from the ring. In copy mode
+ * vio_net_rx_drain() never returns pool cookies: the core owns them. */
+int vio_net_rx_repost_copy(struct vio_net_rxq *q, void *cookie);
+/* One piece of a TX frame in the front-end's memory. */
+struct vio_net_piece {
+	const void *vaddr;
+	uint32_t len;
+};
+/* Copy the frame's pieces into the bounce slot of the head the packet will
+ * use and post it as one segment (vio_net_tx rules for m, room and return
+ * values). VIO_EINVAL also outside copy mode, for an empty frame or one
+ * longer than copy_frame. The cookie comes back from reclaim as usual. */
+int vio_net_tx_copy(struct vio_net_txq *q, const struct vio_net_tx_meta *m,
+		    const struct vio_net_piece *pieces, uint16_t npieces, void *cookie);
 
 /* ---- TX data path ---- */
 /* Enqueue one packet: the core writes the virtio header into its own slot and
@@ -514,6 +560,12 @@ int vio_net_rx_repost(struct vio_net_rxq *q, const struct vio_net_rxslot *slot);
 /* TX: take every completion now in the used ring; the polled frame clears
  * poll_tx_busy, any other cookie goes to the stash. VIO_OK or VIO_EBROKEN. */
 int vio_net_tx_reap(struct vio_net_txq *q);
+/* copy mode internals (vio_net_copy.c) */
+uint32_t vio_net_copy_rx_len(const struct vio_net *n);
+uint32_t vio_net_copy_tx_stride(const struct vio_net *n);
+void vio_net_copy_rx_layout(struct vio_net_rxq *q);
+/* the ring took (held) or gave back (!held) a pool buffer */
+void vio_net_copy_rx_held(struct vio_net_rxq *q, const void *cookie, bool held);
 /* The cookie that marks the polled path's own TX frame. */
 static inline void *vio_net_poll_cookie(struct vio_net *n)
 {

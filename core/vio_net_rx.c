@@ -131,6 +131,8 @@ static int vio_net_rx_add(struct vio_net_rxq *q, const struct vio_net_rxbuf *b, 
 	slot->buf = b[0];
 	slot->nsegs = nbuf;
 	slot->segs = NULL;
+	if (n->copy) /* also the polled path's and rx_get's reposts */
+		vio_net_copy_rx_held(q, b[0].cookie, true);
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		slot->segs = &q->bigsegs[(size_t)head * VIO_NET_MAX_BIG_SEGS];
 		if (slot->segs != b) { /* repost of the same head: already there */
@@ -236,6 +238,8 @@ int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t
 		return VIO_EBROKEN;
 	}
 	*slot = *(struct vio_net_rxslot *)cookie;
+	if (q->net->copy)
+		vio_net_copy_rx_held(q, slot->buf.cookie, false);
 	/* *len needs no check here: vio_vq_get() already bounded it by the
 	 * chain's device-writable length, which is exactly this slot's length */
 	vio_net_rx_sync(q->net, slot, *len, false);
@@ -479,6 +483,10 @@ void *vio_net_rx_drain(struct vio_net_rxq *q)
 		return q->drain_slot->segs[q->drain_seg++].cookie;
 	q->drain_slot = NULL;
 	s = vio_vq_detach_unused(&q->vq);
+	while (s && q->net->copy) { /* pool buffers stay the core's */
+		vio_net_copy_rx_held(q, s->buf.cookie, false);
+		s = vio_vq_detach_unused(&q->vq);
+	}
 	if (!s)
 		return NULL;
 	if (s->segs) {

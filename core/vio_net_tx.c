@@ -69,7 +69,7 @@ static void vio_net_tx_hdr(struct vio_net_txq *q, uint16_t head, const struct vi
 {
 	const struct vio_net *n = q->net;
 	struct vio_net_hdr *h =
-	    (struct vio_net_hdr *)((uint8_t *)q->hdrs.vaddr + (size_t)head * VIO_NET_TX_HDR_STRIDE);
+	    (struct vio_net_hdr *)((uint8_t *)q->hdrs.vaddr + (size_t)head * q->hdr_stride);
 
 	vio_memset(h, 0, VIO_NET_TX_HDR_STRIDE);
 	if (m->flags & VIO_NET_TX_F_CSUM) {
@@ -132,7 +132,7 @@ int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const str
 	}
 	head = vio_vq_next_head(&q->vq);
 	vio_net_tx_hdr(q, head, m);
-	q->segs[0].daddr = q->hdrs.daddr + (uint64_t)head * VIO_NET_TX_HDR_STRIDE;
+	q->segs[0].daddr = q->hdrs.daddr + (uint64_t)head * q->hdr_stride;
 	q->segs[0].len = q->net->hdr_len;
 	for (i = 0; i < nsg; i++) {
 		q->segs[i + 1].daddr = sg[i].daddr;
