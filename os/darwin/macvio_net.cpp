@@ -142,6 +142,10 @@ bool MacvioNet::start(IOService *provider)
 	p.max_qp = 1;
 	p.irq_mode = irq_.mode;
 	p.rx_buf_max = MACVIO_RX_BUF_MAX;
+	/* Apple silicon: mbufs have no address in the function's DART, the
+	 * core owns every packet buffer (macvio_pci.h copyMode) */
+	p.copy = pci_->copyMode();
+	p.copy_frame = kIOEthernetMaxPacketSize - 4; /* 1514 + VLAN tag, no FCS */
 	read_random(p.random_mac, sizeof(p.random_mac));
 	err = vio_net_attach(&net_, pci_->vioOS(), &p);
 	if (err) {
@@ -154,7 +158,7 @@ bool MacvioNet::start(IOService *provider)
 	 * 4-byte aligned (arm64's ip_input copies misaligned headers). */
 	rxPad_ = (4 - (net_.hdr_len + 14) % 4) % 4;
 	maxFrame_ = kIOEthernetMaxPacketSize;
-	if (vio_dev_has(&net_.dev, VIO_NET_F_MTU) && net_.max_mtu > 1500) /* buffers fit: rx_buf_max */
+	if (vio_dev_has(&net_.dev, VIO_NET_F_MTU) && net_.max_mtu > 1500 && !net_.copy) /* rx_buf_max */
 		maxFrame_ = (uint32_t)net_.max_mtu + MACVIO_ETH_OVERHEAD;
 
 	for (i = 0; i < net_.nqp; i++) {
@@ -200,7 +204,10 @@ bool MacvioNet::start(IOService *provider)
 	return true;
 
 fail:
+	/* One unwind for every failure point: stop() releases whatever
+	 * exists, then heldCount() must read 0 (logged otherwise). */
 	stop(provider);
+	IOLog("macvio: start failed; unwound, %u resources left\n", heldCount());
 	return false;
 }
 
@@ -243,6 +250,8 @@ void MacvioNet::stop(IOService *provider)
 	if (q)
 		q->flush();
 	OSSafeReleaseNULL(medium_);
+	if (heldCount())
+		IOLog("macvio: error: %u resources still held after stop\n", heldCount());
 	super::stop(provider);
 }
 
@@ -257,6 +266,14 @@ void MacvioNet::free()
 	/* after super::free(): IONetworkController releases its gate and
 	 * queue from our loop there */
 	OSSafeReleaseNULL(wl_);
+}
+
+/* What stop() must have released: interrupt sources, clients, the medium,
+ * the engine and every core allocation (dev.allocs, counted by vio_os). */
+unsigned MacvioNet::heldCount() const
+{
+	return (intr_[0] != NULL) + (intr_[1] != NULL) + (netif_ != NULL) + (debugger_ != NULL) +
+	       (medium_ != NULL) + (attached_ ? 1u : 0u) + (unsigned)net_.dev.allocs;
 }
 
 IOReturn MacvioNet::quiesceGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
@@ -496,6 +513,13 @@ int MacvioNet::fillRx(struct vio_net_rxq *q)
 	int n = 0;
 	mbuf_t m;
 
+	if (net_.copy) { /* the core's own pool (copy mode) */
+		n = vio_net_rx_fill_copy(q);
+		if (n > 0)
+			vio_net_rx_kick(q);
+		return n > 0 ? n : 0;
+	}
+
 	while (vio_net_rx_room(q) > 0) {
 		if (mbuf_getpacket(MBUF_DONTWAIT, &m) != 0) {
 			rxNoBufs_++;
@@ -521,10 +545,50 @@ void MacvioNet::recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *f
 	for (i = 0; i < n; i++) {
 		mbuf_t m = (mbuf_t)frags[i].cookie;
 
+		if (net_.copy) {
+			vio_net_rx_repost_copy(q, frags[i].cookie); /* pool buffers never leave the core */
+			continue;
+		}
 		mbuf_setnext(m, NULL);
 		if (!postRx(q, m))
 			mbuf_freem(m);
 	}
+}
+
+/* Copy mode (Apple silicon, see macvio_pci.h copyMode): the packet is in the
+ * core's pool; copy it into a fresh mbuf chain (never waits) and give the
+ * pool buffers straight back. Called with the debugger lock held. */
+mbuf_t MacvioNet::copyRx(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt)
+{
+	mbuf_t m = NULL;
+	uint32_t off = 0;
+	unsigned k;
+
+	if (pkt->csum == VIO_NET_RX_CSUM_PARTIAL && vio_net_rx_csum_complete(pkt, frags_) != VIO_OK)
+		pkt->csum = VIO_NET_RX_CSUM_NONE;
+	if (mbuf_allocpacket(MBUF_DONTWAIT, pkt->len, NULL, &m) == 0 && m) {
+		for (k = 0; k < pkt->nfrags; k++) {
+			uint32_t skip = k == 0 ? pkt->hdr_len : 0;
+
+			if (mbuf_copyback(m, off, frags_[k].len - skip, (uint8_t *)frags_[k].vaddr + skip,
+					  MBUF_DONTWAIT) != 0)
+				break;
+			off += frags_[k].len - skip;
+		}
+		if (k < pkt->nfrags) {
+			mbuf_freem(m);
+			m = NULL;
+		}
+	}
+	recycleRx(q, frags_, pkt->nfrags);
+	if (!m) {
+		rxNoBufs_++;
+		return NULL;
+	}
+	mbuf_pkthdr_setlen(m, pkt->len);
+	if (pkt->csum == VIO_NET_RX_CSUM_VALID)
+		setChecksumResult(m, kChecksumFamilyTCPIP, MACVIO_RX_CSUM, MACVIO_RX_CSUM);
+	return m;
 }
 
 /* Take one packet and refill its slots, under the debugger lock (KDP's
@@ -552,6 +616,11 @@ mbuf_t MacvioNet::takeRx(struct vio_net_rxq *q, bool *more)
 		recycleRx(q, frags_, pkt.nfrags);
 		IOKernelDebugger::unlock(dl);
 		return NULL;
+	}
+	if (net_.copy) {
+		m = copyRx(q, &pkt);
+		IOKernelDebugger::unlock(dl);
+		return m;
 	}
 	/* Refill first: one fresh buffer per buffer taken. */
 	for (k = 0; k < pkt.nfrags; k++) {
@@ -848,6 +917,45 @@ int MacvioNet::txOffload(mbuf_t m, struct vio_net_tx_meta *meta)
 	return VIO_OK;
 }
 
+/* Copy mode: the frame's pieces (one per mbuf) copied by the core into its
+ * bounce slot. A chain of more pieces than pieces_ holds is compacted
+ * first. The mbuf stays the cookie, freed at reclaim as usual. */
+int MacvioNet::txCopy(struct vio_net_txq *q, const struct vio_net_tx_meta *meta, mbuf_t &m)
+{
+	IODebuggerLockState dl;
+	unsigned n = 0, pass;
+	mbuf_t x = NULL;
+	int r;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (n = 0, x = m; x && n < MACVIO_TX_PIECES; x = mbuf_next(x)) {
+			if (mbuf_len(x)) {
+				pieces_[n].vaddr = mbuf_data(x);
+				pieces_[n].len = (uint32_t)mbuf_len(x);
+				n++;
+			}
+		}
+		if (!x)
+			break;
+		/* more pieces than we describe: one compact copy, once */
+		if (pass == 0) {
+			mbuf_t c = compactTx(m);
+
+			if (!c)
+				return VIO_ENOMEM;
+			m = c;
+		}
+	}
+	if (x)
+		return VIO_EINVAL;
+	dl = IOKernelDebugger::lock(this);
+	r = vio_net_tx_copy(q, meta, pieces_, (uint16_t)n, m);
+	if (r == VIO_OK)
+		vio_net_tx_flush(q);
+	IOKernelDebugger::unlock(dl);
+	return r;
+}
+
 /* Room for one more packet; false: stalled, the queue keeps the packet and
  * service() restarts it when completions free room. */
 bool MacvioNet::txRoom()
@@ -897,7 +1005,9 @@ UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 	}
 	/* Before compactTx: its copy carries no offload request. */
 	r = txOffload(m, &meta);
-	if (r == VIO_OK) {
+	if (r == VIO_OK && net_.copy) {
+		r = txCopy(q, &meta, m);
+	} else if (r == VIO_OK) {
 		n = mbufToSg(m, sg_, q->max_sg);
 		if (n == VIO_ENOSPC || n == VIO_EINVAL) { /* too many pieces / no device address */
 			mbuf_t c = compactTx(m);

@@ -33,7 +33,8 @@ extern "C" {
 #include "vio_net.h"
 }
 
-#define MacvioNet org_macvio_VirtioNet
+#define MacvioNet	 org_macvio_VirtioNet
+#define MACVIO_TX_PIECES 32 /* copy mode: mbufs per frame described */
 
 class MacvioNet : public IOEthernetController
 {
@@ -95,12 +96,15 @@ private:
 	void serviceRx(struct vio_net_rxq *q);
 	mbuf_t takeRx(struct vio_net_rxq *q, bool *more);
 	mbuf_t buildRx(struct vio_net_rx_pkt *pkt);
+	mbuf_t copyRx(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt);
+	int txCopy(struct vio_net_txq *q, const struct vio_net_tx_meta *meta, mbuf_t &m);
 	bool txRoom();
 	bool deviceBroken() const;
 	void scheduleBroken();
 	bool hasRxFilter() const;
 	IOReturn setAllMulticast(bool on);
 	void quiesce();
+	unsigned heldCount() const;
 	bool postRx(struct vio_net_rxq *q, mbuf_t m);
 	int fillRx(struct vio_net_rxq *q);
 	void recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n);
@@ -147,7 +151,8 @@ private:
 	bool txOffloadLogged_;	  /* the first such drop was logged */
 
 	struct vio_net_sg sg_[VIO_NET_MAX_TX_SG];
-	struct vio_net_rx_frag frags_[256]; /* mergeable: up to the ring size */
+	struct vio_net_piece pieces_[MACVIO_TX_PIECES]; /* copy mode */
+	struct vio_net_rx_frag frags_[256];		/* mergeable: up to the ring size */
 };
 
 #endif /* MACVIO_NET_H */

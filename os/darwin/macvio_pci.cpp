@@ -111,6 +111,14 @@ bool MacvioPCI::start(IOService *provider)
 	 * vectors once, on first use. */
 	requestVectors();
 
+#if defined(__arm64__)
+	/* The DART in front of this function: device addresses for rings and
+	 * packet buffers come from it. IOMapper::copyMapperForDevice reads the
+	 * nub's iommu-parent (xnu iokit/Kernel/IOMapper.cpp), the way xnu's own
+	 * DriverKit DMA does (IOUserServer.cpp IODMACommand::Create_Impl) and
+	 * IOPCIFamily-484.40.6+ getNubResources does; NULL: the system mapper. */
+	mapper_ = IOMapper::copyMapperForDevice(pci_);
+#endif
 	pci_->setMemoryEnable(true);
 	pci_->setIOEnable(true);
 	pci_->setBusMasterEnable(true); /* setBusLeadEnable exists only on 12.4+ */
@@ -191,6 +199,7 @@ void MacvioPCI::stop(IOService *provider)
 void MacvioPCI::free()
 {
 	unmapBars();
+	OSSafeReleaseNULL(mapper_);
 	OSSafeReleaseNULL(nub_);
 	super::free();
 }
@@ -300,8 +309,11 @@ int MacvioPCI::osDmaAlloc(void *ctx, size_t size, size_t align, struct vio_dma *
 	    kernel_task, kIODirectionInOut | kIOMemoryPhysicallyContiguous, size, mask);
 	if (!bmd)
 		return VIO_ENOMEM;
-	cmd =
-	    IODMACommand::withSpecification(kIODMACommandOutputHost64, bits, 0, IODMACommand::kMapped, 0, 1);
+	/* mapper_: the device's own DART on Apple silicon; NULL on x86_64,
+	 * where IODMACommand takes the system mapper (VT-d) or none, exactly
+	 * as before (10.9's IODMACommand gets no device argument). */
+	cmd = IODMACommand::withSpecification(kIODMACommandOutputHost64, bits, 0, IODMACommand::kMapped, 0, 1,
+					      self->mapper_);
 	if (!cmd) {
 		bmd->release();
 		return VIO_ENOMEM;

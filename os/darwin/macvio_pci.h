@@ -20,6 +20,7 @@
 #pragma clang diagnostic ignored "-Wdeprecated-declarations"
 
 #include <IOKit/IOService.h>
+#include <IOKit/IOMapper.h>
 #include <IOKit/IOMemoryDescriptor.h>
 #include <IOKit/pci/IOPCIDevice.h>
 
@@ -82,6 +83,20 @@ class MacvioPCI : public IOService
 	{
 		return vio_pci_msix_enabled(&tp_);
 	}
+	/* Copy mode (vio_net_params.copy): on Apple silicon the function sits
+	 * behind its own DART and mbuf_data_to_physical() is a physical
+	 * address there (xnu bsd/kern/kpi_mbuf.c), so packets are copied into
+	 * core-owned DMA memory mapped through the device's mapper. x86_64
+	 * keeps mbufs zero-copy: their addresses are valid for the device
+	 * (physical, or the system mapper's when VT-d is on). */
+	bool copyMode() const
+	{
+#if defined(__arm64__)
+		return true;
+#else
+		return false;
+#endif
+	}
 	/* Debugger mode: log through kprintf, not IOLog. */
 	void setDebuggerMode(bool on)
 	{
@@ -118,6 +133,7 @@ private:
 	static void osLog(void *ctx, enum vio_log_level level, const char *line);
 
 	IOPCIDevice *pci_;
+	IOMapper *mapper_; /* the function's DART (arm64) or NULL: the system mapper */
 	bool opened_;
 	IOMemoryMap *bar_[6];
 	bool barIO_[6];

@@ -40,6 +40,12 @@ static ushort tx_size;
 module_param(tx_size, ushort, 0444);
 MODULE_PARM_DESC(tx_size, "largest TX ring (power of two; 0 = the device's; modern devices only)");
 
+/* Test hook for the macOS kext's Apple-silicon path: the core owns every
+ * packet buffer and the front-end copies (vio_net_params.copy). */
+static bool copy;
+module_param(copy, bool, 0444);
+MODULE_PARM_DESC(copy, "test: copy mode, the core owns every packet buffer (the kext on Apple silicon)");
+
 static ulong features_off;
 module_param(features_off, ulong, 0444);
 MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = MRG_RXBUF (for tests)");
@@ -322,6 +328,7 @@ static void attach_params(struct macvio *vi, struct vio_net_params *p)
 	p->tx_max_sg = MACVIO_TX_MAX_SG;
 	p->max_qp = MACVIO_MAX_QP;
 	p->irq_mode = vi->irq_mode;
+	p->copy = copy;
 	get_random_bytes(p->random_mac, sizeof(p->random_mac));
 }
 

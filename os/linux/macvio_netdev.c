@@ -349,6 +349,9 @@ void macvio_netdev_setup(struct macvio *vi)
 	netdev_features_setup(vi);
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = max_t(unsigned int, vi->net.max_mtu, ETH_MIN_MTU);
+	if (vi->net.copy) /* a bounce slot holds one VLAN-tagged frame */
+		ndev->max_mtu =
+		    min_t(unsigned int, ndev->max_mtu, vi->net.copy_frame - VIO_ETH_HLEN - VIO_ETH_VLAN_HLEN);
 	ndev->mtu = clamp_t(unsigned int, vi->net.mtu, ETH_MIN_MTU, ndev->max_mtu);
 	eth_hw_addr_set(ndev, vi->net.mac);
 	if (vi->net.mac_random)

@@ -167,6 +167,13 @@ int macvio_rx_fill(struct macvio_rxq *rq, bool in_napi)
 {
 	int posted = 0;
 
+	if (rq->vi->net.copy) { /* the core's pool */
+		posted = vio_net_rx_fill_copy(rq->q);
+		if (posted > 0)
+			vio_net_rx_kick(rq->q);
+		return posted > 0 || !vio_net_rx_room(rq->q) ? max(posted, 0) : -ENOMEM;
+	}
+
 	while (vio_net_rx_room(rq->q)) {
 		if (rx_post_new(rq, in_napi))
 			break;
@@ -183,6 +190,11 @@ static void rx_repost(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt, u
 	struct vio_net_rxbuf *segs = rq->bigsegs;
 	u16 i;
 
+	if (rq->vi->net.copy) {
+		for (i = from; i < pkt->nfrags; i++)
+			vio_net_rx_repost_copy(rq->q, rq->frags[i].cookie);
+		return;
+	}
 	if (rq->vi->net.rx_mode == VIO_NET_RX_BIG) {
 		for (i = 0; i < pkt->nfrags; i++)
 			rx_buf_again(rq, rq->frags[i].cookie, &segs[i]);
@@ -204,6 +216,8 @@ static void rx_free_frags(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pk
 {
 	u16 i;
 
+	if (rq->vi->net.copy)
+		return; /* pool buffers belong to the core */
 	for (i = from; i < to; i++)
 		rx_buf_free(rq, rq->frags[i].cookie);
 }
@@ -335,6 +349,26 @@ static void rx_unmap_all(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt
 	}
 }
 
+/* Copy mode: copy the packet out of the core's pool into a new skb and
+ * give the buffers straight back. NULL when no skb could be had. */
+static struct sk_buff *rx_copy(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
+{
+	struct sk_buff *skb = napi_alloc_skb(&rq->napi, pkt->len);
+	u16 i;
+
+	if (likely(skb)) {
+		for (i = 0; i < pkt->nfrags; i++) {
+			u32 skip = i == 0 ? pkt->hdr_len : 0;
+
+			skb_put_data(skb, (u8 *)rq->frags[i].vaddr + skip, rq->frags[i].len - skip);
+		}
+	} else {
+		rq->stats.build_fail++;
+	}
+	rx_repost(rq, pkt, 0);
+	return skb;
+}
+
 /* One good packet from the core: refill, then build and pass up. */
 static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 {
@@ -342,6 +376,12 @@ static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 	struct vio_net_rx_pkt done;
 	struct sk_buff *skb;
 
+	if (rq->vi->net.copy) {
+		skb = rx_copy(rq, pkt);
+		if (unlikely(!skb))
+			return;
+		goto built;
+	}
 	if (unlikely(!rx_replace(rq, pkt)))
 		return;
 	rx_unmap_all(rq, pkt);
@@ -357,6 +397,7 @@ static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 	skb = rx_build(rq, pkt);
 	if (unlikely(!skb))
 		return;
+built:
 	if (unlikely(rx_offloads(skb, pkt))) {
 		rq->stats.hdr_drop++;
 		dev_kfree_skb_any(skb);

@@ -196,6 +196,31 @@ static void tx_maybe_stop(struct macvio_txq *tq, struct netdev_queue *txq)
 		vio_vq_disable_cb(&tq->q->vq);
 }
 
+/* Copy mode: the skb's pieces, copied by the core into its bounce slot. */
+static int tx_copy(struct macvio_txq *tq, struct sk_buff *skb, const struct vio_net_tx_meta *meta,
+		   struct macvio_txbuf *b)
+{
+	struct vio_net_piece pc[MAX_SKB_FRAGS + 1];
+	u16 n = 0;
+	int i;
+
+	b->nsg = 0;
+	b->linear = false;
+	if (skb_headlen(skb)) {
+		pc[n].vaddr = skb->data;
+		pc[n++].len = skb_headlen(skb);
+	}
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
+		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
+
+		if (!skb_frag_size(f))
+			continue;
+		pc[n].vaddr = skb_frag_address(f);
+		pc[n++].len = skb_frag_size(f);
+	}
+	return vio_net_tx_copy(tq->q, meta, pc, n, b);
+}
+
 /* Queue one skb. Returns 0, or a negative errno after counting the drop
  * in *why; the caller then frees the skb. */
 static int tx_one(struct macvio_txq *tq, struct sk_buff *skb, u64 **why)
@@ -212,12 +237,17 @@ static int tx_one(struct macvio_txq *tq, struct sk_buff *skb, u64 **why)
 	b = txbuf_get(tq);
 	if (unlikely(!b))
 		return -ENOSPC;
+	if (tq->vi->net.copy) { /* nothing mapped: the core copies */
+		err = tx_copy(tq, skb, &meta, b);
+		goto queued;
+	}
 	if (unlikely(tx_map(tq, skb, b))) {
 		txbuf_put(tq, b);
 		*why = &tq->stats.map_fail;
 		return -ENOMEM;
 	}
 	err = vio_net_tx(tq->q, &meta, b->sg, b->nsg, b);
+queued:
 	if (unlikely(err)) {
 		tx_unmap(tq, b);
 		txbuf_put(tq, b);
