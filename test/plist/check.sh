@@ -82,7 +82,7 @@ src = ''.join(open(f).read() for f in glob.glob(os.path.join(ddir, '*.cpp')))
 defined = set(re.findall(r'OSDefineMetaClassAndStructors\(\s*(\w+)\s*,', src))
 pers = p.get('IOKitPersonalities', {})
 probs = []
-provider_rows, type_vals = [], []
+provider_rows, type_vals, resource_rows = [], [], []
 for name, d in sorted(pers.items()):
     if d.get('CFBundleIdentifier') != bid: probs.append(name + ": CFBundleIdentifier is not the bundle's")
     if d.get('IOClass') not in defined: probs.append(name + ": IOClass %r is not defined in os/darwin" % d.get('IOClass'))
@@ -92,16 +92,34 @@ for name, d in sorted(pers.items()):
     if prov == 'IOPCIDevice':
         keys = ['IOPCIMatch', 'IOPCIPrimaryMatch', 'IOPCISecondaryMatch', 'IOPCIClassMatch']
         provider_rows.append('\t'.join([name] + [d.get(k, '-') for k in keys]))
+        # the default category: IOProbeScore must decide against Apple's
+        # driver (xnu IOService::probeCandidates sorts within a category)
+        if d.get('IOMatchCategory', 'IODefaultMatchCategory') != 'IODefaultMatchCategory':
+            probs.append(name + ": a PCI personality outside the default match category would not compete with Apple's driver")
+    elif prov == 'IOResources':
+        # one instance beside every other IOResources client: its own category
+        cat = d.get('IOMatchCategory')
+        if not isinstance(cat, str) or cat in ('IODefaultMatchCategory', 'IOKit'):
+            probs.append(name + ": an IOResources personality needs its own IOMatchCategory")
+        if d.get('IOResourceMatch') != 'IOKit':
+            probs.append(name + ": IOResourceMatch is not IOKit")
+        resource_rows.append(name)
     elif prov in defined:
         pm = d.get('IOPropertyMatch', {})
         t = pm.get('VirtioDeviceType') if isinstance(pm, dict) else None
         if not isinstance(t, int): probs.append(name + ": matches a macvio nub without IOPropertyMatch VirtioDeviceType")
         else: type_vals.append(t)
     else:
-        probs.append(name + ": IOProviderClass %r is neither IOPCIDevice nor a macvio class" % prov)
+        probs.append(name + ": IOProviderClass %r is neither IOPCIDevice, IOResources nor a macvio class" % prov)
 say(pers and not probs, "%d personalities: bundle id, IOClass defined in the sources, provider%s"
     % (len(pers), (": " + "; ".join(probs)) if probs else ""))
 say(len(provider_rows) > 0, "%d IOPCIDevice personalities" % len(provider_rows))
+# the opt-in takeover of functions Apple's driver bound at boot (11+):
+# one IOResources personality whose class reads boot-arg macvio_takeover
+tk = [n for n in resource_rows if pers[n].get('IOClass') == 'org_macvio_VirtioTakeover']
+doc = open(os.path.join(ddir, '..', '..', 'docs', 'macos.md')).read()
+say(len(tk) == 1 and '"macvio_takeover"' in src and 'macvio_takeover=1' in doc,
+    "takeover personality: IOResources, own category, class reads boot-arg macvio_takeover, docs/macos.md explains it")
 hdr = open(os.path.join(ddir, 'macvio_pci.h')).read()
 say('#define kMacvioDeviceTypeKey "VirtioDeviceType"' in hdr, "the nub property key in macvio_pci.h is VirtioDeviceType")
 with open(path + '.pci', 'w') as f: f.write('\n'.join(provider_rows) + '\n')
