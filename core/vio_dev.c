@@ -170,6 +170,47 @@ int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required)
 	return VIO_OK;
 }
 
+/* §3.1.1 again on a device that was reset: exactly the features negotiated
+ * before (the front-end and the queues were built for them), the same
+ * interrupt layout. */
+int vio_dev_reinit(struct vio_dev *d)
+{
+	uint64_t had = d->features, offered, missing;
+	int err;
+
+	err = vio_dev_reset(d);
+	if (err) {
+		vio_err(d->os, "reinit: reset did not complete");
+		vio_dev_fail(d);
+		return err;
+	}
+	d->broken = false;
+	vio_dev_add_status(d, VIO_STATUS_ACKNOWLEDGE);
+	vio_dev_add_status(d, VIO_STATUS_DRIVER);
+	offered = vio_pci_get_features(&d->pci);
+	d->dev_features = offered;
+	missing = had & ~offered;
+	if (missing) {
+		vio_err(d->os, "reinit: the device came back offering fewer features");
+		vio_dev_log_missing(d, missing);
+		vio_dev_fail(d);
+		return VIO_ENOTSUP;
+	}
+	vio_pci_set_features(&d->pci, had);
+	err = vio_dev_features_ok(d, false);
+	if (err) {
+		vio_err(d->os, "reinit: the features negotiated before were refused");
+		vio_dev_fail(d);
+		return err;
+	}
+	err = vio_dev_set_irq_mode(d, d->irq_mode);
+	if (err) {
+		vio_err(d->os, "reinit: the interrupt layout was refused: %s", vio_strerror(err));
+		vio_dev_fail(d);
+	}
+	return err;
+}
+
 /* ---- device config: §2.5 ---- */
 
 static int vio_dev_cfg_range(struct vio_dev *d, uint32_t off, const void *buf, uint32_t len)

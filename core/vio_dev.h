@@ -81,6 +81,14 @@ int vio_dev_vq_create(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16
  * interrupts suppressed (the net control queue). */
 int vio_dev_vq_create_polled(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, uint16_t max_size);
 
+/* [attach] A device that was initialised once, again after a reset: reset
+ * (bounded), ACKNOWLEDGE, DRIVER, exactly the features negotiated before
+ * (VIO_ENOTSUP, logged with the missing names, if the device now offers
+ * fewer or refuses FEATURES_OK; d->features keeps the old set) and the same
+ * interrupt layout. Clears d->broken. Queues are restarted by the caller
+ * (vio_vq_restart). */
+int vio_dev_reinit(struct vio_dev *d);
+
 void vio_dev_driver_ok(struct vio_dev *d);
 /* [attach] Set FAILED (§2.1.2), e.g. after an error during set-up. */
 void vio_dev_fail(struct vio_dev *d);

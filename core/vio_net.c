@@ -171,7 +171,7 @@ static void vio_net_read_mac(struct vio_net *n, const struct vio_net_params *p)
 
 /* Link state: §5.1.4, without NET_F_STATUS the link is assumed up. A broken
  * device always reports link down. */
-static void vio_net_read_status(struct vio_net *n)
+void vio_net_read_status(struct vio_net *n)
 {
 	uint16_t st = VIO_NET_S_LINK_UP;
 
@@ -542,6 +542,12 @@ int vio_net_start(struct vio_net *n)
 			n->curr_qp = n->nqp;
 	}
 	vio_net_rx_filter_apply(n);
+	if (n->guest_offloads_set) {
+		int err = vio_net_set_guest_offloads(n, n->guest_offloads);
+
+		if (err)
+			vio_warn(n->os, "net: restoring guest offloads failed: %s", vio_strerror(err));
+	}
 	return n->dev.broken ? VIO_EBROKEN : VIO_OK;
 }
 
@@ -573,6 +579,15 @@ static void vio_net_announce(struct vio_net *n)
 bool vio_net_config_changed(struct vio_net *n)
 {
 	bool was = n->link_up;
+
+	/* §2.1.2: the device asks for a reset through status; a device that
+	 * vanished reads all ones, which asks for it too */
+	if (!n->needs_reset && vio_dev_needs_reset(&n->dev)) {
+		n->needs_reset = true;
+		n->link_up = false;
+		vio_warn(n->os, "net: the device set DEVICE_NEEDS_RESET");
+		return was;
+	}
 
 	vio_net_read_status(n);
 	vio_net_announce(n);
@@ -612,9 +627,30 @@ static const struct vio_net_stat_desc vio_net_tx_stats[] = {
 
 /* Layout: rx0_*, tx0_*, rx1_*, tx1_*, ... for the nqp pairs, then
  * ctrl_timeouts. */
+/* after the per-queue counters: device-wide ones */
+#define VIO_NET_NDEV (3 + VIO_NET_RESET_CAUSES)
+
 unsigned vio_net_stats_count(const struct vio_net *n)
 {
-	return (unsigned)(n->nqp * VIO_NET_PER_QP + 1);
+	return (unsigned)(n->nqp * VIO_NET_PER_QP + VIO_NET_NDEV);
+}
+
+/* k-th device-wide counter: ctrl_timeouts, ctrl_fast_fails, reset_failures,
+ * then resets_<cause> for each cause. */
+static uint64_t vio_net_dev_stat(const struct vio_net *n, unsigned k, char *buf, size_t size)
+{
+	static const char *const fixed[] = {"ctrl_timeouts", "ctrl_fast_fails", "reset_failures"};
+	const uint64_t v[] = {n->ctrl_timeouts, n->ctrl_fast_fails, n->reset_failures};
+
+	if (k < 3) {
+		if (buf)
+			vio_snprintf(buf, size, "%s", fixed[k]);
+		return v[k];
+	}
+	k -= 3;
+	if (buf)
+		vio_snprintf(buf, size, "resets_%s", vio_net_reset_cause_name((enum vio_net_reset_cause)k));
+	return n->resets[k];
 }
 
 /* Resolve index i to its descriptor and the base of its queue struct. */
@@ -643,8 +679,8 @@ const char *vio_net_stat_name(const struct vio_net *n, unsigned i, char *buf, si
 
 	if (i >= vio_net_stats_count(n) || !buf || !size)
 		return NULL;
-	if (i == vio_net_stats_count(n) - 1) {
-		vio_snprintf(buf, size, "ctrl_timeouts");
+	if (i >= (unsigned)n->nqp * VIO_NET_PER_QP) {
+		vio_net_dev_stat(n, i - (unsigned)n->nqp * VIO_NET_PER_QP, buf, size);
 		return buf;
 	}
 	s = vio_net_stat_find(n, i, &base, &qp, &dir);
@@ -662,8 +698,8 @@ uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i)
 
 	if (i >= vio_net_stats_count(n))
 		return 0;
-	if (i == vio_net_stats_count(n) - 1)
-		return n->ctrl_timeouts;
+	if (i >= (unsigned)n->nqp * VIO_NET_PER_QP)
+		return vio_net_dev_stat(n, i - (unsigned)n->nqp * VIO_NET_PER_QP, NULL, 0);
 	s = vio_net_stat_find(n, i, &base, &qp, &dir);
 	vio_memcpy(&v, (const uint8_t *)base + s->off, sizeof(v));
 	return v;

@@ -250,7 +250,57 @@ struct vio_net {
 	uint32_t rx_table_len; /* 0: none set (both tables empty) */
 	bool copy;	       /* copy mode (vio_net_params.copy) */
 	uint32_t copy_frame;   /* copy mode: largest TX frame */
+	/* what the front-end configured besides the filter, re-applied after
+	 * a reset (vio_net_reinit / vio_net_start) */
+	bool mac_set;		 /* vio_net_set_mac succeeded */
+	bool guest_offloads_set; /* vio_net_set_guest_offloads was asked */
+	uint64_t guest_offloads;
+	/* recovery (vio_net_reset.c) */
+	bool needs_reset; /* DEVICE_NEEDS_RESET seen at a config change */
+	bool reset_given_up, reset_last_failed;
+	uint16_t reset_tries; /* resets in a row the device failed again after */
+	uint64_t reset_ok_ns; /* when the last recovery completed */
+	uint32_t resets[6];   /* per enum vio_net_reset_cause (6 causes) */
+	uint32_t reset_failures;
+	uint32_t ctrl_fast_fails; /* commands refused at once: one still pending */
 };
+
+/* ---- reset and recovery (vio_net_reset.c) ---- */
+enum vio_net_reset_cause {
+	VIO_NET_RESET_NEEDS_RESET = 0, /* DEVICE_NEEDS_RESET (§2.1.2) */
+	VIO_NET_RESET_BROKEN,	       /* a queue or the device latched broken */
+	VIO_NET_RESET_TX_TIMEOUT,      /* the front-end's TX watchdog */
+	VIO_NET_RESET_CTRL_TIMEOUT,    /* a control command never came back */
+	VIO_NET_RESET_RESUME,	       /* suspend/resume: the device may have lost power */
+	VIO_NET_RESET_FORCED,	       /* asked for by a test or an operator */
+	VIO_NET_RESET_CAUSES,
+};
+#define VIO_NET_RESET_MAX_TRIES 3	      /* resets in a row before giving up */
+#define VIO_NET_RESET_QUIET_NS	2000000000ull /* failing again sooner counts as a row */
+
+/* Does the device need the reset path, and why (first of: NEEDS_RESET seen,
+ * a broken latch, a timed-out control command)? False once given up. The
+ * TX watchdog and resume are the front-end's own triggers. */
+bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cause);
+/* [attach] A recovery for `cause` is about to run: counted in resets[]. False
+ * when the device failed again right after VIO_NET_RESET_MAX_TRIES resets in
+ * a row (each asked for within VIO_NET_RESET_QUIET_NS of the last recovery,
+ * or after a failed one; resume never counts): then one error line is
+ * logged, the front-end leaves the device reset with link down, and every
+ * later call answers false (no loop). */
+bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause);
+/* [attach] The device was reset (vio_net_stop) and every cookie drained:
+ * reinitialise it in place - exactly the features negotiated before
+ * (VIO_ENOTSUP, logged, when it now offers fewer or refuses them), the same
+ * interrupt layout, every queue restarted on its memory (same size), the
+ * polled reserve kept, a legacy MAC set by the front-end written again,
+ * link state read from config. The front-end then refills RX and calls
+ * vio_net_start(), which re-applies queue pairs, MAC, receive filter and
+ * guest offloads. On error the device is left FAILED, link down. */
+int vio_net_reinit(struct vio_net *n);
+/* [attach] Record the outcome (err from reinit/start, or VIO_OK). */
+void vio_net_reset_end(struct vio_net *n, int err);
+const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);
 
 /* Features copy mode never negotiates: a bounce slot or pool buffer holds
  * one frame, not a 64 KiB GSO packet. */
@@ -470,7 +520,11 @@ bool vio_net_config_changed(struct vio_net *n);
  * and the command stays pending: the next command first waits (bounded)
  * for it and fails VIO_ETIMEDOUT (counted) if it still has not come back.
  * The ack is poisoned before posting, so a device that completes without
- * writing it yields VIO_EIO. VIO_EBROKEN when the queue/device is broken. */
+ * writing it yields VIO_EIO. VIO_EBROKEN when the queue/device is broken.
+ * After a timeout no later command waits again: while the timed-out one has
+ * not come back, every command fails at once with VIO_ETIMEDOUT (counted in
+ * ctrl_fast_fails) and vio_net_reset_wanted() asks for recovery, so a dead
+ * control queue costs one VIO_NET_CTRL_TIMEOUT_US wait in total. */
 int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *data, uint32_t len);
 /* The receive filter. A virtio-net device starts promiscuous (QEMU resets
  * to promisc on, "compatibility mode"), and a stack that changes filters
@@ -560,6 +614,9 @@ int vio_net_rx_repost(struct vio_net_rxq *q, const struct vio_net_rxslot *slot);
 /* TX: take every completion now in the used ring; the polled frame clears
  * poll_tx_busy, any other cookie goes to the stash. VIO_OK or VIO_EBROKEN. */
 int vio_net_tx_reap(struct vio_net_txq *q);
+/* internals shared with vio_net_reset.c */
+void vio_net_read_status(struct vio_net *n);
+int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac);
 /* copy mode internals (vio_net_copy.c) */
 uint32_t vio_net_copy_rx_len(const struct vio_net *n);
 uint32_t vio_net_copy_tx_stride(const struct vio_net *n);

@@ -113,8 +113,18 @@ static int vio_net_ctrl_begin(struct vio_net *n, uint8_t cls, uint8_t cmd, uint6
 		return VIO_EINVAL;
 	if (n->ctrlq.broken || n->dev.broken)
 		return VIO_EBROKEN;
-	if (n->ctrl_pending)
-		return vio_net_ctrl_wait(n);
+	if (n->ctrl_pending) {
+		/* a command timed out: never wait a second time (the caller may
+		 * hold a lock with bottom halves off); it may have come back */
+		int r = vio_net_ctrl_reap(n);
+
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			n->ctrl_fast_fails++;
+			return VIO_ETIMEDOUT;
+		}
+	}
 	return VIO_OK;
 }
 
@@ -170,7 +180,7 @@ int vio_net_set_allmulti(struct vio_net *n, bool on)
 /* virtio 1.2 §5.1.4.3 (legacy interface): mac is driver-writable, the way
  * to change the MAC without CTRL_MAC_ADDR; written byte by byte as Linux
  * does. A modern device's config is read-only to the driver (§5.1.4.2). */
-static int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac)
+int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac)
 {
 	uint32_t i;
 	int err;
@@ -199,6 +209,7 @@ int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN])
 		return err;
 	vio_memcpy(n->mac, mac, VIO_ETH_ALEN);
 	n->mac_random = false;
+	n->mac_set = true;
 	return VIO_OK;
 }
 
@@ -251,13 +262,13 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 
 	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
 		return;
-	if (n->mac_random) {
+	if (n->mac_random || n->mac_set) { /* the device's own MAC is not ours */
 		if (vio_dev_has(&n->dev, VIO_NET_F_CTRL_MAC_ADDR)) {
 			err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_ADDR_SET, n->mac,
 					       VIO_ETH_ALEN);
 			promisc |= err != VIO_OK;
-			vio_net_filter_warn(n, "telling the device our random MAC", err);
-		} else {
+			vio_net_filter_warn(n, "telling the device our MAC", err);
+		} else if (n->mac_random) {
 			promisc = true; /* the device's filter knows only its own MAC */
 		}
 	}
@@ -291,6 +302,8 @@ int vio_net_set_guest_offloads(struct vio_net *n, uint64_t offloads)
 	if (offloads & ~(n->dev.features & VIO_NET_GUEST_OFFLOAD_BITS))
 		return VIO_EINVAL;
 	v = vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le64(offloads) : offloads;
+	n->guest_offloads = offloads; /* the wish, re-applied after a reset */
+	n->guest_offloads_set = true;
 	return vio_net_ctrl_cmd(n, VIO_NET_CTRL_GUEST_OFFLOADS, VIO_NET_CTRL_GUEST_OFFLOADS_SET, &v,
 				sizeof(v));
 }

@@ -232,6 +232,35 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 	return VIO_OK;
 }
 
+/* The queue as vio_vq_create left it, on the memory it already has: after
+ * a device reset every chain must have been taken back (detach_unused). */
+int vio_vq_restart(struct vio_vq *vq)
+{
+	struct vio_pci *pci;
+	size_t avail_off, used_off;
+	uint16_t max;
+
+	if (!vq || !vq->dev || !vq->ring.vaddr)
+		return VIO_EINVAL;
+	pci = &vq->dev->pci;
+	for (max = 0; max < vq->size; max++)
+		if (vq->shadow[max].cookie)
+			return VIO_EINVAL; /* a chain still out: the caller must drain first */
+	max = vio_pci_queue_max(pci, vq->index);
+	if (!max || max < vq->size || (!pci->modern && max != vq->size)) {
+		vio_err(vq->dev->os, "queue %u: device size is now %u, the ring has %u", vq->index, max,
+			vq->size);
+		return VIO_EIO;
+	}
+	vio_memset(vq->ring.vaddr, 0, vio_vq_ring_bytes(vq->size, !pci->modern, &avail_off, &used_off));
+	vio_memset(vq->shadow, 0, (size_t)vq->size * sizeof(*vq->shadow));
+	vio_vq_init_free_list(vq);
+	vq->avail_idx = vq->avail_pub = vq->kicked_idx = vq->last_used = 0;
+	vq->broken = false;
+	vq->cb_disabled = false;
+	return vio_vq_program(vq);
+}
+
 void vio_vq_destroy(struct vio_vq *vq)
 {
 	struct vio_dev *d;

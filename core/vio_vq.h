@@ -126,6 +126,13 @@ struct vio_vq_params {
 int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_params *p);
 /* [attach] Disable on the device (or after reset), free everything. */
 void vio_vq_destroy(struct vio_vq *vq);
+/* [attach] After a device reset, once every chain was taken back
+ * (vio_vq_detach_unused until NULL): the ring zeroed, the free list whole,
+ * indices 0, callbacks enabled, broken cleared, and the queue programmed
+ * again with the same size, addresses and vector; the reserve is kept.
+ * VIO_EINVAL while a chain is still out; VIO_EIO if the device's size no
+ * longer allows this ring (a legacy device cannot change it). */
+int vio_vq_restart(struct vio_vq *vq);
 
 /* Set aside n descriptors that only vio_vq_add_reserved may use (the polled
  * path of a kernel debugger must find room while normal traffic fills the

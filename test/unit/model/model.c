@@ -476,11 +476,15 @@ static uint32_t devcfg_read(struct model *m, uint32_t off, int size)
 	return v;
 }
 
-static void devcfg_write(struct model *m, uint32_t off, uint32_t v, int size)
+static void devcfg_write(struct model *m, uint32_t off, uint32_t v, int size, bool legacy)
 {
-	/* virtio-net config is read-only for the driver (§5.1.4) */
-	(void)v;
-	(void)size;
+	/* virtio-net config is read-only for the driver (§5.1.4), except the
+	 * mac field through the legacy interface (§5.1.4.3 legacy) */
+	if (legacy && off + (uint32_t)size <= VIO_NET_CFG_MAC + 6) {
+		for (int i = 0; i < size; i++)
+			m->devcfg[off + (uint32_t)i] = (uint8_t)(v >> (8 * i));
+		return;
+	}
 	model_violation(m, "driver wrote net config at %u", off);
 }
 
@@ -687,7 +691,7 @@ static void mem_write(struct model *m, uint32_t off, uint32_t v, int size)
 		return;
 	}
 	if (off < M_NOTIFY_OFF) {
-		devcfg_write(m, off - M_DEVCFG_OFF, v, size);
+		devcfg_write(m, off - M_DEVCFG_OFF, v, size, false);
 		return;
 	}
 	uint32_t noff = off - M_NOTIFY_OFF;
@@ -766,7 +770,7 @@ static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 	}
 	uint32_t co = legacy_cfg_off(m);
 	if (off >= co) {
-		devcfg_write(m, off - co, v, size);
+		devcfg_write(m, off - co, v, size, true);
 		return;
 	}
 	struct mq *q = selq(m);

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * vio_net_reset.c - the one way back: reset and reinitialise a virtio-net
+ * device that needs it, keeping everything the front-end configured.
+ *
+ * Who may ask (vio_net_reset_wanted): the device (DEVICE_NEEDS_RESET,
+ * virtio 1.2 §2.1.2, seen at a config change), a latched broken queue or
+ * device, a control command that timed out and never came back, the
+ * front-end's TX watchdog, and suspend/resume. The core decides whether a
+ * recovery may run (vio_net_reset_begin: bounded, no loop); the front-end
+ * runs it in a context that may sleep:
+ *
+ *   vio_net_stop()                       reset: no DMA after it
+ *   vio_net_rx_drain() / tx_drain()      every cookie back, exactly once
+ *   vio_net_reinit()                     same features, same queues, same
+ *                                        interrupt layout (or a clear error)
+ *   refill RX, vio_net_start()           DRIVER_OK; MQ, MAC, filters and
+ *                                        guest offloads re-applied
+ *   vio_net_reset_end(err)
+ */
+#include "vio_log.h"
+#include "vio_net.h"
+
+static const char *const vio_net_cause_names[VIO_NET_RESET_CAUSES] = {
+    "needs_reset", "broken", "tx_timeout", "ctrl_timeout", "resume", "forced",
+};
+
+const char *vio_net_reset_cause_name(enum vio_net_reset_cause c)
+{
+	return (unsigned)c < VIO_NET_RESET_CAUSES ? vio_net_cause_names[c] : "?";
+}
+
+static bool vio_net_any_broken(const struct vio_net *n)
+{
+	uint16_t i;
+
+	if (n->dev.broken || (n->has_ctrl && n->ctrlq.broken))
+		return true;
+	for (i = 0; i < n->nqp; i++)
+		if (n->rxq[i].vq.broken || n->txq[i].vq.broken)
+			return true;
+	return false;
+}
+
+bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cause)
+{
+	enum vio_net_reset_cause c;
+
+	if (n->reset_given_up)
+		return false;
+	if (n->needs_reset)
+		c = VIO_NET_RESET_NEEDS_RESET;
+	else if (vio_net_any_broken(n))
+		c = VIO_NET_RESET_BROKEN;
+	else if (n->ctrl_pending)
+		c = VIO_NET_RESET_CTRL_TIMEOUT;
+	else
+		return false;
+	if (cause)
+		*cause = c;
+	return true;
+}
+
+bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause)
+{
+	uint64_t now = n->os->now_ns(n->os->ctx);
+
+	if ((unsigned)cause >= VIO_NET_RESET_CAUSES)
+		cause = VIO_NET_RESET_FORCED;
+	if (n->reset_given_up)
+		return false;
+	n->resets[cause]++;
+	/* A device that needs another reset right after one (or whose last
+	 * recovery failed) is failing again; resume is never a failure. */
+	if (cause != VIO_NET_RESET_RESUME &&
+	    (n->reset_last_failed || (n->reset_ok_ns && now - n->reset_ok_ns < VIO_NET_RESET_QUIET_NS)))
+		n->reset_tries++;
+	else
+		n->reset_tries = 0;
+	if (n->reset_tries >= VIO_NET_RESET_MAX_TRIES) {
+		n->reset_given_up = true;
+		vio_err(n->os,
+			"net: the device failed again after %u resets in a row (last: %s): left reset, link "
+			"down; reload the driver to try again",
+			n->reset_tries, vio_net_reset_cause_name(cause));
+		return false;
+	}
+	vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
+	return true;
+}
+
+void vio_net_reset_end(struct vio_net *n, int err)
+{
+	if (err) {
+		n->reset_failures++;
+		n->reset_last_failed = true;
+		n->link_up = false;
+		vio_err(n->os, "net: recovery failed (%s): device left reset, link down", vio_strerror(err));
+		return;
+	}
+	n->reset_last_failed = false;
+	n->reset_ok_ns = n->os->now_ns(n->os->ctx);
+	vio_info(n->os, "net: device back after reset, link %s", n->link_up ? "up" : "down");
+}
+
+static int vio_net_reinit_queues(struct vio_net *n)
+{
+	uint16_t i;
+	int err = VIO_OK;
+
+	for (i = 0; i < n->nqp && !err; i++) {
+		struct vio_net_txq *t = &n->txq[i];
+
+		n->rxq[i].drain_slot = NULL;
+		err = vio_vq_restart(&n->rxq[i].vq);
+		if (!err)
+			err = vio_vq_restart(&t->vq);
+		t->inflight = 0;
+		t->stash_head = 0;
+		t->stash_count = 0;
+	}
+	if (!err && n->has_ctrl) {
+		/* a command that timed out is still in the ring: it was ours */
+		while (vio_vq_detach_unused(&n->ctrlq))
+			;
+		err = vio_vq_restart(&n->ctrlq);
+		if (!err)
+			vio_vq_disable_cb(&n->ctrlq); /* busy-polled, as created */
+	}
+	return err;
+}
+
+int vio_net_reinit(struct vio_net *n)
+{
+	int err = vio_dev_reinit(&n->dev);
+
+	if (!err)
+		err = vio_net_reinit_queues(n);
+	/* legacy without CTRL_MAC_ADDR: the MAC lives in config (§5.1.4.3) */
+	if (!err && n->mac_set && !vio_dev_has(&n->dev, VIO_NET_F_CTRL_MAC_ADDR))
+		err = vio_net_set_mac_cfg(n, n->mac);
+	n->poll_tx_busy = false;
+	n->ctrl_pending = false;
+	n->needs_reset = false;
+	n->announce = false;
+	n->curr_qp = 1;
+	if (err) {
+		vio_err(n->os, "net: reinitialisation failed: %s", vio_strerror(err));
+		vio_dev_fail(&n->dev);
+		n->link_up = false;
+		return err;
+	}
+	vio_net_read_status(n);
+	return VIO_OK;
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t_reset.c - the reset and recovery path (core/vio_net_reset.c): every
+ * trigger, everything the front-end configured kept, every cookie back
+ * once, bounded retries, and a control queue that never answers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define F(b) VIO_BIT(b)
+
+/* The front-end's side of a recovery, as vio_net_reset.c lays it out.
+ * TX cookies drained are counted into *tx_back. */
+static int recover(struct fe *f, enum vio_net_reset_cause cause, int *tx_back)
+{
+	int err;
+
+	if (!vio_net_reset_begin(&f->n, cause))
+		return VIO_EBROKEN;
+	vio_net_stop(&f->n);
+	for (int i = 0; i < f->n.nqp; i++) {
+		void *c;
+		while ((c = vio_net_rx_drain(&f->n.rxq[i])) != NULL)
+			fe_rx_returned(f, c);
+		while ((c = vio_net_tx_drain(&f->n.txq[i])) != NULL)
+			if (tx_back)
+				(*tx_back)++;
+	}
+	err = vio_net_reinit(&f->n);
+	if (!err) {
+		for (int i = 0; i < f->n.nqp; i++) {
+			/* the buffers that came back are posted again */
+			for (int k = 0; k < f->nrxb && vio_net_rx_room(&f->n.rxq[i]); k++)
+				if (!f->rxb[k]->posted)
+					ASSERT_EQ(fe_rx_repost(f, i, f->rxb[k]), 0);
+		}
+		err = vio_net_start(&f->n);
+	}
+	vio_net_reset_end(&f->n, err);
+	return err;
+}
+
+static void up(struct fe *f, struct model *m)
+{
+	ASSERT_EQ(fe_attach(f, m, NULL), 0);
+	ASSERT_EQ(fe_start(f), 0);
+}
+
+static void down(struct fe *f)
+{
+	struct model *m = f->m;
+	fe_teardown(f);
+	fe_free(f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* one packet each way works */
+static void traffic_ok(struct fe *f, unsigned seed)
+{
+	struct model *m = f->m;
+	uint8_t *fr = mk_frame(m, 300, seed);
+	struct vio_net_sg sg = {(uintptr_t)fr, 300};
+	struct mpkt pk;
+	void *done[4];
+
+	ASSERT_EQ(vio_net_tx(&f->n.txq[0], NULL, &sg, 1, fr), 0);
+	vio_net_tx_flush(&f->n.txq[0]);
+	ASSERT_EQ(mnet_tx_pop(m, mnet_txq(m, 0), &pk), 1);
+	ASSERT_MEM(pk.frame, fr, 300);
+	model_vq_push(m, mnet_txq(m, 0), pk.head, 0);
+	mpkt_free(&pk);
+	ASSERT_EQ(vio_net_tx_reclaim(&f->n.txq[0], done, 4), 1);
+	ASSERT(done[0] == fr);
+
+	struct vio_net_hdr h = {0};
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_rx_frag frags[256];
+	ASSERT_EQ(mnet_rx_put(m, 0, &h, fr, 300, -1), 1);
+	ASSERT_EQ(vio_net_rx_get(&f->n.rxq[0], &pkt, frags, 256), 1);
+	ASSERT_EQ(pkt.len, 300);
+	ASSERT_MEM((uint8_t *)frags[0].vaddr + pkt.hdr_len, fr, 300);
+	fe_rx_returned(f, frags[0].cookie);
+	for (int k = 0; k < f->nrxb; k++)
+		if (f->rxb[k]->mem == frags[0].vaddr || (uint8_t *)frags[0].cookie == (uint8_t *)f->rxb[k]) {
+			ASSERT_EQ(fe_rx_repost(f, 0, f->rxb[k]), 0);
+			break;
+		}
+	vio_net_rx_kick(&f->n.rxq[0]);
+	model_buf_free(m, fr);
+}
+
+/* §2.1.2: the device sets NEEDS_RESET; the config change sees it, the
+ * recovery keeps MAC, filters and guest offloads, traffic flows again. */
+TEST(reset_needs_reset_keeps_configuration)
+{
+	static const uint8_t mac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+	static const uint8_t mc[6] = {0x01, 0, 0x5e, 0, 0, 9};
+	struct model *m = model_new(M_MODERN);
+	enum vio_net_reset_cause cause;
+	struct fe f;
+
+	up(&f, m);
+	uint64_t feats = f.n.dev.features;
+	ASSERT_EQ(vio_net_set_mac(&f.n, mac), 0);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	ASSERT_EQ(vio_net_set_mac_table(&f.n, NULL, 0, mc, 1), 0);
+	ASSERT_EQ(vio_net_set_guest_offloads(&f.n, F(VIO_NET_F_GUEST_CSUM)), 0);
+	ASSERT(!vio_net_reset_wanted(&f.n, &cause));
+
+	m->status |= VIO_STATUS_NEEDS_RESET;
+	model_set_link(m, true, true);
+	vio_net_config_changed(&f.n);
+	ASSERT(!f.n.link_up);
+	ASSERT(vio_net_reset_wanted(&f.n, &cause));
+	ASSERT_EQ(cause, VIO_NET_RESET_NEEDS_RESET);
+	uint32_t resets = m->resets;
+	m->nctrl = 0;
+	ASSERT_EQ(recover(&f, cause, NULL), 0);
+	ASSERT(m->resets > resets);
+	ASSERT(model_driver_ok(m));
+	ASSERT_EQ(f.n.dev.features, feats);
+	ASSERT(f.n.link_up);
+	ASSERT(!vio_net_reset_wanted(&f.n, NULL));
+	ASSERT_EQ(f.n.resets[VIO_NET_RESET_NEEDS_RESET], 1);
+	/* after DRIVER_OK: our MAC, promisc on, allmulti off, the table, offloads */
+	int saw_mac = 0, saw_promisc = 0, saw_table = 0, saw_offl = 0;
+	for (int k = 0; k < m->nctrl; k++) {
+		struct mctrl_cmd *c = &m->ctrl_log[k];
+		if (c->cls == VIO_NET_CTRL_MAC && c->cmd == VIO_NET_CTRL_MAC_ADDR_SET &&
+		    !memcmp(c->data, mac, 6))
+			saw_mac = 1;
+		if (c->cls == VIO_NET_CTRL_RX && c->cmd == VIO_NET_CTRL_RX_PROMISC && c->data[0] == 1)
+			saw_promisc = 1;
+		if (c->cls == VIO_NET_CTRL_MAC && c->cmd == VIO_NET_CTRL_MAC_TABLE_SET && c->len == 14 &&
+		    !memcmp(c->data + 8, mc, 6))
+			saw_table = 1;
+		if (c->cls == VIO_NET_CTRL_GUEST_OFFLOADS && c->data[0] == (1u << VIO_NET_F_GUEST_CSUM))
+			saw_offl = 1;
+	}
+	ASSERT_MSG(saw_mac && saw_promisc && saw_table && saw_offl, "mac %d promisc %d table %d offloads %d",
+		   saw_mac, saw_promisc, saw_table, saw_offl);
+	traffic_ok(&f, 3);
+	down(&f);
+}
+
+/* Reset with RX buffers, TX packets and a control command all in flight:
+ * every RX buffer and TX cookie back exactly once, nothing leaked. */
+TEST(reset_everything_in_flight)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+	uint8_t *fr[20];
+	int tx_back = 0;
+
+	up(&f, m);
+	for (int i = 0; i < 20; i++) {
+		fr[i] = mk_frame(m, 100, (unsigned)i);
+		struct vio_net_sg sg = {(uintptr_t)fr[i], 100};
+		ASSERT_EQ(vio_net_tx(&f.n.txq[0], NULL, &sg, 1, fr[i]), 0);
+	}
+	vio_net_tx_flush(&f.n.txq[0]);
+	m->ctrl_auto = false;
+	ASSERT_EQ(vio_net_set_promisc(&f.n, false), VIO_ETIMEDOUT);
+	enum vio_net_reset_cause cause;
+	ASSERT(vio_net_reset_wanted(&f.n, &cause));
+	ASSERT_EQ(cause, VIO_NET_RESET_CTRL_TIMEOUT);
+	long dma = m->live_dma, za = m->live_zalloc;
+	m->ctrl_auto = true;
+	ASSERT_EQ(recover(&f, cause, &tx_back), 0);
+	ASSERT_EQ(tx_back, 20);
+	ASSERT_EQ(m->live_dma, dma); /* in place: nothing allocated or freed */
+	ASSERT_EQ(m->live_zalloc, za);
+	ASSERT(!vio_net_reset_wanted(&f.n, NULL));
+	ASSERT_EQ(vio_net_set_promisc(&f.n, false), 0); /* the control queue works again */
+	traffic_ok(&f, 9);
+	for (int i = 0; i < 20; i++)
+		model_buf_free(m, fr[i]);
+	down(&f);
+}
+
+TEST(reset_broken_queue_recovers)
+{
+	struct model *m = model_new(M_MODERN);
+	enum vio_net_reset_cause cause;
+	struct fe f;
+
+	up(&f, m);
+	model_vq_push_raw(m, mnet_txq(m, 0), 77, 0); /* a head never posted */
+	void *done[4];
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], done, 4), VIO_EBROKEN);
+	ASSERT(vio_net_reset_wanted(&f.n, &cause));
+	ASSERT_EQ(cause, VIO_NET_RESET_BROKEN);
+	m->quiet_violations = true;
+	ASSERT_EQ(recover(&f, cause, NULL), 0);
+	ASSERT(!f.n.txq[0].vq.broken);
+	traffic_ok(&f, 4);
+	m->violations = 0;
+	down(&f);
+}
+
+/* A reinit the device refuses: FEATURES_OK not accepted any more. */
+TEST(reset_reinit_features_ok_refused)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	up(&f, m);
+	m->refuse_features_ok = true;
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
+	ASSERT(!f.n.link_up);
+	ASSERT(m->status & VIO_STATUS_FAILED);
+	ASSERT(model_log_has(m, "were refused"));
+	ASSERT_EQ(f.n.reset_failures, 1);
+	down(&f);
+}
+
+/* A device that comes back offering less than the driver relies on. */
+TEST(reset_reinit_fewer_features)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	up(&f, m);
+	m->features &= ~F(VIO_NET_F_CSUM);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
+	ASSERT(model_log_has(m, "offering fewer features"));
+	ASSERT(model_log_has(m, "NET_CSUM"));
+	ASSERT(m->status & VIO_STATUS_FAILED);
+	ASSERT(!model_driver_ok(m));
+	down(&f);
+}
+
+/* A control queue that never answers: one full wait in total, every later
+ * command fails at once, recovery brings commands back. */
+TEST(reset_ctrl_never_answers_one_wait)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	up(&f, m);
+	m->ctrl_auto = false;
+	uint64_t t0 = m->now_ns;
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_ETIMEDOUT);
+	uint64_t one = m->now_ns - t0;
+	ASSERT(one >= (uint64_t)VIO_NET_CTRL_TIMEOUT_US * 1000);
+	for (int i = 0; i < 50; i++) {
+		ASSERT_EQ(vio_net_set_allmulti(&f.n, i & 1), VIO_ETIMEDOUT);
+		f.n.status |= VIO_NET_S_ANNOUNCE;
+	}
+	m->status |= 0; /* config change with ANNOUNCE: no ack sent while pending */
+	vio_net_config_changed(&f.n);
+	ASSERT_MSG(m->now_ns - t0 < one + 1000000, "waited %llu ns in total, one timeout is %llu",
+		   (unsigned long long)(m->now_ns - t0), (unsigned long long)one);
+	ASSERT(f.n.ctrl_fast_fails >= 50);
+	ASSERT_EQ(f.n.ctrl_timeouts, 1);
+	m->ctrl_auto = true;
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_CTRL_TIMEOUT, NULL), 0);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, false), 0);
+	down(&f);
+}
+
+/* A device that breaks again right after every reset: three resets in a
+ * row, then one error line and no more (no loop). Resume never counts. */
+TEST(reset_bounded_retries)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	up(&f, m);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT(!f.n.reset_given_up);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* right after: 1 in a row */
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* 2 */
+	ASSERT(!f.n.reset_given_up);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), VIO_EBROKEN); /* 3: given up */
+	ASSERT(f.n.reset_given_up);
+	ASSERT(model_log_has(m, "failed again after 3 resets"));
+	model_log_clear(m);
+	ASSERT(!vio_net_reset_begin(&f.n, VIO_NET_RESET_FORCED));
+	ASSERT(!model_log_has(m, "failed again")); /* logged once */
+	ASSERT(!vio_net_reset_wanted(&f.n, NULL));
+	down(&f);
+}
+
+/* Quiet time between failures resets the count. */
+TEST(reset_quiet_time_forgives)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	up(&f, m);
+	for (int i = 0; i < 6; i++) {
+		ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0);
+		m->now_ns += VIO_NET_RESET_QUIET_NS + 1;
+	}
+	ASSERT(!f.n.reset_given_up);
+	ASSERT_EQ(f.n.resets[VIO_NET_RESET_BROKEN], 6);
+	down(&f);
+}
+
+/* Legacy: a MAC set through config (no CTRL_MAC_ADDR) is written again. */
+TEST(reset_legacy_mac_rewritten)
+{
+	static const uint8_t mac[6] = {0x02, 1, 2, 3, 4, 5};
+	struct model *m = model_new(M_LEGACY);
+	struct fe f;
+
+	m->features &= ~F(VIO_NET_F_CTRL_MAC_ADDR);
+	up(&f, m);
+	ASSERT_EQ(vio_net_set_mac(&f.n, mac), 0);
+	model_set_mac(m, (const uint8_t[6]){0x52, 0x54, 0, 0, 0, 1}); /* the reset forgot it */
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ASSERT_MEM(m->devcfg + VIO_NET_CFG_MAC, mac, 6);
+	down(&f);
+}
+
+/* The reset counters are in the stats table by cause. */
+TEST(reset_counters_by_cause)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+	char b[64];
+
+	up(&f, m);
+	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	int found = 0;
+	for (unsigned i = 0; i < vio_net_stats_count(&f.n); i++) {
+		const char *s = vio_net_stat_name(&f.n, i, b, sizeof(b));
+		if (!strcmp(s, "resets_resume")) {
+			ASSERT_EQ(vio_net_stat_value(&f.n, i), 1);
+			found = 1;
+		}
+	}
+	ASSERT(found);
+	down(&f);
+}
