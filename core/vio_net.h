@@ -246,10 +246,11 @@ struct vio_net {
 	 * vio_net_start(): a reset device is promiscuous again (QEMU's
 	 * "compatibility mode"), so the wish is kept here, not in the device */
 	bool rx_promisc, rx_allmulti;
-	uint8_t *rx_table;     /* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
-	uint32_t rx_table_len; /* 0: none set (both tables empty) */
-	bool copy;	       /* copy mode (vio_net_params.copy) */
-	uint32_t copy_frame;   /* copy mode: largest TX frame */
+	bool rx_promisc_forced; /* our MAC could not reach the device's filter */
+	uint8_t *rx_table;	/* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
+	uint32_t rx_table_len;	/* 0: none set (both tables empty) */
+	bool copy;		/* copy mode (vio_net_params.copy) */
+	uint32_t copy_frame;	/* copy mode: largest TX frame */
 	/* what the front-end configured besides the filter, re-applied after
 	 * a reset (vio_net_reinit / vio_net_start) */
 	bool mac_set;		 /* vio_net_set_mac succeeded */

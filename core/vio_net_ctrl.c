@@ -168,7 +168,8 @@ static int vio_net_ctrl_rx(struct vio_net *n, uint8_t cmd, bool on)
 int vio_net_set_promisc(struct vio_net *n, bool on)
 {
 	n->rx_promisc = on;
-	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, on);
+	/* the device could not be told our MAC: it stays promiscuous */
+	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, on || n->rx_promisc_forced);
 }
 
 int vio_net_set_allmulti(struct vio_net *n, bool on)
@@ -260,6 +261,7 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 	bool promisc = n->rx_promisc;
 	int err;
 
+	n->rx_promisc_forced = false;
 	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
 		return;
 	if (n->mac_random || n->mac_set) { /* the device's own MAC is not ours */
@@ -272,6 +274,7 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 			promisc = true; /* the device's filter knows only its own MAC */
 		}
 	}
+	n->rx_promisc_forced = promisc && !n->rx_promisc;
 	vio_net_filter_warn(n, "setting promiscuous mode",
 			    vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_PROMISC, promisc));
 	vio_net_filter_warn(n, "setting all-multicast mode",

@@ -191,3 +191,19 @@ TEST(netpolicy_filter_refused_is_warned_not_fatal)
 	ASSERT(model_log_has(m, "setting all-multicast mode failed"));
 	filter_down(&f, m);
 }
+
+/* The forced promiscuous mode (device cannot be told our random MAC) is
+ * not undone when the stack turns its own promiscuous mode off. */
+TEST(netpolicy_filter_forced_promisc_survives_promisc_off)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features &= ~(F(VIO_NET_F_MAC) | F(VIO_NET_F_CTRL_MAC_ADDR));
+	filter_up(&f, m);
+	m->nctrl = 0;
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, false), 0);
+	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_PROMISC, 1);
+	filter_down(&f, m);
+}
