@@ -129,6 +129,13 @@ bool MacvioNet::start(IOService *provider)
 	}
 	if (!setupInterrupts())
 		goto fail;
+	/* recovery (broken latch, NEEDS_RESET) runs on our work loop */
+	resetTimer_ = IOTimerEventSource::timerEventSource(this, resetTimerFired);
+	if (!resetTimer_ || wl_->addEventSource(resetTimer_) != kIOReturnSuccess) {
+		IOLog("macvio: no timer for recovery\n");
+		OSSafeReleaseNULL(resetTimer_);
+		goto fail;
+	}
 
 	bzero(&p, sizeof(p));
 	/* Every address we give the device is a platform DMA address (from
@@ -145,7 +152,7 @@ bool MacvioNet::start(IOService *provider)
 	/* Apple silicon: mbufs have no address in the function's DART, the
 	 * core owns every packet buffer (macvio_pci.h copyMode) */
 	p.copy = pci_->copyMode();
-	p.copy_frame = kIOEthernetMaxPacketSize - 4; /* 1514 + VLAN tag, no FCS */
+	p.copy_frame = 0; /* the core's 1518: a VLAN-tagged 1500-byte frame (SoftwareVlan) */
 	read_random(p.random_mac, sizeof(p.random_mac));
 	err = vio_net_attach(&net_, pci_->vioOS(), &p);
 	if (err) {
@@ -227,7 +234,14 @@ void MacvioNet::stop(IOService *provider)
 {
 	IOOutputQueue *q = getOutputQueue();
 
+	stopping_ = true; /* no recovery or power change starts from here */
 	ready_ = false;
+	if (resetTimer_) {
+		resetTimer_->cancelTimeout();
+		if (wl_)
+			wl_->removeEventSource(resetTimer_); /* waits for a running recovery */
+		OSSafeReleaseNULL(resetTimer_);
+	}
 	if (q)
 		q->stop();
 	if (wl_)
@@ -273,7 +287,7 @@ void MacvioNet::free()
 unsigned MacvioNet::heldCount() const
 {
 	return (intr_[0] != NULL) + (intr_[1] != NULL) + (netif_ != NULL) + (debugger_ != NULL) +
-	       (medium_ != NULL) + (attached_ ? 1u : 0u) + (unsigned)net_.dev.allocs;
+	       (medium_ != NULL) + (resetTimer_ != NULL) + (attached_ ? 1u : 0u) + (unsigned)net_.dev.allocs;
 }
 
 IOReturn MacvioNet::quiesceGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
@@ -442,8 +456,12 @@ void MacvioNet::service()
 		net_.txq[0].stats.interrupts++;
 	}
 	if (isr & VIO_ISR_CONFIG) {
+		enum vio_net_reset_cause cause;
+
 		linkChanged = vio_net_config_changed(&net_);
 		net_.announce = false; /* macOS announces itself on link-up (KEV_DL_LINK_ON) */
+		if (vio_net_reset_wanted(&net_, &cause)) /* DEVICE_NEEDS_RESET, dead control queue */
+			scheduleReset(cause);
 	}
 	for (i = 0; i < net_.nqp; i++)
 		serviceRx(&net_.rxq[i]);
@@ -481,6 +499,165 @@ void MacvioNet::scheduleBroken()
 		return;
 	brokenSeen_ = true;
 	updateLink();
+	scheduleReset(VIO_NET_RESET_BROKEN);
+}
+
+/* ---- recovery and power (core/vio_net_reset.c) ---- */
+
+/* Run the reset path soon, on the work loop (a timer's action holds the
+ * gate: no outputPacket, interrupt action or controller call meanwhile). */
+void MacvioNet::scheduleReset(enum vio_net_reset_cause cause)
+{
+	resetCause_ = cause;
+	if (resetTimer_ && !stopping_)
+		resetTimer_->setTimeoutMS(1);
+}
+
+void MacvioNet::resetTimerFired(OSObject *owner, IOTimerEventSource *src)
+{
+	MacvioNet *self = (MacvioNet *)owner;
+
+	(void)src;
+	if (!self->stopping_ && !self->asleep_ && self->attached_)
+		self->recover(self->resetCause_);
+}
+
+/* Every buffer and packet back from a reset device. */
+void MacvioNet::drainAll()
+{
+	void *c;
+	uint16_t i;
+
+	for (i = 0; i < net_.nqp; i++) {
+		while ((c = vio_net_rx_drain(&net_.rxq[i])) != NULL)
+			mbuf_freem((mbuf_t)c); /* copy mode: the core keeps its pool */
+		while ((c = vio_net_tx_drain(&net_.txq[i])) != NULL)
+			freePacket((mbuf_t)c, kDelayFree);
+	}
+	releaseFreePackets();
+}
+
+/* vio_net_reinit, RX refilled, DRIVER_OK with MAC/filters/offloads
+ * re-applied by the core; the data path back on. Work loop. */
+int MacvioNet::restartDevice()
+{
+	int err = vio_net_reinit(&net_);
+	uint16_t i;
+
+	for (i = 0; !err && i < net_.nqp; i++)
+		if (fillRx(&net_.rxq[i]) == 0)
+			err = VIO_ENOMEM;
+	if (!err)
+		err = vio_net_start(&net_);
+	if (err) {
+		vio_net_stop(&net_);
+		drainAll();
+		return err;
+	}
+	vio_vq_disable_cb(&net_.txq[0].vq); /* TX interrupt only while stalled */
+	reset_ = false;
+	brokenSeen_ = false;
+	txStalled_ = false;
+	ready_ = true;
+	return VIO_OK;
+}
+
+/* The one way back: link down (so the stack renews DHCP as for a cable),
+ * reset, every packet back, reinitialise, link as the device says. */
+void MacvioNet::recover(enum vio_net_reset_cause cause)
+{
+	IOOutputQueue *q = getOutputQueue();
+	int err;
+
+	if (!vio_net_reset_begin(&net_, cause)) {
+		ready_ = false;
+		brokenSeen_ = true;
+		quiesce();
+		drainAll();
+		updateLink();
+		return;
+	}
+	ready_ = false; /* outputPacket and the debugger handlers drop out */
+	updateLink();
+	vio_net_stop(&net_);
+	reset_ = true;
+	drainAll();
+	err = restartDevice();
+	vio_net_reset_end(&net_, err);
+	if (err)
+		brokenSeen_ = true;
+	updateLink();
+	if (!err && q && netEnabled_)
+		q->service(IOBasicOutputQueue::kServiceAsync);
+}
+
+/* Two power states: off (device reset, nothing in flight) and on.
+ * IONetworkController::prepare() calls this at the first attachInterface
+ * and PMstop()s a driver that answers anything but success
+ * (IONetworkingFamily-100 .. 188 IONetworkController.cpp prepare), so
+ * without it the kext would keep posting to a device the hypervisor reset
+ * across sleep. PMinit/joinPMtree were done by IONetworkController::start. */
+IOReturn MacvioNet::registerWithPolicyMaker(IOService *policyMaker)
+{
+	static IOPMPowerState states[2] = {
+	    {kIOPMPowerStateVersion1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	    {kIOPMPowerStateVersion1, kIOPMDeviceUsable, kIOPMPowerOn, kIOPMPowerOn, 0, 0, 0, 0, 0, 0, 0, 0},
+	};
+
+	return policyMaker->registerPowerDriver(this, states, 2);
+}
+
+IOReturn MacvioNet::setPowerState(unsigned long powerStateOrdinal, IOService *whatDevice)
+{
+	(void)whatDevice;
+	if (wl_ && !stopping_)
+		wl_->runAction(powerGated, this, (void *)(uintptr_t)(powerStateOrdinal != 0));
+	return kIOPMAckImplied;
+}
+
+IOReturn MacvioNet::powerGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
+{
+	(void)a1;
+	(void)a2;
+	(void)a3;
+	((MacvioNet *)owner)->powerChange(a0 != NULL);
+	return kIOReturnSuccess;
+}
+
+/* Sleep: stop the output queue, reset, every packet back, link down. Wake:
+ * the reset path (cause "resume"): IOPCIFamily restored PCI config and
+ * MSI-X (IOPCIBridge.cpp restoreDeviceState, IOPCIMessagedInterruptController
+ * initDevice), nothing inside the BARs. Work loop. */
+void MacvioNet::powerChange(bool on)
+{
+	IOOutputQueue *q = getOutputQueue();
+	int err = VIO_EBROKEN;
+
+	if (!attached_ || on != asleep_)
+		return; /* not started yet, or already in that state */
+	if (!on) {
+		asleep_ = true;
+		ready_ = false;
+		if (q)
+			q->stop();
+		vio_net_stop(&net_);
+		reset_ = true;
+		drainAll();
+		updateLink();
+		return;
+	}
+	asleep_ = false;
+	if (vio_net_reset_begin(&net_, VIO_NET_RESET_RESUME)) {
+		err = restartDevice();
+		vio_net_reset_end(&net_, err);
+	}
+	if (err)
+		brokenSeen_ = true;
+	updateLink();
+	if (!err && q && netEnabled_) {
+		q->start();
+		q->service(IOBasicOutputQueue::kServiceAsync);
+	}
 }
 
 /* ---- RX ---- */
@@ -561,24 +738,28 @@ void MacvioNet::recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *f
 mbuf_t MacvioNet::copyRx(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt)
 {
 	mbuf_t m = NULL;
-	uint32_t off = 0;
+	uint8_t *dst;
 	unsigned k;
 
 	if (pkt->csum == VIO_NET_RX_CSUM_PARTIAL && vio_net_rx_csum_complete(pkt, frags_) != VIO_OK)
 		pkt->csum = VIO_NET_RX_CSUM_NONE;
-	if (mbuf_allocpacket(MBUF_DONTWAIT, pkt->len, NULL, &m) == 0 && m) {
+	/* One 2 KiB cluster, its data set explicitly: mbuf_allocpacket leaves
+	 * lengths 0 and may return two small mbufs, which inputPacket's
+	 * Ethernet header handling does not expect. rxPad_ keeps the IP
+	 * header 4-byte aligned as in the zero-copy path. A frame is at most
+	 * hdr + 1518 here (no GSO in copy mode). */
+	if (mbuf_getpacket(MBUF_DONTWAIT, &m) == 0 && m && rxPad_ + pkt->len <= (uint32_t)mbuf_maxlen(m) &&
+	    mbuf_setdata(m, (uint8_t *)mbuf_datastart(m) + rxPad_, pkt->len) == 0) {
+		dst = (uint8_t *)mbuf_data(m);
 		for (k = 0; k < pkt->nfrags; k++) {
 			uint32_t skip = k == 0 ? pkt->hdr_len : 0;
 
-			if (mbuf_copyback(m, off, frags_[k].len - skip, (uint8_t *)frags_[k].vaddr + skip,
-					  MBUF_DONTWAIT) != 0)
-				break;
-			off += frags_[k].len - skip;
+			bcopy((uint8_t *)frags_[k].vaddr + skip, dst, frags_[k].len - skip);
+			dst += frags_[k].len - skip;
 		}
-		if (k < pkt->nfrags) {
-			mbuf_freem(m);
-			m = NULL;
-		}
+	} else if (m) {
+		mbuf_freem(m);
+		m = NULL;
 	}
 	recycleRx(q, frags_, pkt->nfrags);
 	if (!m) {
@@ -783,13 +964,16 @@ mbuf_t MacvioNet::compactTx(mbuf_t m)
 
 	if (mbuf_allocpacket(MBUF_DONTWAIT, len, NULL, &c) != 0 || !c)
 		return NULL;
+	/* mbuf_allocpacket leaves every length 0: each mbuf is filled to its
+	 * capacity (mbuf_maxlen) and its length set to what it holds */
 	for (x = c; x && off < len; x = mbuf_next(x)) {
-		size_t l = mbuf_len(x);
+		size_t l = mbuf_maxlen(x);
 
 		if (l > len - off)
 			l = len - off;
 		if (mbuf_copydata(m, off, l, mbuf_data(x)) != 0)
 			break;
+		mbuf_setlen(x, l);
 		off += l;
 	}
 	if (off != len) {
@@ -928,12 +1112,14 @@ int MacvioNet::txCopy(struct vio_net_txq *q, const struct vio_net_tx_meta *meta,
 	int r;
 
 	for (pass = 0; pass < 2; pass++) {
-		for (n = 0, x = m; x && n < MACVIO_TX_PIECES; x = mbuf_next(x)) {
-			if (mbuf_len(x)) {
-				pieces_[n].vaddr = mbuf_data(x);
-				pieces_[n].len = (uint32_t)mbuf_len(x);
-				n++;
-			}
+		for (n = 0, x = m; x; x = mbuf_next(x)) {
+			if (!mbuf_len(x))
+				continue; /* empty mbufs take no piece */
+			if (n == MACVIO_TX_PIECES)
+				break;
+			pieces_[n].vaddr = mbuf_data(x);
+			pieces_[n].len = (uint32_t)mbuf_len(x);
+			n++;
 		}
 		if (!x)
 			break;
@@ -994,7 +1180,11 @@ UInt32 MacvioNet::outputPacket(mbuf_t m, void *param)
 	int n, r;
 
 	(void)param;
-	if (!ready_ || brokenSeen_) {
+	if (!ready_ || brokenSeen_ || deviceBroken()) {
+		/* a broken ring never makes room: drop (and report it) rather
+		 * than stall a queue nothing would restart */
+		if (ready_ && !brokenSeen_)
+			scheduleBroken();
 		freePacket(m);
 		txDrops_++;
 		return kIOReturnOutputDropped;

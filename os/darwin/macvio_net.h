@@ -18,6 +18,7 @@
 #define MACVIO_NET_H
 
 #include <IOKit/IOFilterInterruptEventSource.h>
+#include <IOKit/IOTimerEventSource.h>
 #include <IOKit/IOWorkLoop.h>
 #include <IOKit/network/IOEthernetController.h>
 #include <IOKit/network/IOEthernetInterface.h>
@@ -56,6 +57,8 @@ class MacvioNet : public IOEthernetController
 	IOReturn enable(IOKernelDebugger *debugger) override;
 	IOReturn disable(IOKernelDebugger *debugger) override;
 	bool createWorkLoop() override;
+	IOReturn registerWithPolicyMaker(IOService *policyMaker) override;
+	IOReturn setPowerState(unsigned long powerStateOrdinal, IOService *whatDevice) override;
 	IOWorkLoop *getWorkLoop() const override;
 	IOOutputQueue *createOutputQueue() override;
 	bool configureInterface(IONetworkInterface *netif) override;
@@ -105,6 +108,13 @@ private:
 	IOReturn setAllMulticast(bool on);
 	void quiesce();
 	unsigned heldCount() const;
+	void drainAll();
+	int restartDevice();
+	void recover(enum vio_net_reset_cause cause);
+	void scheduleReset(enum vio_net_reset_cause cause);
+	void powerChange(bool on);
+	static void resetTimerFired(OSObject *owner, IOTimerEventSource *src);
+	static IOReturn powerGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	bool postRx(struct vio_net_rxq *q, mbuf_t m);
 	int fillRx(struct vio_net_rxq *q);
 	void recycleRx(struct vio_net_rxq *q, const struct vio_net_rx_frag *frags, unsigned n);
@@ -125,15 +135,19 @@ private:
 	struct vio_net net_;
 	volatile bool attached_; /* vio_net_attach succeeded: destroy at stop */
 	bool reset_;		 /* vio_net_stop done: no DMA, no interrupt */
-	bool mcastFilter_;	 /* the stack filters multicast by its list */
-	volatile bool ready_;	 /* device running: interrupts and debugger may act */
-	bool netEnabled_;	 /* the interface is up: packets go to the stack */
-	bool txStalled_;	 /* the output queue waits for TX completions */
-	bool brokenSeen_;	 /* the link-down report of a broken device was made */
-	bool allmultiWanted_;	 /* the stack asked for all multicast */
-	bool allmultiForced_;	 /* the group list did not fit: all multicast */
-	uint32_t rxPad_;	 /* bytes before the header: IP header 4-byte aligned */
-	uint32_t maxFrame_;	 /* largest frame (incl. 4 FCS bytes) we accept */
+	bool stopping_;		 /* stop() began: no recovery, no power change */
+	bool asleep_;		 /* setPowerState(0) quiesced the device */
+	enum vio_net_reset_cause resetCause_;
+	IOTimerEventSource *resetTimer_; /* recovery runs on the work loop */
+	bool mcastFilter_;		 /* the stack filters multicast by its list */
+	volatile bool ready_;		 /* device running: interrupts and debugger may act */
+	bool netEnabled_;		 /* the interface is up: packets go to the stack */
+	bool txStalled_;		 /* the output queue waits for TX completions */
+	bool brokenSeen_;		 /* the link-down report of a broken device was made */
+	bool allmultiWanted_;		 /* the stack asked for all multicast */
+	bool allmultiForced_;		 /* the group list did not fit: all multicast */
+	uint32_t rxPad_;		 /* bytes before the header: IP header 4-byte aligned */
+	uint32_t maxFrame_;		 /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
 	struct macvio_irq_plan irq_;

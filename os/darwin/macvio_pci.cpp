@@ -266,7 +266,11 @@ static uint32_t macvioSpecifierVector(OSArray *specs, int i)
 	OSData *d = specs ? OSDynamicCast(OSData, specs->getObject((unsigned)i)) : NULL;
 	const uint32_t *w = d && d->getLength() >= 4 ? (const uint32_t *)d->getBytesNoCopy() : NULL;
 
-	return w ? w[0] : 0xffffffffu - (uint32_t)i; /* unknown: assume distinct-looking, never equal */
+	(void)i;
+	/* unknown: count it as shared - the single-source plan works on a
+	 * shared vector and on distinct ones, the two-source plan only on
+	 * distinct ones */
+	return w ? w[0] : 0xffffffffu;
 }
 
 struct macvio_irq_plan MacvioPCI::irqPlan(bool allowMsix) const

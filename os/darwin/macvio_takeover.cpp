@@ -36,9 +36,17 @@ IOService *MacvioTakeover::probe(IOService *provider, SInt32 *score)
 	return super::probe(provider, score);
 }
 
-/* Wait until the nub has no client, then match it again. */
+/* The driver of the function: its client in the default match category
+ * (getClient() could be any child), retained. */
+static IOService *macvioDriverOf(IOService *pci)
+{
+	return pci->copyClientWithCategory(gIODefaultMatchCategoryKey);
+}
+
+/* Wait until the function has no driver, then match it again. */
 bool MacvioTakeover::takeOne(IOService *pci, IOService *client, const char *where)
 {
+	IOService *still = NULL;
 	unsigned waited;
 
 	IOLog("macvio: %s: taking it from %s (boot-arg macvio_takeover=1)\n", where, client->getName());
@@ -46,12 +54,18 @@ bool MacvioTakeover::takeOne(IOService *pci, IOService *client, const char *wher
 		IOLog("macvio: %s: %s refused to terminate; left as it is\n", where, client->getName());
 		return false;
 	}
-	for (waited = 0; pci->getClient() && waited < MACVIO_TAKEOVER_WAIT_MS;
-	     waited += MACVIO_TAKEOVER_STEP_MS)
+	for (waited = 0;; waited += MACVIO_TAKEOVER_STEP_MS) {
+		still = macvioDriverOf(pci);
+		if (!still || waited >= MACVIO_TAKEOVER_WAIT_MS)
+			break;
+		still->release();
+		still = NULL;
 		IOSleep(MACVIO_TAKEOVER_STEP_MS);
-	if (pci->getClient()) {
-		IOLog("macvio: %s: %s still attached after %u ms; not re-matching\n", where,
-		      pci->getClient()->getName(), waited);
+	}
+	if (still) {
+		IOLog("macvio: %s: %s still attached after %u ms; not re-matching\n", where, still->getName(),
+		      waited);
+		still->release();
 		return false;
 	}
 	pci->registerService(); /* matching again: macvio's probe score decides */
@@ -80,9 +94,13 @@ bool MacvioTakeover::start(IOService *provider)
 					      pci->configRead16(kIOPCIConfigDeviceID),
 					      pci->configRead16(kIOPCIConfigSubSystemID), VIO_ID_NET))
 			continue;
-		client = pci->getClient();
-		if (!client || OSDynamicCast(MacvioPCI, client))
+		client = macvioDriverOf(pci); /* retained */
+		if (!client)
 			continue;
+		if (OSDynamicCast(MacvioPCI, client)) {
+			client->release();
+			continue;
+		}
 		held++;
 		snprintf(where, sizeof(where), "virtio-net %02x:%02x.%x", pci->getBusNumber(),
 			 pci->getDeviceNumber(), pci->getFunctionNumber());
@@ -91,9 +109,9 @@ bool MacvioTakeover::start(IOService *provider)
 			      "11+); "
 			      "boot with macvio_takeover=1 to use macvio for it\n",
 			      where, client->getName());
+			client->release();
 			continue;
 		}
-		client->retain();
 		if (takeOne(pci, client, where))
 			taken++;
 		client->release();
