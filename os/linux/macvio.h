@@ -10,12 +10,16 @@
  * Serialisation of core calls (the core itself takes no locks):
  *   rxq i    its NAPI context only (the IRQ handler only schedules NAPI)
  *   txq i    the netdev TX queue lock (ndo_start_xmit, TX NAPI, netpoll)
- *   ctrl/config   vi->ctrl_lock (ndo_set_rx_mode runs with BHs off, so it
- *                 is a spinlock; the core busy-waits for the device, bounded)
+ *   ctrl/config   vi->ctrl_mutex, process context only: ndo_set_rx_mode
+ *                 (atomic) defers to rx_mode_work, so no command busy-waits
+ *                 with bottom halves off; after one timeout the core fails
+ *                 later commands at once and asks for recovery
+ *   recovery      reset_work under RTNL, then ctrl_mutex (macvio_reset.c)
  */
 #ifndef MACVIO_H
 #define MACVIO_H
 
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
@@ -142,10 +146,17 @@ struct macvio {
 	struct macvio_rxq rxq[VIO_NET_MAX_QP];
 	struct macvio_txq txq[VIO_NET_MAX_QP];
 
-	spinlock_t ctrl_lock; /* control queue + config reads; see above */
-	bool removing;	      /* under ctrl_lock: no more control/config calls */
-	bool broken;	      /* a queue latched broken: carrier stays off */
+	struct mutex ctrl_mutex; /* control queue, config reads, recovery */
+	bool removing;		 /* under ctrl_mutex: no more control/config calls */
+	bool broken;		 /* latched broken and not (yet) recovered: drop, carrier off */
+	bool suspended;		 /* under ctrl_mutex: between suspend and resume */
 	struct work_struct config_work;
+	struct work_struct rx_mode_work; /* ndo_set_rx_mode, in process context */
+	struct work_struct reset_work;	 /* recovery (macvio_reset.c) */
+	enum vio_net_reset_cause reset_cause;
+	u64 reset_last_us;	    /* how long the last recovery took */
+	bool stall_tx;		    /* test (debugfs force tx_stall): completions ignored */
+	unsigned int fault_rebreak; /* test: break again after this many recoveries */
 	u64 config_irqs;
 	struct macvio_poll poll;
 };
@@ -178,6 +189,15 @@ void macvio_tx_reclaim_all(struct macvio_txq *tq);
 void macvio_netdev_setup(struct macvio *vi);
 void macvio_link_poll(struct macvio *vi, bool rtnl_held);
 void macvio_config_work(struct work_struct *work);
+
+/* macvio_reset.c */
+void macvio_schedule_reset(struct macvio *vi, enum vio_net_reset_cause cause);
+void macvio_reset_work(struct work_struct *work);
+void macvio_reset_check(struct macvio *vi);
+void macvio_reset_debugfs(struct macvio *vi, struct dentry *dir);
+extern const struct dev_pm_ops macvio_pm_ops;
+void macvio_tx_broken(struct macvio_txq *tq);
+void macvio_rx_mode_work(struct work_struct *work);
 
 /* macvio_poll.c */
 bool macvio_netpoll_xmit(struct macvio *vi, struct sk_buff *skb);

@@ -430,12 +430,14 @@ static void macvio_teardown(struct macvio *vi)
 {
 	u16 i;
 
-	spin_lock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
 	vi->removing = true;
-	spin_unlock_bh(&vi->ctrl_lock);
+	mutex_unlock(&vi->ctrl_mutex);
+	cancel_work_sync(&vi->reset_work); /* before the reset: it may be mid-recovery */
 	vio_net_stop(&vi->net);
 	irqs_free(vi);
 	cancel_work_sync(&vi->config_work);
+	cancel_work_sync(&vi->rx_mode_work);
 	for (i = 0; i < vi->net.nqp; i++) {
 		struct macvio_rxq *rq = &vi->rxq[i];
 		struct macvio_txq *tq = &vi->txq[i];
@@ -552,8 +554,10 @@ static int macvio_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vi->pdev = pdev;
 	vi->ndev = ndev;
 	pci_set_drvdata(pdev, vi);
-	spin_lock_init(&vi->ctrl_lock);
+	mutex_init(&vi->ctrl_mutex);
 	INIT_WORK(&vi->config_work, macvio_config_work);
+	INIT_WORK(&vi->rx_mode_work, macvio_rx_mode_work);
+	INIT_WORK(&vi->reset_work, macvio_reset_work);
 	macvio_os_init(vi);
 	macvio_map_bars(vi);
 
@@ -609,9 +613,9 @@ static void macvio_shutdown(struct pci_dev *pdev)
 	if (netif_running(vi->ndev))
 		dev_close(vi->ndev);
 	rtnl_unlock();
-	spin_lock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
 	vi->removing = true;
-	spin_unlock_bh(&vi->ctrl_lock);
+	mutex_unlock(&vi->ctrl_mutex);
 	vio_net_stop(&vi->net);
 	pci_clear_master(pdev);
 }
@@ -630,6 +634,7 @@ static struct pci_driver macvio_driver = {
     .probe = macvio_probe,
     .remove = macvio_remove,
     .shutdown = macvio_shutdown,
+    .driver.pm = &macvio_pm_ops,
 };
 module_pci_driver(macvio_driver);
 

@@ -4,8 +4,10 @@
  * negotiated, RX filters, MAC, MTU, statistics, link state.
  *
  * Control-queue commands busy-wait inside the core (bounded by
- * VIO_NET_CTRL_TIMEOUT_US). ndo_set_rx_mode runs with BHs off under the
- * address lock, so all commands are serialised by a spinlock, not a mutex.
+ * VIO_NET_CTRL_TIMEOUT_US, and after one timeout later commands fail at
+ * once). They run only in process context, serialised by ctrl_mutex:
+ * ndo_set_rx_mode, called with BHs off under the address lock, copies the
+ * lists and defers to rx_mode_work.
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
@@ -39,16 +41,17 @@ void macvio_link_poll(struct macvio *vi, bool rtnl_held)
 	 * turning the carrier on now would hide the off->on transition */
 	if (READ_ONCE(ndev->reg_state) != NETREG_REGISTERED)
 		return;
-	spin_lock_bh(&vi->ctrl_lock);
-	if (vi->removing) {
-		spin_unlock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
+	if (vi->removing || vi->suspended) {
+		mutex_unlock(&vi->ctrl_mutex);
 		return;
 	}
 	vio_net_config_changed(&vi->net);
 	up = vi->net.link_up && !READ_ONCE(vi->broken);
 	announce = vi->net.announce;
 	vi->net.announce = false;
-	spin_unlock_bh(&vi->ctrl_lock);
+	macvio_reset_check(vi); /* DEVICE_NEEDS_RESET, a dead control queue */
+	mutex_unlock(&vi->ctrl_mutex);
 
 	if (up)
 		netif_carrier_on(ndev);
@@ -158,23 +161,35 @@ static u8 *rx_mode_tables(struct net_device *ndev, u32 *nuc, u32 *nmc)
 	return buf;
 }
 
-/* Promiscuous / all-multicast / address filters (§5.1.6.5.1-2). A table
- * the device cannot take falls back to all-multicast, never to losing
- * traffic. */
+/* ndo_set_rx_mode: atomic context (address lock, BHs off), where no
+ * control command may wait: the work item does it. */
 static void macvio_set_rx_mode(struct net_device *ndev)
 {
 	struct macvio *vi = netdev_priv(ndev);
-	bool promisc = ndev->flags & IFF_PROMISC;
-	bool allmulti = ndev->flags & IFF_ALLMULTI;
+
+	if (has(vi, VIO_NET_F_CTRL_RX) && !READ_ONCE(vi->removing))
+		schedule_work(&vi->rx_mode_work);
+}
+
+/* Promiscuous / all-multicast / address filters (§5.1.6.5.1-2), in process
+ * context. A table the device cannot take falls back to all-multicast,
+ * never to losing traffic. */
+void macvio_rx_mode_work(struct work_struct *work)
+{
+	struct macvio *vi = container_of(work, struct macvio, rx_mode_work);
+	struct net_device *ndev = vi->ndev;
+	bool promisc, allmulti;
 	u32 nuc, nmc;
 	u8 *tab;
 	int err;
 
-	if (!has(vi, VIO_NET_F_CTRL_RX))
-		return;
+	netif_addr_lock_bh(ndev);
+	promisc = ndev->flags & IFF_PROMISC;
+	allmulti = ndev->flags & IFF_ALLMULTI;
 	tab = rx_mode_tables(ndev, &nuc, &nmc);
-	spin_lock_bh(&vi->ctrl_lock);
-	if (vi->removing)
+	netif_addr_unlock_bh(ndev);
+	mutex_lock(&vi->ctrl_mutex);
+	if (vi->removing || vi->suspended)
 		goto out;
 	if (!tab || vio_net_set_mac_table(&vi->net, tab, nuc, tab + (size_t)nuc * ETH_ALEN, nmc)) {
 		net_warn_ratelimited("%s: MAC filter table (%u uc, %u mc) refused: accepting all multicast\n",
@@ -190,8 +205,9 @@ static void macvio_set_rx_mode(struct net_device *ndev)
 	if (err)
 		net_warn_ratelimited("%s: all-multicast %s failed: %s\n", ndev->name, allmulti ? "on" : "off",
 				     vio_strerror(err));
+	macvio_reset_check(vi);
 out:
-	spin_unlock_bh(&vi->ctrl_lock);
+	mutex_unlock(&vi->ctrl_mutex);
 	kfree(tab);
 }
 
@@ -204,9 +220,10 @@ static int macvio_set_mac_address(struct net_device *ndev, void *p)
 	err = eth_prepare_mac_addr_change(ndev, p);
 	if (err)
 		return err;
-	spin_lock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
 	err = vi->removing ? VIO_ENOTSUP : vio_net_set_mac(&vi->net, (const u8 *)sa->sa_data);
-	spin_unlock_bh(&vi->ctrl_lock);
+	macvio_reset_check(vi);
+	mutex_unlock(&vi->ctrl_mutex);
 	if (err) {
 		netdev_warn(ndev, "setting MAC %pM failed: %s\n", sa->sa_data, vio_strerror(err));
 		return ctrl_err(err);
@@ -220,9 +237,9 @@ static int macvio_change_mtu(struct net_device *ndev, int mtu)
 	struct macvio *vi = netdev_priv(ndev);
 	int err;
 
-	spin_lock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
 	err = vio_net_set_mtu(&vi->net, mtu);
-	spin_unlock_bh(&vi->ctrl_lock);
+	mutex_unlock(&vi->ctrl_mutex);
 	if (err)
 		return ctrl_err(err);
 	WRITE_ONCE(ndev->mtu, mtu);
@@ -244,9 +261,10 @@ static int macvio_set_features(struct net_device *ndev, netdev_features_t featur
 		offloads &= ~GUEST_GSO;
 	if (!(features & NETIF_F_RXCSUM))
 		offloads &= ~(u64)GUEST_OFFLOADS; /* no checksum, no GSO either */
-	spin_lock_bh(&vi->ctrl_lock);
+	mutex_lock(&vi->ctrl_mutex);
 	err = vi->removing ? VIO_ENOTSUP : vio_net_set_guest_offloads(&vi->net, offloads);
-	spin_unlock_bh(&vi->ctrl_lock);
+	macvio_reset_check(vi);
+	mutex_unlock(&vi->ctrl_mutex);
 	if (err)
 		netdev_warn(ndev, "guest offloads %#llx refused: %s\n", offloads, vio_strerror(err));
 	return ctrl_err(err);
@@ -286,8 +304,9 @@ static void macvio_tx_timeout(struct net_device *ndev, unsigned int q)
 	struct macvio *vi = netdev_priv(ndev);
 	const struct vio_net_txq *t = &vi->net.txq[q];
 
-	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s\n", q,
+	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s: resetting\n", q,
 		   t->inflight, t->vq.num_free, t->vq.broken ? "broke the ring" : "did not complete");
+	macvio_schedule_reset(vi, VIO_NET_RESET_TX_TIMEOUT);
 }
 
 static const struct net_device_ops macvio_netdev_ops = {

@@ -306,6 +306,7 @@ void macvio_poll_init(struct macvio *vi)
 	debugfs_create_u64("netpoll_tx_ring", 0444, p->dir, &p->tx_ring);
 	debugfs_create_u64("netpoll_tx_drop", 0444, p->dir, &p->tx_drop);
 	debugfs_create_file("poll_echo", 0600, p->dir, vi, &poll_echo_fops);
+	macvio_reset_debugfs(vi, p->dir);
 }
 
 /* Waits for a poll_echo in progress (debugfs removal drains its users). */

@@ -416,10 +416,11 @@ static void rx_broken(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 
 	rx_free_frags(rq, pkt, 0, pkt->nfrags);
 	if (!READ_ONCE(vi->broken))
-		netdev_err(vi->ndev, "rx queue %ld broken by the device: link down until reload\n",
+		netdev_err(vi->ndev, "rx queue %ld broken by the device: link down, recovering\n",
 			   (long)(rq - vi->rxq));
 	WRITE_ONCE(vi->broken, true);
 	netif_carrier_off(vi->ndev);
+	macvio_schedule_reset(vi, VIO_NET_RESET_BROKEN);
 }
 
 /* Receive up to budget packets. Returns the count, or -1 when the queue is

@@ -133,6 +133,8 @@ static int tx_reclaim(struct macvio_txq *tq, int budget)
 	void *cookies[MACVIO_TX_RECLAIM_BATCH];
 	int n, i, total = 0;
 
+	if (unlikely(READ_ONCE(tq->vi->stall_tx)))
+		return 0; /* test: a device that stopped completing */
 	do {
 		n = vio_net_tx_reclaim(tq->q, cookies, ARRAY_SIZE(cookies));
 		if (n < 0)
@@ -155,15 +157,17 @@ void macvio_tx_reclaim_all(struct macvio_txq *tq)
 	tx_reclaim(tq, 0);
 }
 
-/* The device broke a rule on this queue; the core latched it. */
-static void tx_broken(struct macvio_txq *tq)
+/* The device broke a rule on this queue; the core latched it. Recovery
+ * (macvio_reset.c) runs from process context. */
+void macvio_tx_broken(struct macvio_txq *tq)
 {
 	struct macvio *vi = tq->vi;
 
 	if (!READ_ONCE(vi->broken))
-		netdev_err(vi->ndev, "tx queue %u broken by the device: link down until reload\n", tq->index);
+		netdev_err(vi->ndev, "tx queue %u broken by the device: link down, recovering\n", tq->index);
 	WRITE_ONCE(vi->broken, true);
 	netif_carrier_off(vi->ndev);
+	macvio_schedule_reset(vi, VIO_NET_RESET_BROKEN);
 }
 
 /* Arm the TX interrupt for when most of what is in flight has completed
@@ -173,6 +177,8 @@ static void tx_broken(struct macvio_txq *tq)
  * the queue was restarted. Caller holds the TX lock. */
 static bool tx_arm_or_wake(struct macvio_txq *tq, struct netdev_queue *txq)
 {
+	if (unlikely(READ_ONCE(tq->vi->stall_tx)))
+		return false; /* test stall: nothing will be reclaimed; the watchdog acts */
 	while (!vio_vq_enable_cb_delayed(&tq->q->vq)) {
 		vio_vq_disable_cb(&tq->q->vq);
 		tx_reclaim(tq, 0);
@@ -252,7 +258,7 @@ queued:
 		tx_unmap(tq, b);
 		txbuf_put(tq, b);
 		if (err == VIO_EBROKEN)
-			tx_broken(tq);
+			macvio_tx_broken(tq);
 		return -EIO;
 	}
 	b->skb = skb;
@@ -272,6 +278,11 @@ netdev_tx_t macvio_start_xmit(struct sk_buff *skb, struct net_device *ndev)
 	 * unless its one buffer is still out (then on with the normal path) */
 	if (unlikely(netpoll_tx_running(ndev)) && macvio_netpoll_xmit(vi, skb))
 		return NETDEV_TX_OK;
+	if (unlikely(READ_ONCE(vi->broken))) { /* recovering, or given up */
+		tq->stats.dropped++;
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
 	tx_reclaim(tq, 0);
 	skb_tx_timestamp(skb);
 	skb_orphan(skb);
