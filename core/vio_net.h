@@ -114,8 +114,9 @@ struct vio_net_txq {
 	uint16_t inflight;
 	struct vio_vq_seg *segs; /* added: scratch chain [max_sg + 1], attach-allocated */
 	struct vio_net_txq_stats stats;
-	uint32_t hdr_stride; /* bytes per hdrs slot: VIO_NET_TX_HDR_STRIDE, or
-			      * in copy mode header + bounce frame */
+	uint64_t wd_done, wd_since; /* vio_net_tx_stalled() state */
+	uint32_t hdr_stride;	    /* bytes per hdrs slot: VIO_NET_TX_HDR_STRIDE, or
+				     * in copy mode header + bounce frame */
 };
 
 /* ---- RX ---- */
@@ -299,6 +300,12 @@ bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause);
  * vio_net_start(), which re-applies queue pairs, MAC, receive filter and
  * guest offloads. On error the device is left FAILED, link down. */
 int vio_net_reinit(struct vio_net *n);
+/* The TX watchdog's test, for front-ends without one (the macOS kext; Linux
+ * has the netdev watchdog): true when chains are in flight and the device
+ * completed none for timeout_ns. Call it periodically, after reclaiming
+ * (completions not yet taken from the used ring do not count as progress);
+ * the queue keeps its state. Same serialisation as the queue's TX path. */
+bool vio_net_tx_stalled(struct vio_net_txq *q, uint64_t now_ns, uint64_t timeout_ns);
 /* [attach] Record the outcome (err from reinit/start, or VIO_OK). */
 void vio_net_reset_end(struct vio_net *n, int err);
 const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);

@@ -30,6 +30,22 @@ const char *vio_net_reset_cause_name(enum vio_net_reset_cause c)
 	return (unsigned)c < VIO_NET_RESET_CAUSES ? vio_net_cause_names[c] : "?";
 }
 
+bool vio_net_tx_stalled(struct vio_net_txq *q, uint64_t now_ns, uint64_t timeout_ns)
+{
+	uint64_t done = q->vq.stats.completed;
+
+	if (!q->inflight) { /* nothing owed: the clock is not running */
+		q->wd_since = 0;
+		return false;
+	}
+	if (!q->wd_since || done != q->wd_done) { /* first look, or progress */
+		q->wd_done = done;
+		q->wd_since = now_ns ? now_ns : 1;
+		return false;
+	}
+	return now_ns - q->wd_since >= timeout_ns;
+}
+
 static bool vio_net_any_broken(const struct vio_net *n)
 {
 	uint16_t i;
@@ -118,6 +134,7 @@ static int vio_net_reinit_queues(struct vio_net *n)
 		t->inflight = 0;
 		t->stash_head = 0;
 		t->stash_count = 0;
+		t->wd_since = 0;
 	}
 	if (!err && n->has_ctrl) {
 		/* a command that timed out is still in the ring: it was ours */

@@ -37,10 +37,12 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 /* Frame bytes the header parser may need in one piece: Ethernet + 802.1Q +
  * IPv6 + TCP with every option is 118. Only IPv4 options go beyond, and
  * macOS computes checksums of such packets itself (ip_output_checksum). */
-#define MACVIO_TX_PEEK	      128
-#define MACVIO_ETH_OVERHEAD   18     /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
-#define MACVIO_DBG_TX_WAIT_US 100000 /* a debugger frame waits at most 100 ms */
-#define MACVIO_RECLAIM_BATCH  16     /* TX completions taken per debugger-lock hold */
+#define MACVIO_TX_PEEK		128
+#define MACVIO_ETH_OVERHEAD	18	      /* Ethernet header 14 + FCS 4: frame size = MTU + 18 */
+#define MACVIO_DBG_TX_WAIT_US	100000	      /* a debugger frame waits at most 100 ms */
+#define MACVIO_RECLAIM_BATCH	16	      /* TX completions taken per debugger-lock hold */
+#define MACVIO_WATCHDOG_TICK_MS 1000	      /* TX watchdog period */
+#define MACVIO_TX_TIMEOUT_NS	5000000000ull /* packets out, no completion: reset */
 /* Largest RX buffer postRx can give: a 2 KiB cluster (mbuf_getpacket) less
  * the alignment pad; NET_F_MTU is not negotiated in small mode when an
  * mtu-sized frame would not fit (vio_net_params.rx_buf_max). */
@@ -201,6 +203,7 @@ bool MacvioNet::start(IOService *provider)
 	 * has the interface open yet, so the up edge must come in enable(). */
 	setLinkStatus(kIONetworkLinkValid, NULL);
 	netif_->registerService();
+	resetTimer_->setTimeoutMS(MACVIO_WATCHDOG_TICK_MS); /* the TX watchdog */
 	/* Only when the kernel was booted with debug=...; see docs/macos.md. */
 	attachDebuggerClient(&debugger_);
 	IOLog("macvio: virtio-net %02x:%02x:%02x:%02x:%02x:%02x%s, %s, rx %s, mtu up to %u\n", net_.mac[0],
@@ -509,17 +512,38 @@ void MacvioNet::scheduleBroken()
 void MacvioNet::scheduleReset(enum vio_net_reset_cause cause)
 {
 	resetCause_ = cause;
+	resetPending_ = true;
 	if (resetTimer_ && !stopping_)
 		resetTimer_->setTimeoutMS(1);
 }
 
+/* Recovery when asked; otherwise the TX watchdog: packets out and the
+ * device completed none for MACVIO_TX_TIMEOUT_NS (vio_net_tx_stalled, after
+ * taking what did complete). Re-armed every tick until stop(). */
 void MacvioNet::resetTimerFired(OSObject *owner, IOTimerEventSource *src)
 {
 	MacvioNet *self = (MacvioNet *)owner;
+	uint64_t now;
 
-	(void)src;
-	if (!self->stopping_ && !self->asleep_ && self->attached_)
-		self->recover(self->resetCause_);
+	if (self->stopping_)
+		return;
+	if (!self->asleep_ && self->attached_) {
+		if (self->resetPending_) {
+			self->resetPending_ = false;
+			self->recover(self->resetCause_);
+		} else if (self->ready_ && !self->brokenSeen_) {
+			self->reclaimTx();
+			now = self->pci_->vioOS()->now_ns(self->pci_->vioOS()->ctx);
+			if (vio_net_tx_stalled(&self->net_.txq[0], now, MACVIO_TX_TIMEOUT_NS)) {
+				IOLog(
+				    "macvio: tx stalled: %u packets out, none completed for 5 s: resetting\n",
+				    (unsigned)self->net_.txq[0].inflight);
+				self->resetPending_ = false;
+				self->recover(VIO_NET_RESET_TX_TIMEOUT);
+			}
+		}
+	}
+	src->setTimeoutMS(MACVIO_WATCHDOG_TICK_MS);
 }
 
 /* Every buffer and packet back from a reset device. */

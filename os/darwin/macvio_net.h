@@ -138,16 +138,19 @@ private:
 	bool stopping_;		 /* stop() began: no recovery, no power change */
 	bool asleep_;		 /* setPowerState(0) quiesced the device */
 	enum vio_net_reset_cause resetCause_;
-	IOTimerEventSource *resetTimer_; /* recovery runs on the work loop */
-	bool mcastFilter_;		 /* the stack filters multicast by its list */
-	volatile bool ready_;		 /* device running: interrupts and debugger may act */
-	bool netEnabled_;		 /* the interface is up: packets go to the stack */
-	bool txStalled_;		 /* the output queue waits for TX completions */
-	bool brokenSeen_;		 /* the link-down report of a broken device was made */
-	bool allmultiWanted_;		 /* the stack asked for all multicast */
-	bool allmultiForced_;		 /* the group list did not fit: all multicast */
-	uint32_t rxPad_;		 /* bytes before the header: IP header 4-byte aligned */
-	uint32_t maxFrame_;		 /* largest frame (incl. 4 FCS bytes) we accept */
+	bool resetPending_;
+	/* one work-loop timer: recovery when asked (1 ms), else the TX
+	 * watchdog every MACVIO_WATCHDOG_TICK_MS */
+	IOTimerEventSource *resetTimer_;
+	bool mcastFilter_;    /* the stack filters multicast by its list */
+	volatile bool ready_; /* device running: interrupts and debugger may act */
+	bool netEnabled_;     /* the interface is up: packets go to the stack */
+	bool txStalled_;      /* the output queue waits for TX completions */
+	bool brokenSeen_;     /* the link-down report of a broken device was made */
+	bool allmultiWanted_; /* the stack asked for all multicast */
+	bool allmultiForced_; /* the group list did not fit: all multicast */
+	uint32_t rxPad_;      /* bytes before the header: IP header 4-byte aligned */
+	uint32_t maxFrame_;   /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
 	struct macvio_irq_plan irq_;

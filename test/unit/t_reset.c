@@ -339,3 +339,30 @@ TEST(reset_counters_by_cause)
 	ASSERT(found);
 	down(&f);
 }
+
+/* The TX watchdog test (for the kext): in flight and no completion for the
+ * timeout is a stall; any completion, or nothing in flight, is not. */
+TEST(reset_tx_stalled_watchdog)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_txq *q;
+	struct fe f;
+	void *done[4];
+
+	up(&f, m);
+	q = &f.n.txq[0];
+	ASSERT(!vio_net_tx_stalled(q, 1000, 5000)); /* idle */
+	ASSERT(!vio_net_tx_stalled(q, 100000, 5000));
+	uint8_t *fr = mk_frame(m, 100, 1);
+	struct vio_net_sg sg = {(uintptr_t)fr, 100};
+	ASSERT_EQ(vio_net_tx(q, NULL, &sg, 1, fr), 0);
+	vio_net_tx_flush(q);
+	ASSERT(!vio_net_tx_stalled(q, 200000, 5000)); /* first look: starts the clock */
+	ASSERT(!vio_net_tx_stalled(q, 204000, 5000));
+	ASSERT(vio_net_tx_stalled(q, 205000, 5000)); /* no completion for 5000 */
+	ASSERT_EQ(model_vq_complete_all(m, mnet_txq(m, 0)), 1);
+	ASSERT_EQ(vio_net_tx_reclaim(q, done, 4), 1);
+	ASSERT(!vio_net_tx_stalled(q, 300000, 5000)); /* progress, nothing in flight */
+	model_buf_free(m, fr);
+	down(&f);
+}
