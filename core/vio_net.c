@@ -70,6 +70,28 @@ static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
 	return VIO_OK;
 }
 
+/* §5.1.2: the control queue follows the last possible pair, at 2 x pairs;
+ * computed in 32 bits (2 x 0x8000 does not fit a queue index). */
+static uint32_t vio_net_ctrl_index(uint32_t pairs)
+{
+	return 2u * pairs;
+}
+
+/* Do `pairs` queue pairs and the control queue exist? Every index must fit
+ * the 16-bit queue select, and be below num_queues (modern; §4.1.4.3), or
+ * (legacy, no num_queues) answer a non-zero size. */
+static bool vio_net_pairs_fit(struct vio_net *n, uint32_t pairs)
+{
+	uint32_t ctrl = vio_net_ctrl_index(pairs);
+	uint16_t nq = vio_pci_num_queues(&n->dev.pci);
+
+	if (ctrl > 0xffffu)
+		return false;
+	if (nq != 0xffff)
+		return ctrl < nq;
+	return vio_pci_queue_max(&n->dev.pci, (uint16_t)ctrl) != 0;
+}
+
 /* Config values that make a feature unusable drop it before negotiation
  * (§3.1.1 step 4 lets the driver read config to decide; Linux's
  * virtnet_validate does the same for MTU). */
@@ -117,6 +139,12 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf
 		if (vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v) || v < VIO_NET_MQ_PAIRS_MIN ||
 		    v > VIO_NET_MQ_PAIRS_MAX) {
 			vio_warn(n->os, "net: max_virtqueue_pairs %u out of range: ignoring NET_F_MQ", v);
+			f &= ~VIO_BIT(VIO_NET_F_MQ);
+		} else if (!vio_net_pairs_fit(n, v)) {
+			vio_warn(n->os,
+				 "net: max_virtqueue_pairs %u needs queue %lu for control, the device has "
+				 "not that many: ignoring NET_F_MQ",
+				 v, (unsigned long)vio_net_ctrl_index(v));
 			f &= ~VIO_BIT(VIO_NET_F_MQ);
 		}
 	}
@@ -190,6 +218,12 @@ static void vio_net_read_mtu(struct vio_net *n)
 
 	if (vio_dev_has(&n->dev, VIO_NET_F_MTU) && vio_net_cfg16(n, VIO_NET_CFG_MTU, &mtu) == VIO_OK &&
 	    mtu >= VIO_NET_MIN_MTU) {
+		/* a VLAN-tagged frame must fit 65535 bytes: the driver's limit,
+		 * whatever the device claims */
+		if (mtu > VIO_NET_MTU_MAX) {
+			vio_warn(n->os, "net: device mtu %u clamped to %u", mtu, VIO_NET_MTU_MAX);
+			mtu = VIO_NET_MTU_MAX;
+		}
 		n->max_mtu = mtu;
 		n->mtu = mtu;
 		return;
@@ -199,6 +233,23 @@ static void vio_net_read_mtu(struct vio_net *n)
 	else
 		n->max_mtu = 65535 - VIO_ETH_HLEN - VIO_ETH_VLAN_HLEN;
 	n->mtu = VIO_ETH_DATA_LEN;
+}
+
+/* The device's MTU (negotiated) needs more than a small buffer: the buffer
+ * size stays the driver's choice, so such a device gets big-packet chains
+ * of pages rather than one mtu-sized buffer per ring entry (a 65535 MTU on
+ * a 32768-entry ring would ask for 2 GiB). */
+static bool vio_net_mtu_above_small(struct vio_net *n)
+{
+	uint16_t mtu;
+
+	/* a front-end with a buffer limit (rx_buf_max) negotiated NET_F_MTU only
+	 * when a frame fits one of its buffers (vio_net_mtu_fits) */
+	if (n->rx_buf_max || !vio_dev_has(&n->dev, VIO_NET_F_MTU) ||
+	    vio_net_cfg16(n, VIO_NET_CFG_MTU, &mtu) || mtu <= VIO_ETH_DATA_LEN)
+		return false;
+	vio_info(n->os, "net: device mtu %u without mergeable buffers: big-packet mode", mtu);
+	return true;
 }
 
 static void vio_net_pick_modes(struct vio_net *n)
@@ -214,6 +265,8 @@ static void vio_net_pick_modes(struct vio_net *n)
 	else if (vio_dev_has(d, VIO_NET_F_GUEST_TSO4) || vio_dev_has(d, VIO_NET_F_GUEST_TSO6) ||
 		 vio_dev_has(d, VIO_NET_F_GUEST_UFO))
 		n->rx_mode = VIO_NET_RX_BIG; /* §5.1.6.3.1: 65562-byte buffers */
+	else if (vio_net_mtu_above_small(n))
+		n->rx_mode = VIO_NET_RX_BIG; /* what Linux does: never one huge buffer per entry */
 	else
 		n->rx_mode = VIO_NET_RX_SMALL;
 }
@@ -230,7 +283,7 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 	n->curr_qp = 1;
 	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ) || vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v))
 		return;
-	if (v < VIO_NET_MQ_PAIRS_MIN || v > VIO_NET_MQ_PAIRS_MAX)
+	if (v < VIO_NET_MQ_PAIRS_MIN || v > VIO_NET_MQ_PAIRS_MAX || !vio_net_pairs_fit(n, v))
 		v = 1; /* changed since validation: a device bug; one pair still works */
 	n->max_pairs = v;
 	if (want > v)
@@ -242,6 +295,7 @@ static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p
 {
 	n->copy = p->copy;
 	n->copy_frame = p->copy_frame ? p->copy_frame : VIO_ETH_MAX_FRAME;
+	n->rx_buf_max = p->rx_buf_max;
 	vio_net_pick_modes(n);
 	vio_net_read_mac(n, p);
 	vio_net_read_status(n);
@@ -284,12 +338,34 @@ static int vio_net_dma(struct vio_net *n, struct vio_dma *dma, size_t size, cons
 	return err;
 }
 
-/* Copy mode: the RX pool (vio_net_copy.c), one buffer per ring entry. */
+/* Chains one RX ring may hold: VIO_NET_RX_RING_BYTES_MAX of the largest
+ * chain this mode posts, at least 16, at most the ring size. */
+static uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_rxq *q)
+{
+	uint32_t chain, max;
+
+	if (n->rx_mode == VIO_NET_RX_BIG)
+		chain = (uint32_t)VIO_NET_MAX_BIG_SEGS * VIO_NET_BIG_SEG_LEN;
+	else if (n->rx_mode == VIO_NET_RX_MERGEABLE)
+		chain = VIO_NET_MRG_BUF_MAX;
+	else
+		chain = vio_net_rx_buf_len(q);
+	max = VIO_NET_RX_RING_BYTES_MAX / (chain ? chain : 1);
+	if (max < 16)
+		max = 16;
+	if (max < q->vq.size)
+		vio_info(n->os, "net: rx queue %u: at most %lu of %u entries posted (%u MiB of buffers)",
+			 q->vq.index, (unsigned long)max, q->vq.size, VIO_NET_RX_RING_BYTES_MAX >> 20);
+	return (uint16_t)(max < q->vq.size ? max : q->vq.size);
+}
+
+/* Copy mode: the RX pool (vio_net_copy.c), one buffer per chain the ring
+ * may hold. */
 static int vio_net_rxq_pool_init(struct vio_net *n, struct vio_net_rxq *q)
 {
 	int err;
 
-	q->pool_n = q->vq.size;
+	q->pool_n = q->max_posted; /* never more than the ring's budget */
 	q->pool_len = vio_net_copy_rx_len(n);
 	err = vio_net_dma(n, &q->pool, (size_t)q->pool_n * q->pool_len, "rx copy pool");
 	if (err)
@@ -317,6 +393,7 @@ static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 	q->slots = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->slots), "rx slots");
 	if (!q->slots)
 		return VIO_ENOMEM;
+	q->max_posted = vio_net_rx_budget(n, q);
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		q->bigsegs = vio_net_zalloc(
 		    n, (size_t)q->vq.size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
@@ -372,15 +449,18 @@ static int vio_net_txq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 /* §5.1.2: the control queue follows the last possible queue pair. */
 static int vio_net_ctrl_init(struct vio_net *n)
 {
-	uint16_t idx = (uint16_t)(2 * n->max_pairs);
+	uint32_t idx = vio_net_ctrl_index(n->max_pairs);
 	int err;
 
 	if (!n->has_ctrl)
 		return VIO_OK;
-	err = vio_dev_vq_create_polled(&n->dev, &n->ctrlq, idx, VIO_NET_CTRL_RING);
+	if (idx > 0xffffu) /* vio_net_pairs_fit() keeps max_pairs below this */
+		return VIO_EIO;
+	err = vio_dev_vq_create_polled(&n->dev, &n->ctrlq, (uint16_t)idx, VIO_NET_CTRL_RING);
 	if (err) {
 		vio_memset(&n->ctrlq, 0, sizeof(n->ctrlq)); /* "not created" for the unwind */
-		vio_err(n->os, "net: creating control queue %u failed: %s", idx, vio_strerror(err));
+		vio_err(n->os, "net: creating control queue %lu failed: %s", (unsigned long)idx,
+			vio_strerror(err));
 		return err;
 	}
 	err = vio_net_dma(n, &n->ctrl_buf, VIO_NET_CTRL_BUF_SIZE, "control buffer");

@@ -44,11 +44,16 @@
 #define VIO_NET_CTRL_ACK_OFF	8    /* virtio_net_ctrl_ack (u8) */
 #define VIO_NET_CTRL_DATA_OFF	16   /* command-specific data */
 #define VIO_NET_CTRL_DATA_MAX	(VIO_NET_CTRL_BUF_SIZE - VIO_NET_CTRL_DATA_OFF)
-#define VIO_NET_CTRL_RING	64	/* control queue size cap (modern devices) */
-#define VIO_NET_CTRL_TIMEOUT_US 1000000 /* bounded busy-wait per command */
-#define VIO_NET_MRG_BUF_MAX	4096	/* mergeable: largest suggested buffer */
-#define VIO_NET_BIG_SEG_LEN	4096	/* big mode: suggested bytes per segment */
-#define VIO_NET_RX_ALIGN	64	/* mergeable suggestion rounded to a cache line */
+#define VIO_NET_CTRL_RING	64	     /* control queue size cap (modern devices) */
+#define VIO_NET_CTRL_TIMEOUT_US 1000000	     /* bounded busy-wait per command */
+#define VIO_NET_MRG_BUF_MAX	4096	     /* mergeable: largest suggested buffer */
+#define VIO_NET_BIG_SEG_LEN	4096	     /* big mode: suggested bytes per segment */
+#define VIO_NET_RX_ALIGN	64	     /* mergeable suggestion rounded to a cache line */
+#define VIO_NET_MTU_MAX		(65535 - 18) /* a VLAN-tagged frame in 65535 bytes */
+/* What one RX ring may hold posted, in bytes of buffers: the number of
+ * chains posted is capped so (chains x chain bytes) stays below this, however
+ * large the ring the device offers (vio_net_rx_room). */
+#define VIO_NET_RX_RING_BYTES_MAX (32u << 20)
 
 /* Optional features the engine can drive; a front-end passes the subset
  * its OS can serve as vio_net_params.features. */
@@ -184,6 +189,8 @@ struct vio_net_rxq {
 	struct vio_net_rxslot *drain_slot;
 	uint16_t drain_seg;
 	struct vio_net_rxq_stats stats;
+	uint16_t posted;     /* chains the device holds */
+	uint16_t max_posted; /* VIO_NET_RX_RING_BYTES_MAX worth of chains */
 	/* copy mode: the RX pool (vio_net_copy.c) */
 	struct vio_dma pool;
 	struct vio_net_rxbuf *pool_bufs; /* [pool_n]; cookie = &pool_bufs[i] */
@@ -252,6 +259,7 @@ struct vio_net {
 	uint32_t rx_table_len;	/* 0: none set (both tables empty) */
 	bool copy;		/* copy mode (vio_net_params.copy) */
 	uint32_t copy_frame;	/* copy mode: largest TX frame */
+	uint32_t rx_buf_max;	/* vio_net_params.rx_buf_max */
 	/* what the front-end configured besides the filter, re-applied after
 	 * a reset (vio_net_reinit / vio_net_start) */
 	bool mac_set;		 /* vio_net_set_mac succeeded */

@@ -79,9 +79,18 @@ uint16_t vio_net_rx_room(const struct vio_net_rxq *q)
 	uint16_t nbuf = n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1;
 	uint16_t per = vio_vq_descs_needed(&q->vq, vio_net_rx_nseg(n, nbuf));
 
+	uint16_t room;
+
 	if (q->vq.broken || q->vq.num_free <= q->vq.reserved || !per)
 		return 0;
-	return (uint16_t)((q->vq.num_free - q->vq.reserved) / per);
+	room = (uint16_t)((q->vq.num_free - q->vq.reserved) / per);
+	/* the budget: what one ring may hold is the driver's choice, not the
+	 * device's ring size (vio_net_rxq.max_posted) */
+	if (q->max_posted && q->posted >= q->max_posted)
+		return 0;
+	if (q->max_posted && room > q->max_posted - q->posted)
+		room = (uint16_t)(q->max_posted - q->posted);
+	return room;
 }
 
 /* Build the device-writable segment list for `nbuf` buffers; without
@@ -131,6 +140,7 @@ static int vio_net_rx_add(struct vio_net_rxq *q, const struct vio_net_rxbuf *b, 
 	slot->buf = b[0];
 	slot->nsegs = nbuf;
 	slot->segs = NULL;
+	q->posted++;
 	if (n->copy) /* also the polled path's and rx_get's reposts */
 		vio_net_copy_rx_held(q, b[0].cookie, true);
 	if (n->rx_mode == VIO_NET_RX_BIG) {
@@ -238,6 +248,8 @@ int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t
 		return VIO_EBROKEN;
 	}
 	*slot = *(struct vio_net_rxslot *)cookie;
+	if (q->posted)
+		q->posted--;
 	if (q->net->copy)
 		vio_net_copy_rx_held(q, slot->buf.cookie, false);
 	/* *len needs no check here: vio_vq_get() already bounded it by the
@@ -315,6 +327,30 @@ static int vio_net_rx_gso_ok(const struct vio_net *n, uint8_t gso_type, uint16_t
 	}
 }
 
+/* A GSO packet's shape (the front-end gets these values raw: the kext has
+ * no virtio_net_hdr_to_skb to catch them):
+ *  - §5.1.6.4.1: with a gso_type the device MUST set NEEDS_CSUM;
+ *  - gso_size 0xffff is no segment size (Linux's GSO_BY_FRAGS marker);
+ *  - csum_start plus the minimal L4 header (TCP 20, UDP 8) must lie inside
+ *    the packet.
+ * Each is a drop (err_hdr). A packet whose payload past that is not larger
+ * than gso_size is one segment: delivered as an ordinary packet with its
+ * partial checksum (as Linux's virtio_net_hdr_to_skb treats it). */
+static int vio_net_rx_gso_shape(struct vio_net_rx_pkt *pkt)
+{
+	uint8_t base = (uint8_t)(pkt->gso_type & ~VIO_NET_HDR_GSO_ECN);
+	uint32_t thlen = (base == VIO_NET_HDR_GSO_TCPV4 || base == VIO_NET_HDR_GSO_TCPV6) ? 20 : 8;
+	uint32_t p_off = (uint32_t)pkt->csum_start + thlen;
+
+	if (pkt->csum != VIO_NET_RX_CSUM_PARTIAL || pkt->gso_size == 0xffff || p_off > pkt->len)
+		return VIO_EIO;
+	if (pkt->len - p_off <= pkt->gso_size) {
+		pkt->gso_type = VIO_NET_HDR_GSO_NONE;
+		pkt->gso_size = 0;
+	}
+	return VIO_OK;
+}
+
 /* Parse the header already copied out of device memory into pkt. len is the
  * packet length without the virtio header. NEEDS_CSUM wins over DATA_VALID
  * (as in Linux's virtio_net_hdr_to_skb). DATA_VALID is believed only with
@@ -343,6 +379,8 @@ static int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h
 		return VIO_EIO;
 	if (pkt->gso_type == VIO_NET_HDR_GSO_NONE)
 		pkt->gso_size = 0;
+	else
+		return vio_net_rx_gso_shape(pkt);
 	return VIO_OK;
 }
 
@@ -485,10 +523,12 @@ void *vio_net_rx_drain(struct vio_net_rxq *q)
 	s = vio_vq_detach_unused(&q->vq);
 	while (s && q->net->copy) { /* pool buffers stay the core's */
 		vio_net_copy_rx_held(q, s->buf.cookie, false);
+		q->posted--;
 		s = vio_vq_detach_unused(&q->vq);
 	}
 	if (!s)
 		return NULL;
+	q->posted--;
 	if (s->segs) {
 		q->drain_slot = s;
 		q->drain_seg = 1;

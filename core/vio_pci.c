@@ -20,19 +20,27 @@
 
 /* ---- raw accessors ---- */
 
+/* Config reads stay inside the conventional 256-byte space the contract
+ * promises (vio_os.h): a device-supplied offset past it reads as all ones
+ * (what absent config space reads as) and never reaches the front-end. */
+static bool vio_pci_cfg_in(uint16_t off, uint16_t size)
+{
+	return (uint32_t)off + size <= VIO_PCI_CFG_SPACE;
+}
+
 static uint8_t vio_pci_cfg8(struct vio_pci *t, uint16_t off)
 {
-	return t->os->cfg_read8(t->os->ctx, off);
+	return vio_pci_cfg_in(off, 1) ? t->os->cfg_read8(t->os->ctx, off) : 0xff;
 }
 
 static uint16_t vio_pci_cfg16(struct vio_pci *t, uint16_t off)
 {
-	return t->os->cfg_read16(t->os->ctx, off);
+	return vio_pci_cfg_in(off, 2) ? t->os->cfg_read16(t->os->ctx, off) : 0xffff;
 }
 
 static uint32_t vio_pci_cfg32(struct vio_pci *t, uint16_t off)
 {
-	return t->os->cfg_read32(t->os->ctx, off);
+	return vio_pci_cfg_in(off, 4) ? t->os->cfg_read32(t->os->ctx, off) : 0xffffffffu;
 }
 
 static uint8_t vio_pci_rd8(struct vio_pci *t, int bar, uint32_t off)
@@ -236,12 +244,21 @@ static bool vio_pci_cap_fits(struct vio_pci *t, uint8_t cfg_type, uint8_t bar, u
 
 static void vio_pci_vndr_cap(struct vio_pci *t, uint8_t pos)
 {
-	uint8_t cap_len = vio_pci_cfg8(t, pos + VIO_PCI_CAP_LEN);
-	uint8_t cfg_type = vio_pci_cfg8(t, pos + VIO_PCI_CAP_CFG_TYPE);
-	uint8_t bar = vio_pci_cfg8(t, pos + VIO_PCI_CAP_BAR);
-	struct vio_pci_window *w = vio_pci_cap_window(t, cfg_type);
-	uint32_t need = cfg_type == VIO_PCI_CAP_NOTIFY_CFG ? VIO_PCI_NOTIFY_CAP_SIZE : VIO_PCI_CAP_SIZE;
-	uint32_t off, len;
+	uint8_t cap_len, cfg_type, bar;
+	struct vio_pci_window *w;
+	uint32_t need, off, len;
+
+	/* the fixed part of struct virtio_pci_cap must fit before any field
+	 * of it is read (a capability at 0xfc would put bar at 0x100) */
+	if ((uint32_t)pos + VIO_PCI_CAP_SIZE > VIO_PCI_CFG_SPACE) {
+		vio_warn(t->os, "pci: vendor capability at 0x%02x runs past the config space: skipped", pos);
+		return;
+	}
+	cap_len = vio_pci_cfg8(t, pos + VIO_PCI_CAP_LEN);
+	cfg_type = vio_pci_cfg8(t, pos + VIO_PCI_CAP_CFG_TYPE);
+	bar = vio_pci_cfg8(t, pos + VIO_PCI_CAP_BAR);
+	w = vio_pci_cap_window(t, cfg_type);
+	need = cfg_type == VIO_PCI_CAP_NOTIFY_CFG ? VIO_PCI_NOTIFY_CAP_SIZE : VIO_PCI_CAP_SIZE;
 
 	/* §4.1.4.1: the driver uses the first capability of each type it can
 	 * use and ignores types it does not know */

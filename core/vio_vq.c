@@ -256,6 +256,7 @@ int vio_vq_restart(struct vio_vq *vq)
 	vio_memset(vq->shadow, 0, (size_t)vq->size * sizeof(*vq->shadow));
 	vio_vq_init_free_list(vq);
 	vq->avail_idx = vq->avail_pub = vq->kicked_idx = vq->last_used = 0;
+	vq->detach_pos = 0;
 	vq->broken = false;
 	vq->cb_disabled = false;
 	return vio_vq_program(vq);
@@ -621,19 +622,26 @@ bool vio_vq_enable_cb_delayed(struct vio_vq *vq)
 
 /* ---- teardown ---- */
 
+/* A cursor keeps a full drain linear: each call resumes where the last
+ * one found a chain (heads before it were empty then, and a drain posts
+ * nothing); one wrapped pass catches a chain posted behind the cursor. */
 void *vio_vq_detach_unused(struct vio_vq *vq)
 {
-	uint32_t i;
+	uint32_t n, i;
 	void *cookie;
 
-	if (!vq || !vq->shadow)
+	if (!vq || !vq->shadow || !vq->size)
 		return NULL;
-	for (i = 0; i < vq->size; i++) {
+	for (n = 0; n < vq->size; n++) {
+		i = ((uint32_t)vq->detach_pos + n) % vq->size;
+		vq->stats.detach_steps++;
 		cookie = vq->shadow[i].cookie;
 		if (cookie) {
 			vio_vq_free_chain(vq, (uint16_t)i);
+			vq->detach_pos = (uint16_t)((i + 1) % vq->size);
 			return cookie;
 		}
 	}
+	vq->detach_pos = 0;
 	return NULL;
 }

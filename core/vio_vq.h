@@ -68,6 +68,7 @@ struct vio_vq_stats {
 	uint64_t added;		   /* chains posted */
 	uint64_t completed;	   /* chains returned */
 	uint64_t full;		   /* adds refused for lack of descriptors */
+	uint64_t detach_steps;	   /* heads looked at by detach_unused (linear) */
 };
 
 struct vio_dev;
@@ -100,6 +101,7 @@ struct vio_vq {
 	uint16_t avail_pub;  /* avail idx at the last publish */
 	uint16_t kicked_idx; /* avail idx at the last notification decision */
 	uint16_t last_used;  /* next used idx we will consume */
+	uint16_t detach_pos; /* detach_unused cursor */
 
 	struct vio_vq_shadow *shadow; /* [size] */
 	/* indirect tables, one per head, max_indirect descriptors each; NULL

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t_hostile.c - the hostile-device review's findings (docs/threat-model.md),
+ * one test each: values a device controls that once steered the core wrong.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+#define F(b) VIO_BIT(b)
+
+static void put16le(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+/* max_virtqueue_pairs the device claims, num_queues it has (0 = model
+ * default); MQ must be negotiated exactly when want_mq, and attach works. */
+static void mq_case(enum model_kind kind, uint16_t pairs, uint16_t nq, bool want_mq, const char *log)
+{
+	struct model *m = model_new(kind);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MQ);
+	if (nq)
+		m->nq = nq;
+	put16le(m->devcfg + VIO_NET_CFG_MAX_VQ_PAIRS, pairs);
+	fe_params_default(&p);
+	p.max_qp = 2;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT_EQ(model_has(m, VIO_NET_F_MQ), want_mq);
+	if (log)
+		ASSERT_MSG(model_log_has(m, log), "log lacks '%s'", log);
+	/* the control queue is where it belongs, never on top of RX queue 0 */
+	ASSERT_EQ(f.n.ctrlq.index, want_mq ? 2 * f.n.max_pairs : 2);
+	ASSERT(f.n.ctrlq.index != f.n.rxq[0].vq.index);
+	ASSERT_EQ(fe_start(&f), 0);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0); /* commands reach the control queue */
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* 2 x 0x8000 wrapped to queue 0 in 16 bits: the control ring went on top
+ * of live RX queue 0. Now computed in 32 bits and checked. */
+TEST(hostile_mq_pairs_0x7fff_0x8000_0x8001)
+{
+	mq_case(M_MODERN, 0x7fff, 0, false, "ignoring NET_F_MQ");
+	mq_case(M_MODERN, 0x8000, 0, false, "ignoring NET_F_MQ");
+	mq_case(M_MODERN, 0x8001, 0, false, "out of range");
+	mq_case(M_LEGACY, 0x8000, 0, false, "ignoring NET_F_MQ");
+	mq_case(M_LEGACY, 0x7fff, 0, false, "ignoring NET_F_MQ");
+}
+
+/* num_queues too small for the pairs claimed (§4.1.4.3): one pair. */
+TEST(hostile_mq_num_queues_too_small)
+{
+	mq_case(M_MODERN, 2, 4, false, "ignoring NET_F_MQ"); /* needs 5 */
+	mq_case(M_MODERN, 2, 5, true, NULL);
+}
+
+/* ---- RX header semantics, decided in the core (the kext gets raw values) ---- */
+
+/* One packet with header h and len bytes: the result of rx_get; on a drop,
+ * exactly one err_hdr and the queue goes on. *out gets the packet. */
+static int rx_one(struct vio_net_hdr h, uint32_t len, struct vio_net_rx_pkt *out)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_rx_frag fr[256];
+	struct vio_net_rx_pkt pkt;
+	struct fe f;
+	int r;
+
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	uint8_t *frame = mk_frame(m, len, 4);
+	ASSERT(mnet_rx_put(m, 0, &h, frame, len, -1) > 0);
+	r = vio_net_rx_get(&f.n.rxq[0], &pkt, fr, 256);
+	*out = pkt;
+	if (r != 1) {
+		ASSERT_EQ(r, VIO_EIO);
+		ASSERT_EQ(f.n.rxq[0].stats.err_hdr, 1);
+		ASSERT_EQ(f.n.rxq[0].stats.drops, 1);
+		ASSERT(!f.n.rxq[0].vq.broken);
+	}
+	for (int i = 0; i < pkt.nfrags; i++)
+		fe_rx_returned(&f, fr[i].cookie);
+	struct vio_net_hdr ok = {0};
+	for (int k = 0; k < f.nrxb; k++)
+		if (!f.rxb[k]->posted)
+			ASSERT_EQ(fe_rx_repost(&f, 0, f.rxb[k]), 0);
+	vio_net_rx_kick(&f.n.rxq[0]);
+	ASSERT(mnet_rx_put(m, 0, &ok, frame, 100, -1) > 0);
+	ASSERT_EQ(vio_net_rx_get(&f.n.rxq[0], &pkt, fr, 256), 1); /* the queue goes on */
+	fe_rx_returned(&f, fr[0].cookie);
+	model_buf_free(m, frame);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+	return r;
+}
+
+static const struct vio_net_hdr tso4 = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+					.gso_type = VIO_NET_HDR_GSO_TCPV4,
+					.hdr_len = 54,
+					.gso_size = 1448,
+					.csum_start = 34,
+					.csum_offset = 16};
+
+TEST(hostile_rx_gso_without_needs_csum)
+{
+	struct vio_net_hdr h = tso4;
+	struct vio_net_rx_pkt p;
+
+	h.flags = 0; /* §5.1.6.4.1: the device MUST set NEEDS_CSUM with GSO */
+	ASSERT_EQ(rx_one(h, 3000, &p), VIO_EIO);
+	h.flags = VIO_NET_HDR_F_DATA_VALID;
+	ASSERT_EQ(rx_one(h, 3000, &p), VIO_EIO);
+}
+
+TEST(hostile_rx_gso_size_ffff_and_zero)
+{
+	struct vio_net_hdr h = tso4;
+	struct vio_net_rx_pkt p;
+
+	h.gso_size = 0xffff;
+	ASSERT_EQ(rx_one(h, 3000, &p), VIO_EIO);
+	h.gso_size = 0;
+	ASSERT_EQ(rx_one(h, 3000, &p), VIO_EIO);
+}
+
+/* csum_start + a TCP header past the end of the packet: drop. A payload
+ * not larger than gso_size: one segment, delivered without GSO. */
+TEST(hostile_rx_gso_payload_vs_csum_start)
+{
+	struct vio_net_hdr h = tso4;
+	struct vio_net_rx_pkt p;
+
+	h.csum_start = 90; /* 90 + 20 > 100 */
+	h.csum_offset = 6; /* the field itself is inside: 98 */
+	ASSERT_EQ(rx_one(h, 100, &p), VIO_EIO);
+	h = tso4;
+	ASSERT_EQ(rx_one(h, 54 + 1448, &p), 1); /* exactly one MSS of payload */
+	ASSERT_EQ(p.gso_type, VIO_NET_HDR_GSO_NONE);
+	ASSERT_EQ(p.gso_size, 0);
+	ASSERT_EQ(p.csum, VIO_NET_RX_CSUM_PARTIAL);
+	ASSERT_EQ(rx_one(h, 54 + 1449, &p), 1); /* two segments: GSO kept */
+	ASSERT_EQ(p.gso_type, VIO_NET_HDR_GSO_TCPV4);
+	ASSERT_EQ(p.gso_size, 1448);
+}
+
+/* ---- config-space bounds ---- */
+
+/* A vendor capability at 0xfc: its cfg_type/bar fields would sit at
+ * 0xff..0x100, past the 256 bytes the contract promises. Nothing past
+ * 0xff is read (the model records any such read as a violation). */
+TEST(hostile_cap_at_0xfc_never_reads_past_256)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+	uint8_t pos = m->pcicfg[0x34];
+
+	while (m->pcicfg[pos + 1]) /* the last capability of the list */
+		pos = m->pcicfg[pos + 1];
+	m->pcicfg[pos + 1] = 0xfc;
+	m->pcicfg[0xfc] = 0x09; /* vendor-specific: a virtio capability */
+	m->pcicfg[0xfd] = 0x00;
+	m->pcicfg[0xfe] = 16;
+	m->pcicfg[0xff] = VIO_PCI_CAP_COMMON_CFG;
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0); /* the real capabilities came first */
+	ASSERT(model_log_has(m, "runs past the config space"));
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* ---- RX buffer size is the driver's choice ---- */
+
+/* A small-mode device (no mergeable buffers, no guest GSO) with MTU 65535
+ * and a 32768-entry ring once made the core ask for 2 GiB. Now: MTU
+ * clamped to a 65535-byte VLAN frame (logged), big-packet chains of pages,
+ * and no more than VIO_NET_RX_RING_BYTES_MAX of them posted. */
+TEST(hostile_rx_mtu_65535_ring_32768)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MTU);
+	m->features &= ~(F(VIO_NET_F_MRG_RXBUF) | F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6));
+	put16le(m->devcfg + VIO_NET_CFG_MTU, 65535);
+	m->q[0].max = 32768;
+	fe_params_default(&p);
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT_EQ(f.n.rx_mode, VIO_NET_RX_BIG);
+	ASSERT(model_log_has(m, "clamped"));
+	ASSERT_EQ(f.n.max_mtu, 65535 - 18);
+	ASSERT(vio_net_rx_buf_len(&f.n.rxq[0]) <= 4096);
+	int posted = fe_fill_rx(&f, 0);
+	uint64_t bytes = 0;
+	for (int k = 0; k < f.nrxb; k++)
+		bytes += (uint64_t)f.rxb[k]->len * (uint64_t)(f.rxb[k]->nseg ? f.rxb[k]->nseg : 1);
+	ASSERT_MSG(bytes <= VIO_NET_RX_RING_BYTES_MAX, "%llu bytes posted in %d chains",
+		   (unsigned long long)bytes, posted);
+	ASSERT(posted >= 16);
+	ASSERT_EQ(vio_net_rx_room(&f.n.rxq[0]), 0);
+	ASSERT_EQ(vio_net_start(&f.n), 0);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* Mergeable on a 32768 ring: 4 KiB a chain at most, 32 MiB a ring. */
+TEST(hostile_rx_ring_budget_mergeable)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->q[0].max = 32768;
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	int posted = fe_fill_rx(&f, 0);
+	ASSERT_EQ(posted, VIO_NET_RX_RING_BYTES_MAX / VIO_NET_MRG_BUF_MAX);
+	ASSERT(model_log_has(m, "at most 8192 of 32768 entries posted"));
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* ---- teardown cost ---- */
+
+/* Draining a full 32768-entry ring looks at each head about once (the scan
+ * restarted at 0 on every call: ~5 x 10^8 steps). */
+TEST(hostile_drain_32768_linear)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+	struct vio_net_params p;
+
+	m->q[1].max = 32768; /* TX */
+	fe_params_default(&p);
+	p.tx_max_sg = 1; /* small indirect tables: the test is about the drain */
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	struct vio_net_txq *q = &f.n.txq[0];
+	ASSERT_EQ(q->vq.size, 32768);
+	uint8_t *fr = mk_frame(m, 64, 1);
+	struct vio_net_sg sg = {(uintptr_t)fr, 64};
+	int n = 0;
+	while (vio_net_tx(q, NULL, &sg, 1, fr) == VIO_OK)
+		n++;
+	ASSERT(n > 30000);
+	vio_net_stop(&f.n);
+	uint64_t s0 = q->vq.stats.detach_steps;
+	int back = 0;
+	while (vio_net_tx_drain(q))
+		back++;
+	ASSERT_EQ(back, n);
+	uint64_t steps = q->vq.stats.detach_steps - s0;
+	ASSERT_MSG(steps <= 2u * 32768u, "%llu steps to drain %d chains", (unsigned long long)steps, n);
+	f.attached = true;
+	fe_teardown(&f);
+	model_buf_free(m, fr);
+	fe_free(&f);
+	model_free(m);
+}
