@@ -36,16 +36,64 @@ int fe_attach(struct fe *f, struct model *m, const struct vio_net_params *p)
 	return rc;
 }
 
+/* cookie -> buffer index: an open-addressing table, so a returned cookie
+ * is found in O(1) (the fuzz targets return thousands per input) */
+static uint32_t cookie_hash(const void *c, uint32_t cap)
+{
+	uint64_t v = (uint64_t)(uintptr_t)c * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(v >> 32) & (cap - 1);
+}
+
+static void cookie_put(struct fe *f, const void *c, int idx)
+{
+	if (2 * (f->hcount + 1) > f->hcap) { /* keep it at most half full */
+		uint32_t oc = f->hcap, nc = oc ? 2 * oc : 1024;
+		const void **ok = f->hkeys;
+		int *ov = f->hvals;
+		f->hkeys = calloc(nc, sizeof(*f->hkeys));
+		f->hvals = calloc(nc, sizeof(*f->hvals));
+		f->hcap = nc;
+		f->hcount = 0;
+		for (uint32_t i = 0; i < oc; i++)
+			if (ok[i])
+				cookie_put(f, ok[i], ov[i]);
+		free(ok);
+		free(ov);
+	}
+	uint32_t h = cookie_hash(c, f->hcap);
+	while (f->hkeys[h])
+		h = (h + 1) & (f->hcap - 1);
+	f->hkeys[h] = c;
+	f->hvals[h] = idx;
+	f->hcount++;
+}
+
+static int cookie_get(const struct fe *f, const void *c)
+{
+	if (!f->hcap)
+		return -1;
+	for (uint32_t h = cookie_hash(c, f->hcap);; h = (h + 1) & (f->hcap - 1)) {
+		if (!f->hkeys[h])
+			return -1;
+		if (f->hkeys[h] == c)
+			return f->hvals[h];
+	}
+}
+
 static struct fe_rxb *new_rxb(struct fe *f, uint32_t len, int nseg)
 {
 	struct fe_rxb *b = calloc(1, sizeof(*b));
 	b->len = len;
 	b->nseg = nseg;
-	b->mem = model_buf_alloc(f->m, (size_t)len * (size_t)(nseg ? nseg : 1));
+	/* device-writable: what it holds before the device writes is never read */
+	b->mem = model_buf_alloc_raw(f->m, (size_t)len * (size_t)(nseg ? nseg : 1));
 	if (f->nrxb == f->caprxb) {
 		f->caprxb = f->caprxb ? 2 * f->caprxb : 256;
 		f->rxb = realloc(f->rxb, sizeof(*f->rxb) * (size_t)f->caprxb);
 	}
+	cookie_put(f, b, f->nrxb);
+	for (int i = 1; i < nseg; i++)
+		cookie_put(f, &b->seg_posted[i], f->nrxb);
 	f->rxb[f->nrxb++] = b;
 	return b;
 }
@@ -115,7 +163,9 @@ int fe_start(struct fe *f)
 
 void fe_rx_returned(struct fe *f, void *cookie)
 {
-	for (int i = 0; i < f->nrxb; i++) {
+	int at = cookie_get(f, cookie);
+
+	for (int i = at < 0 ? f->nrxb : at; i < f->nrxb && (at < 0 || i == at); i++) {
 		struct fe_rxb *b = f->rxb[i];
 		int seg = -1;
 		if ((void *)b == cookie)
@@ -169,6 +219,11 @@ void fe_free(struct fe *f)
 	free(f->rxb);
 	f->rxb = NULL;
 	f->nrxb = 0;
+	free(f->hkeys);
+	free(f->hvals);
+	f->hkeys = NULL;
+	f->hvals = NULL;
+	f->hcap = f->hcount = 0;
 }
 
 uint8_t *mk_frame(struct model *m, uint32_t len, unsigned seed)

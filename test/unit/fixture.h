@@ -36,6 +36,9 @@ struct fe {
 	struct vio_net_params p;
 	struct fe_rxb **rxb;
 	int nrxb, caprxb;
+	const void **hkeys; /* cookie -> index in rxb (fixture.c) */
+	int *hvals;
+	uint32_t hcap, hcount;
 	bool attached;
 };
 

@@ -46,8 +46,27 @@ void model_log_clear(struct model *m)
 /* ------------------------------------------------------------------ */
 /* regions                                                              */
 
-static void region_add(struct model *m, const void *p, size_t len, int kind)
+/* Regions are kept sorted by base (they are distinct allocations, so they
+ * never overlap): lookups are a binary search, which keeps the fuzz
+ * targets linear in the number of buffers. */
+static int region_lower(const struct model *m, uintptr_t base)
 {
+	int lo = 0, hi = m->nregions;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (m->regions[mid].base < base)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo; /* first region with base >= base */
+}
+
+static void region_add(struct model *m, uintptr_t base, size_t len, int kind)
+{
+	int at;
+
 	if (m->nregions == m->cap_regions) {
 		int nc = m->cap_regions ? m->cap_regions * 2 : 64;
 		struct model_region *r = realloc(m->regions, (size_t)nc * sizeof(*r));
@@ -56,25 +75,32 @@ static void region_add(struct model *m, const void *p, size_t len, int kind)
 		m->regions = r;
 		m->cap_regions = nc;
 	}
-	m->regions[m->nregions++] = (struct model_region){(uintptr_t)p, len, kind};
+	at = region_lower(m, base);
+	memmove(&m->regions[at + 1], &m->regions[at], (size_t)(m->nregions - at) * sizeof(m->regions[0]));
+	m->regions[at] = (struct model_region){base, len, kind};
+	m->nregions++;
 }
 
 static struct model_region *region_find_base(struct model *m, const void *p, int kind)
 {
-	for (int i = m->nregions - 1; i >= 0; i--)
-		if (m->regions[i].base == (uintptr_t)p && m->regions[i].kind == kind)
+	for (int i = region_lower(m, (uintptr_t)p); i < m->nregions && m->regions[i].base == (uintptr_t)p;
+	     i++)
+		if (m->regions[i].kind == kind)
 			return &m->regions[i];
 	return NULL;
 }
 
 static void region_remove(struct model *m, struct model_region *r)
 {
-	*r = m->regions[--m->nregions];
+	int at = (int)(r - m->regions);
+
+	memmove(&m->regions[at], &m->regions[at + 1], (size_t)(m->nregions - at - 1) * sizeof(m->regions[0]));
+	m->nregions--;
 }
 
 void model_region_add(struct model *m, const void *p, size_t len)
 {
-	region_add(m, p, len, MR_TEST);
+	region_add(m, (uintptr_t)p, len, MR_TEST);
 }
 
 void model_region_del(struct model *m, const void *p)
@@ -93,6 +119,17 @@ void *model_buf_alloc(struct model *m, size_t len)
 	return p;
 }
 
+void *model_buf_alloc_raw(struct model *m, size_t len)
+{
+	void *p = malloc(len ? len : 1);
+	uintptr_t a = (uintptr_t)p; /* only the address is registered */
+
+	if (!p)
+		abort();
+	region_add(m, a, len, MR_TEST);
+	return p;
+}
+
 void model_buf_free(struct model *m, void *p)
 {
 	if (!p)
@@ -105,16 +142,22 @@ void model_buf_free(struct model *m, void *p)
 bool model_dev_range_ok(struct model *m, uint64_t addr, uint64_t len, bool ring_only);
 bool model_dev_range_ok(struct model *m, uint64_t addr, uint64_t len, bool ring_only)
 {
+	int i;
+
 	if (addr + len < addr)
 		return false;
-	for (int i = 0; i < m->nregions; i++) {
+	/* the one region that could hold addr: the last with base <= addr
+	 * (zero-length regions at the same base are skipped backwards) */
+	for (i = region_lower(m, (uintptr_t)addr + 1) - 1; i >= 0; i--) {
 		struct model_region *r = &m->regions[i];
-		if (r->kind == MR_ZALLOC)
-			continue;
-		if (ring_only && r->kind != MR_DMA)
-			continue;
+		if (r->base + r->len <= addr && r->len)
+			return false;
+		if (r->kind == MR_ZALLOC || (ring_only && r->kind != MR_DMA))
+			return false;
 		if (addr >= r->base && addr + len <= r->base + r->len)
 			return true;
+		if (r->len)
+			return false;
 	}
 	return false;
 }
@@ -165,7 +208,7 @@ static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *ou
 	out->daddr = (uintptr_t)p;
 	out->size = size;
 	out->handle = p;
-	region_add(m, p, size, MR_DMA);
+	region_add(m, (uintptr_t)p, size, MR_DMA);
 	m->live_dma++;
 	return VIO_OK;
 }
@@ -202,7 +245,7 @@ static int os_dma_map(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, 
 {
 	struct model *m = ctx;
 	(void)dir;
-	region_add(m, vaddr, len, MR_MAP);
+	region_add(m, (uintptr_t)vaddr, len, MR_MAP);
 	m->n_map++;
 	m->live_map++;
 	*daddr = (uintptr_t)vaddr;
@@ -230,7 +273,7 @@ static void *os_zalloc(void *ctx, size_t size)
 	void *p = calloc(1, size ? size : 1);
 	if (!p)
 		return NULL;
-	region_add(m, p, size, MR_ZALLOC);
+	region_add(m, (uintptr_t)p, size, MR_ZALLOC);
 	m->live_zalloc++;
 	return p;
 }

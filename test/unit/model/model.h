@@ -175,7 +175,8 @@ bool model_has(const struct model *m, unsigned bit); /* negotiated (driver-writt
 /* device-visible memory the test owns (RX/TX buffers) */
 void model_region_add(struct model *m, const void *p, size_t len);
 void model_region_del(struct model *m, const void *p);
-void *model_buf_alloc(struct model *m, size_t len); /* calloc + region */
+void *model_buf_alloc(struct model *m, size_t len);	/* calloc + region */
+void *model_buf_alloc_raw(struct model *m, size_t len); /* malloc + region: contents undefined */
 void model_buf_free(struct model *m, void *p);
 
 /* log */
