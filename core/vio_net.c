@@ -394,6 +394,11 @@ static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 	if (!q->slots)
 		return VIO_ENOMEM;
 	q->max_posted = vio_net_rx_budget(n, q);
+	/* every buffer the ring can hold, each segment of a big chain */
+	q->orphans_cap = (uint32_t)q->vq.size * (n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1);
+	q->orphans = vio_net_zalloc(n, (size_t)q->orphans_cap * sizeof(*q->orphans), "rx orphans");
+	if (!q->orphans)
+		return VIO_ENOMEM;
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		q->bigsegs = vio_net_zalloc(
 		    n, (size_t)q->vq.size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
@@ -526,6 +531,8 @@ static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 
 	vio_net_mem_free(n, (void **)&q->bigsegs, size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs));
 	vio_net_mem_free(n, (void **)&q->slots, size * sizeof(*q->slots));
+	vio_net_mem_free(n, (void **)&q->orphans, (size_t)q->orphans_cap * sizeof(*q->orphans));
+	q->norphans = 0;
 	vio_net_mem_free(n, (void **)&q->pool_posted, q->pool_n);
 	vio_net_mem_free(n, (void **)&q->pool_bufs, (size_t)q->pool_n * sizeof(*q->pool_bufs));
 	vio_net_dma_free(n, &q->pool);

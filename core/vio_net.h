@@ -50,6 +50,7 @@
 #define VIO_NET_BIG_SEG_LEN	4096	     /* big mode: suggested bytes per segment */
 #define VIO_NET_RX_ALIGN	64	     /* mergeable suggestion rounded to a cache line */
 #define VIO_NET_MTU_MAX		(65535 - 18) /* a VLAN-tagged frame in 65535 bytes */
+#define VIO_NET_PKT_MAX		(65535 + 18) /* longest frame rx_get delivers: a 64 KiB IP packet + VLAN */
 /* What one RX ring may hold posted, in bytes of buffers: the number of
  * chains posted is capped so (chains x chain bytes) stays below this, however
  * large the ring the device offers (vio_net_rx_room). */
@@ -189,7 +190,12 @@ struct vio_net_rxq {
 	struct vio_net_rxslot *drain_slot;
 	uint16_t drain_seg;
 	struct vio_net_rxq_stats stats;
-	uint16_t posted;     /* chains the device holds */
+	uint16_t posted; /* chains the device holds */
+	/* cookies the core took back but could not post again (a re-post on a
+	 * queue that broke meanwhile): returned first by vio_net_rx_drain(),
+	 * so every buffer still comes back exactly once */
+	void **orphans;
+	uint32_t norphans, orphans_cap;
 	uint16_t max_posted; /* VIO_NET_RX_RING_BYTES_MAX worth of chains */
 	/* copy mode: the RX pool (vio_net_copy.c) */
 	struct vio_dma pool;
@@ -425,6 +431,7 @@ bool vio_net_rx_kick(struct vio_net_rxq *q);
  * and the header is copied once out of device-writable memory.
  * Checks, each a drop (VIO_EIO):
  *  - err_len: first buffer shorter than hdr_len + 14 (Ethernet header);
+ *    a packet (merged or not) longer than VIO_NET_PKT_MAX;
  *    only that buffer is taken (num_buffers cannot be trusted);
  *  - err_num_buffers (mergeable): num_buffers 0 or above the ring size
  *    (first buffer only); a buffer of the packet not in the used ring yet

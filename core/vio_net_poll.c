@@ -195,8 +195,10 @@ static int vio_net_poll_rx_one(struct vio_net_rxq *q, const struct vio_net_rxslo
 	} else if (nbufs > 1) {
 		err = vio_net_poll_rx_skip(q, nbufs);
 	}
-	if (err == VIO_OK)
-		err = vio_net_rx_repost(q, s);
+	/* s goes back whatever happened (on a broken queue it waits for the
+	 * drain: vio_net_rx_repost keeps it) */
+	if (vio_net_rx_repost(q, s) != VIO_OK && err == VIO_OK)
+		err = VIO_EBROKEN;
 	vio_vq_kick(&q->vq);
 	if (err) {
 		vio_vq_set_broken(&q->vq, "polled rx could not re-post a buffer");

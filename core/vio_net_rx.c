@@ -258,14 +258,32 @@ int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t
 	return 1;
 }
 
+/* A taken slot that cannot go back into the ring (the queue broke): its
+ * cookies wait for vio_net_rx_drain(). Copy mode's pool buffers are the
+ * core's own and simply stay unposted. */
+static void vio_net_rx_orphan(struct vio_net_rxq *q, const struct vio_net_rxslot *s)
+{
+	uint16_t i, n = s->segs ? s->nsegs : 1;
+
+	if (q->net->copy)
+		return;
+	for (i = 0; i < n && q->norphans < q->orphans_cap; i++)
+		q->orphans[q->norphans++] = s->segs ? s->segs[i].cookie : s->buf.cookie;
+}
+
 int vio_net_rx_repost(struct vio_net_rxq *q, const struct vio_net_rxslot *slot)
 {
 	struct vio_net_rxslot s = *slot; /* the new head may be the same slot */
+	int err;
 
 	vio_net_rx_sync(q->net, &s, vio_net_slot_len(&s), true);
 	if (s.segs)
-		return vio_net_rx_add(q, s.segs, s.nsegs);
-	return vio_net_rx_add(q, &s.buf, 1);
+		err = vio_net_rx_add(q, s.segs, s.nsegs);
+	else
+		err = vio_net_rx_add(q, &s.buf, 1);
+	if (err)
+		vio_net_rx_orphan(q, &s);
+	return err;
 }
 
 static void vio_net_rx_frag(struct vio_net_rx_frag *f, const struct vio_net_rxbuf *b, uint32_t len)
@@ -503,6 +521,10 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
 	if (r < 0)
 		return r;
 	pkt->len -= n->hdr_len;
+	/* no frame is longer than a 65535-byte IP packet in a VLAN-tagged
+	 * Ethernet frame, however many mergeable buffers the device chains */
+	if (pkt->len > VIO_NET_PKT_MAX)
+		return vio_net_rx_drop(q, &q->stats.err_len);
 	if (vio_net_rx_parse(n, &h, pkt))
 		return vio_net_rx_drop(q, &q->stats.err_hdr);
 	vio_net_rx_count(q, pkt);
@@ -517,6 +539,8 @@ void *vio_net_rx_drain(struct vio_net_rxq *q)
 
 	if (!q->vq.size)
 		return NULL;
+	if (q->norphans)
+		return q->orphans[--q->norphans];
 	if (q->drain_slot && q->drain_seg < q->drain_slot->nsegs)
 		return q->drain_slot->segs[q->drain_seg++].cookie;
 	q->drain_slot = NULL;

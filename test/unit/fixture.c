@@ -85,8 +85,8 @@ static struct fe_rxb *new_rxb(struct fe *f, uint32_t len, int nseg)
 	struct fe_rxb *b = calloc(1, sizeof(*b));
 	b->len = len;
 	b->nseg = nseg;
-	/* device-writable: what it holds before the device writes is never read */
-	b->mem = model_buf_alloc_raw(f->m, (size_t)len * (size_t)(nseg ? nseg : 1));
+	/* zeroed: inputs replay the same whatever the allocator left there */
+	b->mem = model_buf_alloc(f->m, (size_t)len * (size_t)(nseg ? nseg : 1));
 	if (f->nrxb == f->caprxb) {
 		f->caprxb = f->caprxb ? 2 * f->caprxb : 256;
 		f->rxb = realloc(f->rxb, sizeof(*f->rxb) * (size_t)f->caprxb);
