@@ -9,7 +9,8 @@
 #   make bench      macvio vs Linux virtio_net vs e1000, side by side
 #   make module     build os/linux/macvio.ko against the test kernel's headers
 #   make darwin-check   compile-check os/darwin against Apple's headers
-#   make fuzz       libFuzzer: a hostile device against the net engine
+#   make fuzz       libFuzzer: every hostile-device target (fuzz/), one line each
+#   make fuzz-long  10^7 executions per target
 #   make format / format-check
 
 CC ?= gcc
@@ -22,7 +23,7 @@ WARN := -Wall -Wextra -Werror
 CORE_CFLAGS = -std=c11 -ffreestanding -nostdinc -isystem $(shell $(1) -print-file-name=include) \
 	$(WARN) -O2 -Icore
 
-.PHONY: all core check-freestanding unit plist e2e demo bench module darwin-check check fuzz \
+.PHONY: all core check-freestanding unit plist e2e demo bench module darwin-check check fuzz fuzz-long \
 	format format-check clean
 
 all: core
@@ -60,9 +61,13 @@ demo:
 bench:
 	bash bench/run.sh
 
-# coverage-guided fuzzing of the device-facing paths (FUZZ_SECONDS, default 120)
+# coverage-guided fuzzing of the device-facing paths: every target
+# FUZZ_SECONDS (default 120), one line each; fuzz-long: 10^7 runs each
 fuzz:
-	$(MAKE) -C fuzz libfuzzer
+	$(MAKE) -s -C fuzz libfuzzer
+
+fuzz-long:
+	$(MAKE) -s -C fuzz long
 
 darwin-check:
 	sh os/darwin/check.sh

@@ -296,6 +296,7 @@ static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p
 	n->copy = p->copy;
 	n->copy_frame = p->copy_frame ? p->copy_frame : VIO_ETH_MAX_FRAME;
 	n->rx_buf_max = p->rx_buf_max;
+	n->ctrl_timeout_us = p->ctrl_timeout_us ? p->ctrl_timeout_us : VIO_NET_CTRL_TIMEOUT_US;
 	vio_net_pick_modes(n);
 	vio_net_read_mac(n, p);
 	vio_net_read_status(n);

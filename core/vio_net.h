@@ -223,7 +223,8 @@ struct vio_net_params {
 	 * a TX bounce slot per head) and the front-end copies. Host and guest
 	 * GSO are not negotiated (VIO_NET_COPY_NO_FEATURES). */
 	bool copy;
-	uint32_t copy_frame; /* largest TX frame, bytes without FCS; 0 = 1518 */
+	uint32_t copy_frame;	  /* largest TX frame, bytes without FCS; 0 = 1518 */
+	uint32_t ctrl_timeout_us; /* control-command busy-wait bound; 0 = VIO_NET_CTRL_TIMEOUT_US */
 };
 
 struct vio_net {
@@ -260,12 +261,13 @@ struct vio_net {
 	 * vio_net_start(): a reset device is promiscuous again (QEMU's
 	 * "compatibility mode"), so the wish is kept here, not in the device */
 	bool rx_promisc, rx_allmulti;
-	bool rx_promisc_forced; /* our MAC could not reach the device's filter */
-	uint8_t *rx_table;	/* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
-	uint32_t rx_table_len;	/* 0: none set (both tables empty) */
-	bool copy;		/* copy mode (vio_net_params.copy) */
-	uint32_t copy_frame;	/* copy mode: largest TX frame */
-	uint32_t rx_buf_max;	/* vio_net_params.rx_buf_max */
+	bool rx_promisc_forced;	  /* our MAC could not reach the device's filter */
+	uint8_t *rx_table;	  /* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
+	uint32_t rx_table_len;	  /* 0: none set (both tables empty) */
+	bool copy;		  /* copy mode (vio_net_params.copy) */
+	uint32_t copy_frame;	  /* copy mode: largest TX frame */
+	uint32_t rx_buf_max;	  /* vio_net_params.rx_buf_max */
+	uint32_t ctrl_timeout_us; /* vio_net_params.ctrl_timeout_us or the default */
 	/* what the front-end configured besides the filter, re-applied after
 	 * a reset (vio_net_reinit / vio_net_start) */
 	bool mac_set;		 /* vio_net_set_mac succeeded */
@@ -637,6 +639,9 @@ int vio_net_rx_repost(struct vio_net_rxq *q, const struct vio_net_rxslot *slot);
 /* TX: take every completion now in the used ring; the polled frame clears
  * poll_tx_busy, any other cookie goes to the stash. VIO_OK or VIO_EBROKEN. */
 int vio_net_tx_reap(struct vio_net_txq *q);
+/* The RX header checks alone (rx_get's err_hdr rules): fills pkt's csum and
+ * gso fields from h for a packet of pkt->len bytes; VIO_EIO = drop. */
+int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h, struct vio_net_rx_pkt *pkt);
 /* internals shared with vio_net_reset.c */
 void vio_net_read_status(struct vio_net *n);
 int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac);

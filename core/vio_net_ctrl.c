@@ -72,12 +72,12 @@ static int vio_net_ctrl_wait(struct vio_net *n)
 		r = vio_net_ctrl_reap(n);
 		if (r != 0)
 			return r < 0 ? r : VIO_OK;
-		if (waited >= VIO_NET_CTRL_TIMEOUT_US)
+		if (waited >= n->ctrl_timeout_us)
 			break;
 		n->os->udelay(n->os->ctx, VIO_NET_CTRL_POLL_US);
 	}
 	n->ctrl_timeouts++;
-	vio_warn(n->os, "net: control queue: no answer within %u us", VIO_NET_CTRL_TIMEOUT_US);
+	vio_warn(n->os, "net: control queue: no answer within %u us", n->ctrl_timeout_us);
 	return VIO_ETIMEDOUT;
 }
 

@@ -330,7 +330,7 @@ static int vio_net_rx_gso_ok(const struct vio_net *n, uint8_t gso_type, uint16_t
 		return 0;
 	switch (base) {
 	case VIO_NET_HDR_GSO_NONE:
-		return 1;
+		return !(gso_type & VIO_NET_HDR_GSO_ECN); /* ECN marks a TCP segment stream */
 	case VIO_NET_HDR_GSO_TCPV4:
 		return vio_dev_has(d, VIO_NET_F_GUEST_TSO4) && gso_size;
 	case VIO_NET_HDR_GSO_TCPV6:
@@ -374,7 +374,7 @@ static int vio_net_rx_gso_shape(struct vio_net_rx_pkt *pkt)
  * (as in Linux's virtio_net_hdr_to_skb). DATA_VALID is believed only with
  * GUEST_CSUM: without it the device must leave flags zero (§5.1.6.4.1), so
  * the flag is ignored and the stack verifies the checksum itself. */
-static int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h, struct vio_net_rx_pkt *pkt)
+int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h, struct vio_net_rx_pkt *pkt)
 {
 	pkt->gso_type = h->gso_type;
 	pkt->gso_size = vio_net_h16(n, h->gso_size);

@@ -336,3 +336,17 @@ TEST(hostile_rx_merged_longer_than_any_frame)
 	free(fr);
 	model_free(m);
 }
+
+/* The ECN bit with no GSO type (found by the rxhdr fuzz target): not a
+ * segment stream, an err_hdr drop. */
+TEST(hostile_rx_ecn_without_gso_type)
+{
+	struct vio_net_hdr h = {.flags = VIO_NET_HDR_F_NEEDS_CSUM,
+				.gso_type = VIO_NET_HDR_GSO_ECN,
+				.gso_size = 100,
+				.csum_start = 34,
+				.csum_offset = 16};
+	struct vio_net_rx_pkt p;
+
+	ASSERT_EQ(rx_one(h, 1000, &p), VIO_EIO);
+}

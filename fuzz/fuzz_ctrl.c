@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * fuzz_ctrl.c - the control queue against a device that acknowledges as it
+ * likes: OK, ERR or any other byte, at once, after a number of the driver's
+ * polls, never, or with a used entry the driver never posted. The input is
+ * a sequence of (device behaviour, command) pairs; commands are every one
+ * the engine sends (promisc, allmulti, MAC table, MAC, guest offloads, MQ,
+ * announce) plus the receive-filter replay of vio_net_start.
+ * Invariants: return codes from the documented set; after a timeout no
+ * command waits again until recovery (model time moves by at most one
+ * timeout in total); recovery through the reset path brings commands back;
+ * every allocation returned at destroy.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+
+struct fc {
+	struct model *m;
+	int delay;   /* polls before the device answers; < 0 never */
+	uint8_t ack; /* the byte it writes */
+	bool bogus;  /* answer with a used entry nobody posted */
+};
+
+/* The device answers during the driver's busy-wait (model udelay hook). */
+static void fc_on_udelay(struct model *m, int q, void *arg)
+{
+	struct fc *c = arg;
+
+	(void)q;
+	if (c->delay < 0)
+		return;
+	if (c->delay-- > 0)
+		return;
+	if (c->bogus)
+		model_vq_push_raw(m, mnet_ctrlq(m), 0x1234, 1);
+	else
+		mnet_ctrl_service(m);
+}
+
+static int fc_cmd(struct vio_net *n, uint8_t op, const uint8_t *d, size_t left)
+{
+	uint8_t mac[6] = {0x02, 1, 2, 3, 4, 5};
+	static uint8_t table[VIO_NET_CTRL_DATA_MAX];
+	uint32_t cnt;
+
+	switch (op % 8) {
+	case 0:
+		return vio_net_set_promisc(n, op & 8);
+	case 1:
+		return vio_net_set_allmulti(n, op & 8);
+	case 2:
+		cnt = left ? d[0] : 0;
+		memset(table, 0x33, sizeof(table));
+		return vio_net_set_mac_table(n, table, cnt % 4, table, (uint32_t)cnt * 3u % 800u);
+	case 3:
+		if (left >= 6)
+			memcpy(mac, d, 6);
+		mac[0] &= 0xfe;
+		return vio_net_set_mac(n, mac);
+	case 4:
+		return vio_net_set_guest_offloads(n, (uint64_t)(left ? d[0] : 0) << VIO_NET_F_GUEST_CSUM);
+	case 5:
+		return vio_net_ctrl_cmd(n, VIO_NET_CTRL_ANNOUNCE, VIO_NET_CTRL_ANNOUNCE_ACK, NULL, 0);
+	case 6:
+		vio_net_rx_filter_apply(n);
+		return VIO_OK;
+	default:
+		return vio_net_ctrl_cmd(n, (uint8_t)(left ? d[0] : 0), op, d,
+					(uint32_t)(left < 8 ? left : 8));
+	}
+}
+
+static bool fc_rc_ok(int rc)
+{
+	return rc == VIO_OK || rc == VIO_EIO || rc == VIO_ETIMEDOUT || rc == VIO_EBROKEN ||
+	       rc == VIO_ENOTSUP || rc == VIO_EINVAL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
+{
+	struct vio_net_params p;
+	struct fc c;
+	struct fe f;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.m = model_new(size && (d[0] & 1) ? M_LEGACY : M_MODERN);
+	c.m->features |= VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE);
+	for (int q = 0; q < M_MAXQ; q++)
+		c.m->q[q].max = 32;
+	c.m->ctrl_auto = false;
+	c.m->quiet_violations = true;
+	c.m->on_udelay = fc_on_udelay;
+	c.m->hook_arg = &c;
+	fe_params_default(&p);
+	p.ctrl_timeout_us = 2000; /* 200 polls: a silent device costs the fuzzer little */
+	c.delay = 0;
+	c.ack = VIO_NET_OK;
+	c.m->ctrl_ack = c.ack;
+	if (fe_attach(&f, c.m, &p) != 0 || fe_start(&f) != 0)
+		abort(); /* a well-behaved device at attach */
+	for (i = 1; i + 3 <= size; i += 3) {
+		uint8_t beh = d[i], op = d[i + 1];
+		uint64_t t0 = c.m->now_ns;
+		bool was_pending = f.n.ctrl_pending; /* a timed-out command is out */
+		int rc;
+
+		/* answer after 0..150 polls (some past the 200-poll timeout), or never */
+		c.delay = (beh & 0x30) == 0x30 ? -1 : (beh & 0x0f) * ((beh & 0x40) ? 15 : 1);
+		c.bogus = (beh & 0xc0) == 0xc0;
+		c.m->ctrl_ack = (beh & 0x80) ? d[i + 2] : (beh & 1 ? VIO_NET_ERR : VIO_NET_OK);
+		rc = fc_cmd(&f.n, op, d + i + 2, size - i - 2);
+		if (!fc_rc_ok(rc))
+			abort();
+		/* one command waits at most one timeout (the filter replay sends
+		 * up to four); while a timed-out one is out, none waits at all */
+		if (c.m->now_ns - t0 > (uint64_t)(p.ctrl_timeout_us + 100) * 1000u * 4u)
+			abort();
+		if (was_pending && c.m->now_ns - t0 > 100000u)
+			abort();
+		if (vio_net_reset_wanted(&f.n, NULL) && (op & 0x40)) {
+			/* recovery brings the queue back: the device answers again */
+			c.delay = 0;
+			c.bogus = false;
+			c.m->ctrl_ack = VIO_NET_OK;
+			vio_net_stop(&f.n);
+			for (void *ck; (ck = vio_net_rx_drain(&f.n.rxq[0])) != NULL;)
+				fe_rx_returned(&f, ck);
+			while (vio_net_tx_drain(&f.n.txq[0]))
+				;
+			if (vio_net_reinit(&f.n) == VIO_OK) {
+				for (int k = 0; k < f.nrxb && vio_net_rx_room(&f.n.rxq[0]); k++)
+					if (!f.rxb[k]->posted)
+						fe_rx_repost(&f, 0, f.rxb[k]);
+				vio_net_start(&f.n);
+			}
+		}
+	}
+	fe_teardown(&f); /* every buffer back, every allocation returned */
+	fe_free(&f);
+	model_free(c.m);
+	return 0;
+}
