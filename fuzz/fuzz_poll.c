@@ -89,23 +89,77 @@ static void fp_rx(struct fp *z)
 	}
 }
 
+/* Back to a clean device for the next input through the core's reset
+ * path: every normal TX cookie and RX buffer back first (the invariants),
+ * nothing allocated or freed. A device that does not come back is
+ * destroyed and its allocations checked. */
+static void fp_settle(struct fp *z)
+{
+	uint32_t allocs = z->f.n.dev.allocs;
+	void *c;
+	int err;
+
+	vio_net_stop(&z->f.n);
+	fp_reclaim(z);
+	while ((c = vio_net_tx_drain(&z->f.n.txq[0])) != NULL)
+		fp_back(z, c);
+	for (int k = 0; k < FP_TX; k++)
+		if (z->live[k])
+			abort(); /* a normal TX cookie never came back */
+	while ((c = vio_net_rx_drain(&z->f.n.rxq[0])) != NULL)
+		fe_rx_returned(&z->f, c);
+	for (int k = 0; k < z->f.nrxb; k++)
+		if (z->f.rxb[k]->posted)
+			abort(); /* an RX buffer never came back */
+	err = vio_net_reinit(&z->f.n);
+	for (int k = 0; !err && k < z->f.nrxb && vio_net_rx_room(&z->f.n.rxq[0]); k++)
+		if (!z->f.rxb[k]->posted)
+			fe_rx_repost(&z->f, 0, z->f.rxb[k]);
+	if (!err)
+		err = vio_net_start(&z->f.n);
+	if (z->f.n.dev.allocs != allocs)
+		abort();
+	if (!err)
+		return;
+	vio_net_stop(&z->f.n);
+	while ((c = vio_net_rx_drain(&z->f.n.rxq[0])) != NULL)
+		fe_rx_returned(&z->f, c);
+	for (int k = 0; k < FP_TX; k++)
+		if (z->buf[k])
+			model_buf_free(z->m, z->buf[k]);
+	z->m->on_udelay = NULL;
+	fe_teardown(&z->f); /* every allocation returned */
+	fe_free(&z->f);
+	model_free(z->m);
+	memset(z, 0, sizeof(*z));
+}
+
+/* One persistent device per transport (modern, legacy). */
+static struct fp fp_devs[2];
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fp z;
 	uint8_t pbuf[1600];
 	uint32_t got;
-	void *c;
+	struct fp *zp;
 
-	memset(&z, 0, sizeof(z));
-	z.d = data, z.n = size;
-	z.m = model_new(fp_u8(&z) & 1 ? M_LEGACY : M_MODERN);
-	for (int q = 0; q < M_MAXQ; q++)
-		z.m->q[q].max = 32;
-	z.m->quiet_violations = true;
-	z.m->on_udelay = fp_on_udelay;
-	z.m->hook_arg = &z;
-	if (fe_attach(&z.f, z.m, NULL) != 0 || fe_start(&z.f) != 0)
-		abort();
+	if (!size)
+		return 0;
+	zp = &fp_devs[data[0] & 1];
+	if (!zp->m) {
+		zp->m = model_new(data[0] & 1 ? M_LEGACY : M_MODERN);
+		for (int q = 0; q < M_MAXQ; q++)
+			zp->m->q[q].max = 32;
+		zp->m->quiet_violations = true;
+		zp->m->on_udelay = fp_on_udelay;
+		zp->m->hook_arg = zp;
+		if (fe_attach(&zp->f, zp->m, NULL) != 0 || fe_start(&zp->f) != 0)
+			abort();
+	}
+	struct fp z_unused;
+	(void)z_unused;
+#define z (*zp)
+	z.d = data, z.n = size, z.i = 1;
 	for (int steps = 0; z.i < z.n && steps < 256; steps++) {
 		uint8_t op = fp_u8(&z);
 		unsigned s = fp_u8(&z) % FP_TX;
@@ -143,19 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
-	vio_net_stop(&z.f.n);
-	fp_reclaim(&z);
-	while ((c = vio_net_tx_drain(&z.f.n.txq[0])) != NULL)
-		fp_back(&z, c);
-	for (int k = 0; k < FP_TX; k++) {
-		if (z.live[k])
-			abort(); /* a normal TX cookie never came back */
-		if (z.buf[k])
-			model_buf_free(z.m, z.buf[k]);
-	}
-	z.m->on_udelay = NULL;
-	fe_teardown(&z.f);
-	fe_free(&z.f);
-	model_free(z.m);
+	z.n = 0; /* the device's hook reads nothing more */
+#undef z
+	fp_settle(zp);
 	return 0;
 }

@@ -383,8 +383,11 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 	}
 	int avail = model_vq_avail_count(m, qi);
 	int maxc = mrg ? avail : (avail ? 1 : 0);
-	struct mchain *cs = malloc(sizeof(struct mchain) * (size_t)(maxc ? maxc : 1));
-	uint32_t *lens = calloc((size_t)(maxc ? maxc : 1), sizeof(uint32_t));
+	/* grown as chains are used: a chain is ~5 KB, one per available
+	 * buffer up front cost the fuzz targets a large allocation per packet */
+	int cap = 4;
+	struct mchain *cs = malloc(sizeof(struct mchain) * (size_t)cap);
+	uint32_t *lens = calloc((size_t)cap, sizeof(uint32_t));
 	int n = 0;
 	uint32_t off = 0;
 	uint16_t saved_last = q->last_avail;
@@ -398,6 +401,13 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 			free(cs);
 			free(lens);
 			return mrg || avail == 0 ? 0 : -1;
+		}
+		if (n == cap) {
+			cap *= 2;
+			cs = realloc(cs, sizeof(struct mchain) * (size_t)cap);
+			lens = realloc(lens, sizeof(uint32_t) * (size_t)cap);
+			if (!cs || !lens)
+				abort();
 		}
 		int r = model_vq_pop(m, qi, &cs[n]);
 		if (r <= 0) {
