@@ -78,30 +78,73 @@ static bool fc_rc_ok(int rc)
 	       rc == VIO_ENOTSUP || rc == VIO_EINVAL;
 }
 
+/* The reset path between inputs (and when the core asks for it): every
+ * buffer back, nothing allocated; the device answers again afterwards. */
+static int fc_recover(struct fc *c, struct fe *f)
+{
+	uint32_t allocs = f->n.dev.allocs;
+	void *ck;
+	int err;
+
+	c->delay = 0;
+	c->bogus = false;
+	c->m->ctrl_ack = VIO_NET_OK;
+	vio_net_stop(&f->n);
+	while ((ck = vio_net_rx_drain(&f->n.rxq[0])) != NULL)
+		fe_rx_returned(f, ck);
+	while (vio_net_tx_drain(&f->n.txq[0]))
+		;
+	for (int k = 0; k < f->nrxb; k++)
+		if (f->rxb[k]->posted)
+			abort(); /* an RX buffer never came back */
+	err = vio_net_reinit(&f->n);
+	for (int k = 0; !err && k < f->nrxb && vio_net_rx_room(&f->n.rxq[0]); k++)
+		if (!f->rxb[k]->posted)
+			fe_rx_repost(f, 0, f->rxb[k]);
+	if (!err)
+		err = vio_net_start(&f->n);
+	if (f->n.dev.allocs != allocs)
+		abort(); /* recovery must not allocate or leak */
+	return err;
+}
+
+/* One persistent device per transport. */
+static struct {
+	struct fc c;
+	struct fe f;
+	bool up;
+} fc_devs[2];
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 {
 	struct vio_net_params p;
-	struct fc c;
-	struct fe f;
 	size_t i;
+	int cmds = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.m = model_new(size && (d[0] & 1) ? M_LEGACY : M_MODERN);
-	c.m->features |= VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE);
-	for (int q = 0; q < M_MAXQ; q++)
-		c.m->q[q].max = 32;
-	c.m->ctrl_auto = false;
-	c.m->quiet_violations = true;
-	c.m->on_udelay = fc_on_udelay;
-	c.m->hook_arg = &c;
-	fe_params_default(&p);
-	p.ctrl_timeout_us = 2000; /* 200 polls: a silent device costs the fuzzer little */
-	c.delay = 0;
-	c.ack = VIO_NET_OK;
-	c.m->ctrl_ack = c.ack;
-	if (fe_attach(&f, c.m, &p) != 0 || fe_start(&f) != 0)
-		abort(); /* a well-behaved device at attach */
-	for (i = 1; i + 3 <= size; i += 3) {
+	if (!size)
+		return 0;
+	struct fc *cp = &fc_devs[d[0] & 1].c;
+	struct fe *fp = &fc_devs[d[0] & 1].f;
+	if (!fc_devs[d[0] & 1].up) {
+		memset(cp, 0, sizeof(*cp));
+		cp->m = model_new(d[0] & 1 ? M_LEGACY : M_MODERN);
+		cp->m->features |= VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE);
+		for (int q = 0; q < M_MAXQ; q++)
+			cp->m->q[q].max = 32;
+		cp->m->ctrl_auto = false;
+		cp->m->quiet_violations = true;
+		cp->m->on_udelay = fc_on_udelay;
+		cp->m->hook_arg = cp;
+		fe_params_default(&p);
+		p.ctrl_timeout_us = 2000; /* 200 polls: a silent device costs the fuzzer little */
+		cp->m->ctrl_ack = VIO_NET_OK;
+		if (fe_attach(fp, cp->m, &p) != 0 || fe_start(fp) != 0)
+			abort(); /* a well-behaved device at attach */
+		fc_devs[d[0] & 1].up = true;
+	}
+#define c (*cp)
+#define f (*fp)
+	for (i = 1; i + 3 <= size && cmds < 64; i += 3, cmds++) {
 		uint8_t beh = d[i], op = d[i + 1];
 		uint64_t t0 = c.m->now_ns;
 		bool was_pending = f.n.ctrl_pending; /* a timed-out command is out */
@@ -116,30 +159,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			abort();
 		/* one command waits at most one timeout (the filter replay sends
 		 * up to four); while a timed-out one is out, none waits at all */
-		if (c.m->now_ns - t0 > (uint64_t)(p.ctrl_timeout_us + 100) * 1000u * 4u)
+		if (c.m->now_ns - t0 > (uint64_t)(f.n.ctrl_timeout_us + 100) * 1000u * 4u)
 			abort();
 		if (was_pending && c.m->now_ns - t0 > 100000u)
 			abort();
-		if (vio_net_reset_wanted(&f.n, NULL) && (op & 0x40)) {
-			/* recovery brings the queue back: the device answers again */
-			c.delay = 0;
-			c.bogus = false;
-			c.m->ctrl_ack = VIO_NET_OK;
-			vio_net_stop(&f.n);
-			for (void *ck; (ck = vio_net_rx_drain(&f.n.rxq[0])) != NULL;)
-				fe_rx_returned(&f, ck);
-			while (vio_net_tx_drain(&f.n.txq[0]))
-				;
-			if (vio_net_reinit(&f.n) == VIO_OK) {
-				for (int k = 0; k < f.nrxb && vio_net_rx_room(&f.n.rxq[0]); k++)
-					if (!f.rxb[k]->posted)
-						fe_rx_repost(&f, 0, f.rxb[k]);
-				vio_net_start(&f.n);
-			}
-		}
+		if (vio_net_reset_wanted(&f.n, NULL) && (op & 0x40) && fc_recover(&c, &f) != VIO_OK)
+			abort(); /* a device that answers again comes back */
 	}
-	fe_teardown(&f); /* every buffer back, every allocation returned */
-	fe_free(&f);
-	model_free(c.m);
+	if (fc_recover(&c, &f) != VIO_OK) /* ready for the next input */
+		abort();
+#undef c
+#undef f
 	return 0;
 }
