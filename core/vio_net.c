@@ -224,6 +224,17 @@ static void vio_net_read_mtu(struct vio_net *n)
 			vio_warn(n->os, "net: device mtu %u clamped to %u", mtu, VIO_NET_MTU_MAX);
 			mtu = VIO_NET_MTU_MAX;
 		}
+		/* read again after negotiation: a device that raised it since
+		 * the check (vio_net_validate_cfg) must not leave a front-end
+		 * with a buffer limit unable to post anything */
+		if (!vio_net_mtu_fits(n, n->dev.features, mtu, n->rx_buf_max)) {
+			uint16_t fit =
+			    (uint16_t)(n->rx_buf_max - n->hdr_len - VIO_ETH_HLEN - VIO_ETH_VLAN_HLEN);
+
+			vio_warn(n->os, "net: device mtu %u changed during negotiation: clamped to %u", mtu,
+				 fit);
+			mtu = fit;
+		}
 		n->max_mtu = mtu;
 		n->mtu = mtu;
 		return;
@@ -594,6 +605,13 @@ int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_
 	err = vio_dev_negotiate(&n->dev, vio_net_wanted(n, p), 0);
 	if (err)
 		return vio_net_attach_fail(n, "feature negotiation", err);
+	/* the offer is read again by the negotiation: a device that changed it
+	 * in between could have had a feature accepted without its
+	 * prerequisite (§5.1.3.1) */
+	if (vio_net_drop_deps(n->dev.features) != n->dev.features) {
+		vio_err(os, "net: the device changed its offered features during negotiation");
+		return vio_net_attach_fail(n, "feature negotiation", VIO_EIO);
+	}
 	vio_net_read_config(n, p);
 	err = vio_dev_set_irq_mode(&n->dev, p->irq_mode);
 	if (err)

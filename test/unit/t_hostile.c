@@ -350,3 +350,53 @@ TEST(hostile_rx_ecn_without_gso_type)
 
 	ASSERT_EQ(rx_one(h, 1000, &p), VIO_EIO);
 }
+
+/* ---- values that change between two reads ---- */
+
+/* The offer is read before negotiation (to decide) and again by it: a
+ * device that drops CSUM in between would get HOST_TSO4 accepted without
+ * its prerequisite (§5.1.3.1). Attach refuses, clearly. */
+TEST(hostile_features_changed_during_negotiation)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features_flip = m->features & ~F(VIO_NET_F_CSUM);
+	m->features_flip_after = 3; /* the first read of the negotiation's pass */
+	ASSERT(m->features & F(VIO_NET_F_HOST_TSO4));
+	ASSERT(fe_attach(&f, m, NULL) != VIO_OK);
+	ASSERT(model_log_has(m, "changed its offered features"));
+	ASSERT(m->status & VIO_STATUS_FAILED);
+	EXPECT_NO_ALLOCS(m);
+	fe_free(&f);
+	model_free(m);
+}
+
+/* Small mode with a buffer limit (the kext's 2 KiB clusters): the MTU was
+ * checked before negotiation and raised by the device afterwards. The
+ * buffers must still hold a frame: the MTU is clamped, not trusted. */
+TEST(hostile_mtu_raised_after_the_check)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MTU);
+	m->features &= ~(F(VIO_NET_F_MRG_RXBUF) | F(VIO_NET_F_GUEST_TSO4) | F(VIO_NET_F_GUEST_TSO6));
+	put16le(m->devcfg + VIO_NET_CFG_MTU, 1500);
+	memcpy(m->devcfg_flip, m->devcfg, sizeof(m->devcfg_flip));
+	put16le(m->devcfg_flip + VIO_NET_CFG_MTU, 9000);
+	m->devcfg_flip_on_features_ok = true;
+	fe_params_default(&p);
+	p.rx_buf_max = 2048;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT(model_has(m, VIO_NET_F_MTU));
+	ASSERT(model_log_has(m, "changed during negotiation"));
+	ASSERT(f.n.max_mtu <= 2048 - 12 - 18);
+	ASSERT(vio_net_rx_buf_len(&f.n.rxq[0]) <= 2048);
+	ASSERT_EQ(fe_start(&f), 0); /* buffers fit: something was posted */
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}

@@ -438,6 +438,8 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 			ok = false; /* §6.1: a modern device may refuse to work without it */
 		if (!ok)
 			v &= (uint8_t)~VIO_STATUS_FEATURES_OK;
+		else if (m->devcfg_flip_on_features_ok)
+			memcpy(m->devcfg, m->devcfg_flip, sizeof(m->devcfg_flip));
 	}
 	if (modern && (v & VIO_STATUS_DRIVER_OK) && !(m->status & VIO_STATUS_DRIVER_OK) &&
 	    !(v & VIO_STATUS_FEATURES_OK) && !(v & VIO_STATUS_FAILED))
@@ -571,6 +573,8 @@ static uint32_t common_read(struct model *m, uint32_t off, int size)
 	case VIO_PCI_COMMON_DFSELECT:
 		return m->dfsel;
 	case VIO_PCI_COMMON_DF:
+		if (m->features_flip_after && --m->features_flip_after == 0)
+			m->features = m->features_flip; /* the offer changes under the driver */
 		return m->dfsel < 2 ? (uint32_t)(m->features >> (32 * m->dfsel)) : 0;
 	case VIO_PCI_COMMON_GFSELECT:
 		return m->gfsel;

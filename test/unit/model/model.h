@@ -124,6 +124,10 @@ struct model {
 	bool refuse_vectors;	 /* msix vectors read back NO_VECTOR */
 	int bad_cap;		 /* cfg_type whose offset lies outside its BAR, 0 none */
 	bool no_common_cap;	 /* drop the COMMON capability */
+	int features_flip_after; /* >0: on that device_feature read, the offer becomes features_flip */
+	uint64_t features_flip;
+	bool devcfg_flip_on_features_ok; /* config becomes devcfg_flip once FEATURES_OK is set */
+	uint8_t devcfg_flip[32];
 
 	/* ---- OS services ---- */
 	long live_dma, live_zalloc; /* outstanding allocations */
