@@ -400,3 +400,71 @@ TEST(hostile_mtu_raised_after_the_check)
 	EXPECT_CLEAN(m);
 	model_free(m);
 }
+
+/* ---- config fields ---- */
+
+/* A multicast or all-zero MAC is no address: a random locally
+ * administered one, logged, and the device is told it (CTRL_MAC_ADDR). */
+TEST(hostile_config_mac_multicast_or_zero)
+{
+	static const uint8_t bad[2][6] = {{0x01, 0, 0x5e, 0, 0, 1}, {0, 0, 0, 0, 0, 0}};
+
+	for (int k = 0; k < 2; k++) {
+		struct model *m = model_new(M_MODERN);
+		struct fe f;
+
+		model_set_mac(m, bad[k]);
+		ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+		ASSERT(f.n.mac_random);
+		ASSERT(!(f.n.mac[0] & 1) && (f.n.mac[0] & 2));
+		ASSERT(model_log_has(m, "device MAC unusable"));
+		ASSERT_EQ(fe_start(&f), 0);
+		ASSERT_EQ(m->ctrl_log[0].cmd, VIO_NET_CTRL_MAC_ADDR_SET);
+		fe_teardown(&f);
+		fe_free(&f);
+		EXPECT_CLEAN(m);
+		model_free(m);
+	}
+}
+
+/* mtu below 68 (RFC 791): NET_F_MTU is not negotiated. */
+TEST(hostile_config_mtu_below_68)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MTU);
+	put16le(m->devcfg + VIO_NET_CFG_MTU, 10);
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT(!model_has(m, VIO_NET_F_MTU));
+	ASSERT(model_log_has(m, "ignoring NET_F_MTU"));
+	ASSERT_EQ(f.n.mtu, 1500);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+TEST(hostile_config_mq_pairs_zero)
+{
+	mq_case(M_MODERN, 0, 0, false, "out of range");
+}
+
+/* A control answer whose ack byte the device never wrote reads as the
+ * poison, never as a stale OK: VIO_EIO. */
+TEST(hostile_ctrl_ack_never_written)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	m->ctrl_ack = 0xff; /* what the driver poisoned it with: as if untouched */
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_EIO);
+	m->ctrl_ack = VIO_NET_OK;
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_OK); /* the queue goes on */
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
