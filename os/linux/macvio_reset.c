@@ -137,14 +137,32 @@ static void recover(struct macvio *vi, enum vio_net_reset_cause cause)
 	}
 }
 
+/* Is a recovery for this cause still needed? A fault can be reported twice
+ * (the debugfs trigger and a transmit that met the broken ring, or RX and
+ * TX both) and the second request may run after the first recovery already
+ * brought the device back: then there is nothing left to recover. */
+static bool still_needed(struct macvio *vi, enum vio_net_reset_cause cause)
+{
+	switch (cause) {
+	case VIO_NET_RESET_BROKEN:
+	case VIO_NET_RESET_NEEDS_RESET:
+	case VIO_NET_RESET_CTRL_TIMEOUT:
+		return READ_ONCE(vi->broken) || vio_net_reset_wanted(&vi->net, NULL);
+	default:
+		return true; /* watchdog, resume, forced: asked for as such */
+	}
+}
+
 void macvio_reset_work(struct work_struct *work)
 {
 	struct macvio *vi = container_of(work, struct macvio, reset_work);
+	enum vio_net_reset_cause cause;
 
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
-	if (!vi->removing && !vi->suspended)
-		recover(vi, READ_ONCE(vi->reset_cause));
+	cause = READ_ONCE(vi->reset_cause);
+	if (!vi->removing && !vi->suspended && still_needed(vi, cause))
+		recover(vi, cause);
 	mutex_unlock(&vi->ctrl_mutex);
 	rtnl_unlock();
 }
