@@ -205,6 +205,16 @@ struct vio_net_rxq {
 	uint32_t pool_len;
 };
 
+/* Why the reset path runs (vio_net_reset.c); counted per cause. */
+enum vio_net_reset_cause {
+	VIO_NET_RESET_NEEDS_RESET = 0, /* DEVICE_NEEDS_RESET (§2.1.2) */
+	VIO_NET_RESET_BROKEN,	       /* a queue or the device latched broken */
+	VIO_NET_RESET_TX_TIMEOUT,      /* the front-end's TX watchdog */
+	VIO_NET_RESET_CTRL_TIMEOUT,    /* a control command never came back */
+	VIO_NET_RESET_RESUME,	       /* suspend/resume: the device may have lost power */
+	VIO_NET_RESET_FORCED,	       /* asked for by a test or an operator */
+	VIO_NET_RESET_CAUSES,
+};
 /* ---- the device ---- */
 struct vio_net_params {
 	struct vio_dev_params dev;
@@ -278,21 +288,12 @@ struct vio_net {
 	bool reset_given_up, reset_last_failed;
 	uint16_t reset_tries; /* resets in a row the device failed again after */
 	uint64_t reset_ok_ns; /* when the last recovery completed */
-	uint32_t resets[6];   /* per enum vio_net_reset_cause (6 causes) */
+	uint32_t resets[VIO_NET_RESET_CAUSES];
 	uint32_t reset_failures;
 	uint32_t ctrl_fast_fails; /* commands refused at once: one still pending */
 };
 
 /* ---- reset and recovery (vio_net_reset.c) ---- */
-enum vio_net_reset_cause {
-	VIO_NET_RESET_NEEDS_RESET = 0, /* DEVICE_NEEDS_RESET (§2.1.2) */
-	VIO_NET_RESET_BROKEN,	       /* a queue or the device latched broken */
-	VIO_NET_RESET_TX_TIMEOUT,      /* the front-end's TX watchdog */
-	VIO_NET_RESET_CTRL_TIMEOUT,    /* a control command never came back */
-	VIO_NET_RESET_RESUME,	       /* suspend/resume: the device may have lost power */
-	VIO_NET_RESET_FORCED,	       /* asked for by a test or an operator */
-	VIO_NET_RESET_CAUSES,
-};
 #define VIO_NET_RESET_MAX_TRIES 3	      /* resets in a row before giving up */
 #define VIO_NET_RESET_QUIET_NS	2000000000ull /* failing again sooner counts as a row */
 

@@ -98,9 +98,8 @@ static int fc_recover(struct fc *c, struct fe *f)
 		if (f->rxb[k]->posted)
 			abort(); /* an RX buffer never came back */
 	err = vio_net_reinit(&f->n);
-	for (int k = 0; !err && k < f->nrxb && vio_net_rx_room(&f->n.rxq[0]); k++)
-		if (!f->rxb[k]->posted)
-			fe_rx_repost(f, 0, f->rxb[k]);
+	if (!err)
+		fe_rx_repost_all(f, 0);
 	if (!err)
 		err = vio_net_start(&f->n);
 	if (f->n.dev.allocs != allocs)

@@ -58,9 +58,7 @@ static uint32_t u32(struct fz *z)
 
 static void fz_repost_all(struct fz *z)
 {
-	for (int i = 0; i < z->f.nrxb; i++)
-		if (z->f.rxb[i]->posted == 0 && fe_rx_repost(&z->f, 0, z->f.rxb[i]) != 0)
-			break;
+	fe_rx_repost_all(&z->f, 0);
 	vio_net_rx_kick(&z->f.n.rxq[0]);
 }
 
@@ -264,9 +262,7 @@ static void fz_settle(struct fz *z)
 	fz_drain(z);
 	err = vio_net_reinit(&z->f.n);
 	if (!err) {
-		for (int k = 0; k < z->f.nrxb && vio_net_rx_room(&z->f.n.rxq[0]); k++)
-			if (!z->f.rxb[k]->posted && fe_rx_repost(&z->f, 0, z->f.rxb[k]) != 0)
-				break;
+		fe_rx_repost_all(&z->f, 0);
 		err = vio_net_start(&z->f.n);
 	}
 	if (z->f.n.dev.allocs != allocs)

@@ -80,9 +80,7 @@ static void fp_rx(struct fp *z)
 	while ((r = vio_net_rx_get(&z->f.n.rxq[0], &pkt, fr, 64)) != 0 && r != VIO_EINVAL) {
 		for (int k = 0; k < pkt.nfrags; k++)
 			fe_rx_returned(&z->f, fr[k].cookie);
-		for (int k = 0; k < z->f.nrxb; k++)
-			if (!z->f.rxb[k]->posted)
-				fe_rx_repost(&z->f, 0, z->f.rxb[k]);
+		fe_rx_repost_all(&z->f, 0);
 		vio_net_rx_kick(&z->f.n.rxq[0]);
 		if (r != 1 && r != VIO_EIO)
 			break;
@@ -112,9 +110,8 @@ static void fp_settle(struct fp *z)
 		if (z->f.rxb[k]->posted)
 			abort(); /* an RX buffer never came back */
 	err = vio_net_reinit(&z->f.n);
-	for (int k = 0; !err && k < z->f.nrxb && vio_net_rx_room(&z->f.n.rxq[0]); k++)
-		if (!z->f.rxb[k]->posted)
-			fe_rx_repost(&z->f, 0, z->f.rxb[k]);
+	if (!err)
+		fe_rx_repost_all(&z->f, 0);
 	if (!err)
 		err = vio_net_start(&z->f.n);
 	if (z->f.n.dev.allocs != allocs)

@@ -285,18 +285,18 @@ static ssize_t force_write(struct file *f, const char __user *ubuf, size_t count
 static ssize_t force_read(struct file *f, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct macvio *vi = f->private_data;
+	unsigned int resets = 0, i;
 	char res[160];
 	int len;
 
 	mutex_lock(&vi->ctrl_mutex);
+	for (i = 0; i < VIO_NET_RESET_CAUSES; i++)
+		resets += vi->net.resets[i];
 	len = scnprintf(res, sizeof(res), "state %s, last recovery %llu us, resets %u, failures %u\n",
 			vi->net.reset_given_up	? "given-up"
 			: READ_ONCE(vi->broken) ? "broken"
 						: "ok",
-			vi->reset_last_us,
-			vi->net.resets[0] + vi->net.resets[1] + vi->net.resets[2] + vi->net.resets[3] +
-			    vi->net.resets[4] + vi->net.resets[5],
-			vi->net.reset_failures);
+			vi->reset_last_us, resets, vi->net.reset_failures);
 	mutex_unlock(&vi->ctrl_mutex);
 	return simple_read_from_buffer(ubuf, count, ppos, res, len);
 }

@@ -130,6 +130,21 @@ int fe_rx_repost(struct fe *f, int qp, struct fe_rxb *b)
 	return rc;
 }
 
+int fe_rx_repost_all(struct fe *f, int qp)
+{
+	int n = 0, rc;
+
+	for (int k = 0; k < f->nrxb && vio_net_rx_room(&f->n.rxq[qp]); k++) {
+		if (f->rxb[k]->posted)
+			continue;
+		rc = fe_rx_repost(f, qp, f->rxb[k]);
+		if (rc)
+			return rc;
+		n++;
+	}
+	return n;
+}
+
 int fe_fill_rx(struct fe *f, int qp)
 {
 	struct vio_net_rxq *q = &f->n.rxq[qp];
@@ -189,18 +204,37 @@ void fe_rx_returned(struct fe *f, void *cookie)
 	ASSERT_MSG(0, "RX cookie %p unknown", cookie);
 }
 
-void fe_teardown(struct fe *f)
+/* Stop the rings and take every cookie back: RX buffers return to the
+ * fixture's pool, TX cookies are only counted (the caller owns none). */
+int fe_stop_drain(struct fe *f)
 {
-	if (!f->attached)
-		return;
+	int tx = 0;
+
 	vio_net_stop(&f->n);
 	for (int i = 0; i < f->n.nqp; i++) {
 		void *c;
 		while ((c = vio_net_rx_drain(&f->n.rxq[i])) != NULL)
 			fe_rx_returned(f, c);
-		while ((c = vio_net_tx_drain(&f->n.txq[i])) != NULL)
-			;
+		while (vio_net_tx_drain(&f->n.txq[i]) != NULL)
+			tx++;
 	}
+	return tx;
+}
+
+void fe_down(struct fe *f)
+{
+	struct model *m = f->m;
+	fe_teardown(f);
+	fe_free(f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+void fe_teardown(struct fe *f)
+{
+	if (!f->attached)
+		return;
+	fe_stop_drain(f);
 	for (int i = 0; i < f->nrxb; i++)
 		ASSERT_MSG(f->rxb[i]->posted == 0, "RX buffer %d never came back (%d of %d segments out)", i,
 			   f->rxb[i]->posted, f->rxb[i]->nseg);

@@ -51,8 +51,14 @@ int fe_start(struct fe *f);
 void fe_rx_returned(struct fe *f, void *cookie);
 /* re-post a returned buffer */
 int fe_rx_repost(struct fe *f, int qp, struct fe_rxb *b);
+/* re-post every buffer the front-end holds (returned, not posted) while the
+ * ring has room, no kick; how many, or the first error */
+int fe_rx_repost_all(struct fe *f, int qp);
 /* stop, drain, destroy; asserts all buffers back and all memory freed */
+int fe_stop_drain(struct fe *f);
 void fe_teardown(struct fe *f);
+/* teardown + free + the model reports nothing leaked, then frees the model */
+void fe_down(struct fe *f);
 void fe_free(struct fe *f);
 
 /* a TX frame of len bytes (pattern seeded by `seed`) in a registered buffer */

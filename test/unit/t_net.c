@@ -24,15 +24,6 @@ static void up(struct fe *f, struct model *m, const struct vio_net_params *p)
 	ASSERT(model_driver_ok(m));
 }
 
-static void down(struct fe *f)
-{
-	struct model *m = f->m;
-	fe_teardown(f);
-	fe_free(f);
-	EXPECT_CLEAN(m);
-	model_free(m);
-}
-
 static void attach_mode(enum model_kind kind, bool legacy, uint64_t drop, enum vio_net_rx_mode want)
 {
 	struct model *m = mk_net(kind, drop);
@@ -50,7 +41,7 @@ static void attach_mode(enum model_kind kind, bool legacy, uint64_t drop, enum v
 	ASSERT(model_driver_ok(m));
 	ASSERT_EQ(model_vq_avail_count(m, mnet_rxq(m, 0)), posted); /* published */
 	ASSERT(f.n.has_ctrl);
-	down(&f);
+	fe_down(&f);
 }
 TEST(net_attach_small)
 {
@@ -95,7 +86,7 @@ static void mac_case(enum model_kind kind, bool msix)
 	up(&f, m, &p);
 	ASSERT_MEM(f.n.mac, MAC, 6);
 	ASSERT(!f.n.mac_random);
-	down(&f);
+	fe_down(&f);
 }
 TEST(net_mac_modern)
 {
@@ -128,7 +119,7 @@ TEST(net_mac_absent_random)
 	ASSERT_EQ(f.n.mac[0] & 2, 2); /* locally administered */
 	ASSERT_MEM(f.n.mac + 1, r + 1, 5);
 	ASSERT(!model_has(m, VIO_NET_F_MAC));
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_link_state)
@@ -146,7 +137,7 @@ TEST(net_link_state)
 	model_set_link(m, false, true);
 	ASSERT(vio_net_config_changed(&f.n));
 	ASSERT(!f.n.link_up);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_link_without_status_is_up)
@@ -156,7 +147,7 @@ TEST(net_link_without_status_is_up)
 	struct fe f;
 	up(&f, m, NULL);
 	ASSERT(f.n.link_up);
-	down(&f);
+	fe_down(&f);
 }
 
 /* ---- TX ---- */
@@ -248,7 +239,7 @@ static void tx_meta_case(enum model_kind kind, bool legacy)
 	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 8), 0);
 	ASSERT_EQ(f.n.txq[0].stats.csum, 3);
 	ASSERT_EQ(f.n.txq[0].stats.gso, 2);
-	down(&f);
+	fe_down(&f);
 }
 TEST(net_tx_meta_modern)
 {
@@ -280,7 +271,7 @@ TEST(net_tx_refused_offloads)
 	vio_net_tx_flush(&f.n.txq[0]);
 	ASSERT_EQ(model_vq_avail_count(m, mnet_txq(m, 0)), 0);
 	model_buf_free(m, fr);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_tx_inconsistent_meta)
@@ -314,7 +305,7 @@ TEST(net_tx_inconsistent_meta)
 	vio_net_tx_flush(&f.n.txq[0]);
 	ASSERT_EQ(model_vq_avail_count(m, mnet_txq(m, 0)), 0);
 	model_buf_free(m, fr);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_tx_ring_full_and_batch_kick)
@@ -341,7 +332,7 @@ TEST(net_tx_ring_full_and_batch_kick)
 		ASSERT(ck[i] == (void *)(uintptr_t)(i + 1));
 	ASSERT(vio_net_tx_has_room(&f.n.txq[0]));
 	model_buf_free(m, fr);
-	down(&f);
+	fe_down(&f);
 }
 
 /* ---- RX ---- */
@@ -401,7 +392,7 @@ static void rx_case(uint64_t drop, enum vio_net_rx_mode mode, uint32_t len, int 
 	free(fr);
 	free(out);
 	model_buf_free(m, frame);
-	down(&f);
+	fe_down(&f);
 }
 TEST(net_rx_small)
 {
@@ -451,7 +442,7 @@ TEST(net_rx_big_shadow_segments)
 		checked++;
 	}
 	ASSERT(checked > 0);
-	down(&f);
+	fe_down(&f);
 }
 
 static void rx_hdr_case(struct vio_net_hdr h, uint32_t len, int want_rc, int want_csum, uint64_t drop)
@@ -491,7 +482,7 @@ static void rx_hdr_case(struct vio_net_hdr h, uint32_t len, int want_rc, int wan
 	}
 	recycle(&f, &pkt, fr);
 	model_buf_free(m, frame);
-	down(&f);
+	fe_down(&f);
 }
 TEST(net_rx_csum_none)
 {
@@ -624,7 +615,7 @@ TEST(net_ctrl_commands)
 	/* the device says no */
 	m->ctrl_ack = VIO_NET_ERR;
 	ASSERT_EQ(vio_net_set_promisc(&f.n, false), VIO_EIO);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_ctrl_missing_features)
@@ -638,7 +629,7 @@ TEST(net_ctrl_missing_features)
 	ASSERT_EQ(vio_net_set_mac(&f.n, nm), VIO_ENOTSUP);
 	ASSERT_EQ(vio_net_set_guest_offloads(&f.n, 0), VIO_ENOTSUP);
 	ASSERT_EQ(m->nctrl, 0);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_ctrl_no_ctrl_vq)
@@ -650,7 +641,7 @@ TEST(net_ctrl_no_ctrl_vq)
 	up(&f, m, NULL);
 	ASSERT(!f.n.has_ctrl);
 	ASSERT_EQ(vio_net_set_promisc(&f.n, true), VIO_ENOTSUP);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(net_ctrl_device_never_answers)
@@ -663,7 +654,7 @@ TEST(net_ctrl_device_never_answers)
 	int rc = vio_net_set_promisc(&f.n, true);
 	ASSERT_MSG(rc == VIO_ETIMEDOUT || rc == VIO_EIO || rc == VIO_EBROKEN, "rc %d", rc);
 	ASSERT(m->now_ns > t0); /* it waited on the fake clock, bounded */
-	down(&f);
+	fe_down(&f);
 }
 
 /* ---- stats and strings ---- */
@@ -682,7 +673,7 @@ TEST(net_stats_and_features_string)
 	char fs[1024];
 	ASSERT(vio_net_features_string(&f.n, fs, sizeof(fs)) > 0);
 	ASSERT_MSG(strstr(fs, "VERSION_1") && strstr(fs, "NET_MAC"), "features: %s", fs);
-	down(&f);
+	fe_down(&f);
 }
 
 /* Without GUEST_CSUM the device must leave flags zero (§5.1.6.4.1): a
@@ -705,7 +696,7 @@ TEST(net_rx_data_valid_needs_guest_csum)
 	ASSERT_EQ(f.n.rxq[0].stats.csum_valid, 0);
 	recycle(&f, &pkt, fr);
 	model_buf_free(m, frame);
-	down(&f);
+	fe_down(&f);
 }
 
 /* The control queue is busy-polled: no MSI-X vector, interrupts suppressed,
@@ -729,7 +720,7 @@ TEST(net_ctrl_queue_has_no_vector)
 	else
 		ASSERT(model_vq_avail_flags(m, cq) & VIO_AVAIL_F_NO_INTERRUPT);
 	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
-	down(&f);
+	fe_down(&f);
 }
 
 /* MQ (§5.1.6.5.5): two queue pairs at queues 0-3, control queue at 4, and
@@ -770,7 +761,7 @@ TEST(net_mq_two_pairs)
 	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[1], &c, 1), 1);
 	ASSERT(c == frame);
 	model_buf_free(m, frame);
-	down(&f);
+	fe_down(&f);
 }
 
 /* GUEST_ANNOUNCE (§5.1.6.5.3): status ANNOUNCE sets n->announce and the
@@ -790,5 +781,5 @@ TEST(net_guest_announce_acked)
 	ASSERT_EQ(m->nctrl, before + 1);
 	ASSERT_EQ(m->ctrl_log[before].cls, VIO_NET_CTRL_ANNOUNCE);
 	ASSERT_EQ(m->ctrl_log[before].cmd, VIO_NET_CTRL_ANNOUNCE_ACK);
-	down(&f);
+	fe_down(&f);
 }

@@ -15,27 +15,17 @@
  * TX cookies drained are counted into *tx_back. */
 static int recover(struct fe *f, enum vio_net_reset_cause cause, int *tx_back)
 {
-	int err;
+	int err, n;
 
 	if (!vio_net_reset_begin(&f->n, cause))
 		return VIO_EBROKEN;
-	vio_net_stop(&f->n);
-	for (int i = 0; i < f->n.nqp; i++) {
-		void *c;
-		while ((c = vio_net_rx_drain(&f->n.rxq[i])) != NULL)
-			fe_rx_returned(f, c);
-		while ((c = vio_net_tx_drain(&f->n.txq[i])) != NULL)
-			if (tx_back)
-				(*tx_back)++;
-	}
+	n = fe_stop_drain(f);
+	if (tx_back)
+		*tx_back += n;
 	err = vio_net_reinit(&f->n);
 	if (!err) {
-		for (int i = 0; i < f->n.nqp; i++) {
-			/* the buffers that came back are posted again */
-			for (int k = 0; k < f->nrxb && vio_net_rx_room(&f->n.rxq[i]); k++)
-				if (!f->rxb[k]->posted)
-					ASSERT_EQ(fe_rx_repost(f, i, f->rxb[k]), 0);
-		}
+		for (int i = 0; i < f->n.nqp; i++) /* the buffers that came back */
+			ASSERT(fe_rx_repost_all(f, i) >= 0);
 		err = vio_net_start(&f->n);
 	}
 	vio_net_reset_end(&f->n, err);
@@ -46,15 +36,6 @@ static void up(struct fe *f, struct model *m)
 {
 	ASSERT_EQ(fe_attach(f, m, NULL), 0);
 	ASSERT_EQ(fe_start(f), 0);
-}
-
-static void down(struct fe *f)
-{
-	struct model *m = f->m;
-	fe_teardown(f);
-	fe_free(f);
-	EXPECT_CLEAN(m);
-	model_free(m);
 }
 
 /* one packet each way works */
@@ -143,7 +124,7 @@ TEST(reset_needs_reset_keeps_configuration)
 	ASSERT_MSG(saw_mac && saw_promisc && saw_table && saw_offl, "mac %d promisc %d table %d offloads %d",
 		   saw_mac, saw_promisc, saw_table, saw_offl);
 	traffic_ok(&f, 3);
-	down(&f);
+	fe_down(&f);
 }
 
 /* Reset with RX buffers, TX packets and a control command all in flight:
@@ -178,7 +159,7 @@ TEST(reset_everything_in_flight)
 	traffic_ok(&f, 9);
 	for (int i = 0; i < 20; i++)
 		model_buf_free(m, fr[i]);
-	down(&f);
+	fe_down(&f);
 }
 
 TEST(reset_broken_queue_recovers)
@@ -198,7 +179,7 @@ TEST(reset_broken_queue_recovers)
 	ASSERT(!f.n.txq[0].vq.broken);
 	traffic_ok(&f, 4);
 	m->violations = 0;
-	down(&f);
+	fe_down(&f);
 }
 
 /* A reinit the device refuses: FEATURES_OK not accepted any more. */
@@ -214,7 +195,7 @@ TEST(reset_reinit_features_ok_refused)
 	ASSERT(m->status & VIO_STATUS_FAILED);
 	ASSERT(model_log_has(m, "were refused"));
 	ASSERT_EQ(f.n.reset_failures, 1);
-	down(&f);
+	fe_down(&f);
 }
 
 /* A device that comes back offering less than the driver relies on. */
@@ -230,7 +211,7 @@ TEST(reset_reinit_fewer_features)
 	ASSERT(model_log_has(m, "NET_CSUM"));
 	ASSERT(m->status & VIO_STATUS_FAILED);
 	ASSERT(!model_driver_ok(m));
-	down(&f);
+	fe_down(&f);
 }
 
 /* A control queue that never answers: one full wait in total, every later
@@ -259,7 +240,7 @@ TEST(reset_ctrl_never_answers_one_wait)
 	m->ctrl_auto = true;
 	ASSERT_EQ(recover(&f, VIO_NET_RESET_CTRL_TIMEOUT, NULL), 0);
 	ASSERT_EQ(vio_net_set_promisc(&f.n, false), 0);
-	down(&f);
+	fe_down(&f);
 }
 
 /* A device that breaks again right after every reset: three resets in a
@@ -284,7 +265,7 @@ TEST(reset_bounded_retries)
 	ASSERT(!vio_net_reset_begin(&f.n, VIO_NET_RESET_FORCED));
 	ASSERT(!model_log_has(m, "failed again")); /* logged once */
 	ASSERT(!vio_net_reset_wanted(&f.n, NULL));
-	down(&f);
+	fe_down(&f);
 }
 
 /* Quiet time between failures resets the count. */
@@ -300,7 +281,7 @@ TEST(reset_quiet_time_forgives)
 	}
 	ASSERT(!f.n.reset_given_up);
 	ASSERT_EQ(f.n.resets[VIO_NET_RESET_BROKEN], 6);
-	down(&f);
+	fe_down(&f);
 }
 
 /* Legacy: a MAC set through config (no CTRL_MAC_ADDR) is written again. */
@@ -316,7 +297,7 @@ TEST(reset_legacy_mac_rewritten)
 	model_set_mac(m, (const uint8_t[6]){0x52, 0x54, 0, 0, 0, 1}); /* the reset forgot it */
 	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
 	ASSERT_MEM(m->devcfg + VIO_NET_CFG_MAC, mac, 6);
-	down(&f);
+	fe_down(&f);
 }
 
 /* The reset counters are in the stats table by cause. */
@@ -337,7 +318,7 @@ TEST(reset_counters_by_cause)
 		}
 	}
 	ASSERT(found);
-	down(&f);
+	fe_down(&f);
 }
 
 /* The TX watchdog test (for the kext): in flight and no completion for the
@@ -364,5 +345,5 @@ TEST(reset_tx_stalled_watchdog)
 	ASSERT_EQ(vio_net_tx_reclaim(q, done, 4), 1);
 	ASSERT(!vio_net_tx_stalled(q, 300000, 5000)); /* progress, nothing in flight */
 	model_buf_free(m, fr);
-	down(&f);
+	fe_down(&f);
 }
