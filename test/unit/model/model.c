@@ -1114,5 +1114,8 @@ void model_free(struct model *m)
 	}
 	free(m->regions);
 	free(m->lines);
+	free(m->scr_cs);
+	free(m->scr_lens);
+	free(m->scr_bytes);
 	free(m);
 }

@@ -159,6 +159,15 @@ struct model {
 	uint8_t ctrl_ack; /* VIO_NET_OK / VIO_NET_ERR */
 	struct mctrl_cmd ctrl_log[32];
 	int nctrl;
+
+	/* scratch for the packet helpers (a chain is ~5 KB): grown, never
+	 * shrunk, freed by model_free - allocating it per packet was most of
+	 * a fuzz target's time under ASan */
+	struct mchain *scr_cs;
+	uint32_t *scr_lens;
+	int scr_cap;
+	uint8_t *scr_bytes;
+	uint32_t scr_bytes_cap;
 };
 
 /* Build a virtio-net device of `kind` with sensible defaults (MAC

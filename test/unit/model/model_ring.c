@@ -257,17 +257,37 @@ void model_vq_set_used_idx(struct model *m, int qi, uint16_t idx)
 	used_publish(m, q, qi);
 }
 
+/* The model's scratch: room for `chains` chains and `bytes` bytes. */
+static void scratch_grow(struct model *m, int chains, uint32_t bytes)
+{
+	if (chains > m->scr_cap) {
+		int cap = m->scr_cap ? m->scr_cap : 4;
+		while (cap < chains)
+			cap *= 2;
+		m->scr_cs = realloc(m->scr_cs, sizeof(struct mchain) * (size_t)cap);
+		m->scr_lens = realloc(m->scr_lens, sizeof(uint32_t) * (size_t)cap);
+		if (!m->scr_cs || !m->scr_lens)
+			abort();
+		m->scr_cap = cap;
+	}
+	if (bytes > m->scr_bytes_cap) {
+		m->scr_bytes = realloc(m->scr_bytes, bytes);
+		if (!m->scr_bytes)
+			abort();
+		m->scr_bytes_cap = bytes;
+	}
+}
+
 int model_vq_complete_all(struct model *m, int qi)
 {
-	struct mchain *c = malloc(sizeof(*c));
 	int n = 0, r;
-	while ((r = model_vq_pop(m, qi, c)) != 0) {
+	scratch_grow(m, 1, 0);
+	while ((r = model_vq_pop(m, qi, m->scr_cs)) != 0) {
 		if (r > 0) {
-			model_vq_push(m, qi, c->head, 0);
+			model_vq_push(m, qi, m->scr_cs->head, 0);
 			n++;
 		}
 	}
-	free(c);
 	return n;
 }
 
@@ -311,13 +331,12 @@ void mpkt_free(struct mpkt *p)
 
 int mnet_tx_pop(struct model *m, int qi, struct mpkt *p)
 {
-	struct mchain *c = malloc(sizeof(*c));
+	scratch_grow(m, 1, 0);
+	struct mchain *c = m->scr_cs;
 	memset(p, 0, sizeof(*p));
 	int r = model_vq_pop(m, qi, c);
-	if (r <= 0) {
-		free(c);
+	if (r <= 0)
 		return r;
-	}
 	p->head = c->head;
 	p->nseg = c->nout;
 	p->indirect = c->indirect;
@@ -326,10 +345,10 @@ int mnet_tx_pop(struct model *m, int qi, struct mpkt *p)
 		model_violation(m, "TX chain with %d device-writable buffers", c->nin);
 	if (c->out_len < p->hdr_len) {
 		model_violation(m, "TX chain of %u bytes, shorter than the header", c->out_len);
-		free(c);
 		return -1;
 	}
-	uint8_t *all = malloc(c->out_len);
+	scratch_grow(m, 1, c->out_len);
+	uint8_t *all = m->scr_bytes;
 	uint32_t o = 0;
 	for (int i = 0; i < c->nout; i++) {
 		memcpy(all + o, c->out[i].p, c->out[i].len);
@@ -339,10 +358,8 @@ int mnet_tx_pop(struct model *m, int qi, struct mpkt *p)
 	p->frame_len = c->out_len - p->hdr_len;
 	p->frame = malloc(p->frame_len ? p->frame_len : 1);
 	memcpy(p->frame, all + p->hdr_len, p->frame_len);
-	free(all);
 	if (!model_has(m, VIO_F_ANY_LAYOUT) && !model_has(m, VIO_F_VERSION_1) && c->out[0].len != p->hdr_len)
 		model_violation(m, "legacy TX without ANY_LAYOUT: header shares a descriptor (§2.6.4.1)");
-	free(c);
 	return 1;
 }
 
@@ -372,22 +389,19 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 {
 	uint32_t hl = mnet_hdr_len(m);
 	uint32_t total = hl + len;
-	uint8_t *bytes = malloc(total);
+	scratch_grow(m, 4, total);
+	uint8_t *bytes = m->scr_bytes;
 	memcpy(bytes, h, hl);
 	memcpy(bytes + hl, frame, len);
 	bool mrg = model_has(m, VIO_NET_F_MRG_RXBUF);
 	struct mq *q = live_q(m, qi);
-	if (!q) {
-		free(bytes);
+	if (!q)
 		return 0;
-	}
 	int avail = model_vq_avail_count(m, qi);
 	int maxc = mrg ? avail : (avail ? 1 : 0);
-	/* grown as chains are used: a chain is ~5 KB, one per available
-	 * buffer up front cost the fuzz targets a large allocation per packet */
-	int cap = 4;
-	struct mchain *cs = malloc(sizeof(struct mchain) * (size_t)cap);
-	uint32_t *lens = calloc((size_t)cap, sizeof(uint32_t));
+	/* the model's scratch, grown as chains are used (a chain is ~5 KB) */
+	struct mchain *cs = m->scr_cs;
+	uint32_t *lens = m->scr_lens;
 	int n = 0;
 	uint32_t off = 0;
 	uint16_t saved_last = q->last_avail;
@@ -397,17 +411,12 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 			for (int i = 0; i < n; i++)
 				q->owned[cs[i].head] = 0;
 			q->last_avail = saved_last;
-			free(bytes);
-			free(cs);
-			free(lens);
 			return mrg || avail == 0 ? 0 : -1;
 		}
-		if (n == cap) {
-			cap *= 2;
-			cs = realloc(cs, sizeof(struct mchain) * (size_t)cap);
-			lens = realloc(lens, sizeof(uint32_t) * (size_t)cap);
-			if (!cs || !lens)
-				abort();
+		if (n == m->scr_cap) {
+			scratch_grow(m, n + 1, 0); /* bytes stay where they are */
+			cs = m->scr_cs;
+			lens = m->scr_lens;
 		}
 		int r = model_vq_pop(m, qi, &cs[n]);
 		if (r <= 0) {
@@ -421,9 +430,6 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 		if (!mrg && take < total - off) {
 			q->owned[cs[n].head] = 0;
 			q->last_avail = saved_last;
-			free(bytes);
-			free(cs);
-			free(lens);
 			return -1;
 		}
 		lens[n] = take;
@@ -447,17 +453,15 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 		q->used_idx++;
 	}
 	used_publish(m, q, qi);
-	free(bytes);
-	free(cs);
-	free(lens);
 	return n;
 }
 
 int mnet_ctrl_service(struct model *m)
 {
 	int qi = mnet_ctrlq(m);
-	struct mchain *c = malloc(sizeof(*c));
 	int n = 0, r;
+	scratch_grow(m, 1, 0);
+	struct mchain *c = m->scr_cs;
 	while ((r = model_vq_pop(m, qi, c)) != 0) {
 		if (r < 0)
 			continue;
@@ -484,6 +488,5 @@ int mnet_ctrl_service(struct model *m)
 		model_vq_push(m, qi, c->head, 1);
 		n++;
 	}
-	free(c);
 	return n;
 }
