@@ -30,6 +30,20 @@ void model_violation(struct model *m, const char *fmt, ...)
 		fprintf(stderr, "    [model] driver violation: %s\n", buf);
 }
 
+/* A driver bug the transport fuzz target aborts on (check_windows). */
+static void model_fault(struct model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void model_fault(struct model *m, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (m->check_windows && m->window_faults++ == 0)
+		snprintf(m->first_window_fault, sizeof(m->first_window_fault), "%s", buf);
+	model_violation(m, "%s", buf);
+}
+
 bool model_log_has(const struct model *m, const char *needle)
 {
 	for (int i = 0; i < m->nlines; i++)
@@ -300,7 +314,7 @@ static uint8_t os_cfg_read8(void *ctx, uint16_t off)
 {
 	struct model *m = ctx;
 	if (off >= 256) {
-		model_violation(m, "cfg_read8 at %u", off);
+		model_fault(m, "cfg_read8 at %u", off);
 		return 0xff;
 	}
 	return m->pcicfg[off];
@@ -310,7 +324,7 @@ static uint16_t os_cfg_read16(void *ctx, uint16_t off)
 {
 	struct model *m = ctx;
 	if (off > 254) {
-		model_violation(m, "cfg_read16 at %u", off);
+		model_fault(m, "cfg_read16 at %u", off);
 		return 0xffff;
 	}
 	return (uint16_t)(m->pcicfg[off] | m->pcicfg[off + 1] << 8);
@@ -320,7 +334,7 @@ static uint32_t os_cfg_read32(void *ctx, uint16_t off)
 {
 	struct model *m = ctx;
 	if (off > 252) {
-		model_violation(m, "cfg_read32 at %u", off);
+		model_fault(m, "cfg_read32 at %u", off);
 		return 0xffffffffu;
 	}
 	return (uint32_t)m->pcicfg[off] | (uint32_t)m->pcicfg[off + 1] << 8 |
@@ -335,7 +349,7 @@ static void cfg_write(struct model *m, uint16_t off, uint32_t val, int size)
 		uint16_t o = (uint16_t)(off + i);
 		uint8_t b = (uint8_t)(val >> (8 * i));
 		if (o >= 256) {
-			model_violation(m, "cfg write at %u", o);
+			model_fault(m, "cfg write at %u", o);
 			return;
 		}
 		if (o == VIO_PCI_CFG_COMMAND || o == VIO_PCI_CFG_COMMAND + 1)
@@ -365,10 +379,10 @@ static uint64_t os_bar_len(void *ctx, int bar, bool *is_io)
 	if (bar == M_LEGACY_BAR && m->kind != M_MODERN) {
 		if (is_io)
 			*is_io = true;
-		return M_LEGACY_BAR_LEN;
+		return m->io_bar_len;
 	}
 	if (bar == M_MEM_BAR && m->kind != M_LEGACY)
-		return M_MEM_BAR_LEN;
+		return m->mem_bar_len;
 	return 0;
 }
 
@@ -583,7 +597,7 @@ static uint32_t common_read(struct model *m, uint32_t off, int size)
 	case VIO_PCI_COMMON_MSIX:
 		return m->msix_config;
 	case VIO_PCI_COMMON_NUMQ:
-		return m->nq;
+		return m->num_queues_shown ? m->num_queues_shown : m->nq;
 	case VIO_PCI_COMMON_STATUS:
 		return status_read(m);
 	case VIO_PCI_COMMON_CFGGENERATION:
@@ -635,7 +649,7 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		return;
 	}
 	if (qfield && q->enabled && off != VIO_PCI_COMMON_Q_MSIX) {
-		model_violation(m, "queue %u field %u written while enabled", m->qsel, off);
+		model_fault(m, "queue %u field %u written while enabled", m->qsel, off);
 		return;
 	}
 	switch (off) {
@@ -771,6 +785,8 @@ static bool io_width(struct model *m, uint32_t off, int size, int want)
 
 static uint32_t io_read(struct model *m, uint32_t off, int size)
 {
+	if (m->check_windows && off + (uint32_t)size > m->io_bar_len)
+		model_fault(m, "I/O BAR read at %u past its length %u", off, m->io_bar_len);
 	if (m->kind == M_MODERN || off + (uint32_t)size > M_LEGACY_BAR_LEN) {
 		model_violation(m, "I/O BAR read at %u outside the BAR", off);
 		return 0xffffffffu;
@@ -811,6 +827,8 @@ static uint32_t io_read(struct model *m, uint32_t off, int size)
 
 static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 {
+	if (m->check_windows && off + (uint32_t)size > m->io_bar_len)
+		model_fault(m, "I/O BAR write at %u past its length %u", off, m->io_bar_len);
 	if (m->kind == M_MODERN || off + (uint32_t)size > M_LEGACY_BAR_LEN) {
 		model_violation(m, "I/O BAR write at %u outside the BAR", off);
 		return;
@@ -874,8 +892,119 @@ static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 	}
 }
 
+/* ---- declared windows (check_windows) ---- */
+struct mwin {
+	uint8_t type, bar;
+	uint32_t off, len, mult;
+};
+
+static uint32_t cfg_get32(const struct model *m, unsigned at)
+{
+	return (uint32_t)m->pcicfg[at] | (uint32_t)m->pcicfg[at + 1] << 8 |
+	       (uint32_t)m->pcicfg[at + 2] << 16 | (uint32_t)m->pcicfg[at + 3] << 24;
+}
+
+/* Does a capability at `at` meet what §4.1.4 asks of the device: the
+ * structure inside config space, a BAR that exists and holds the window,
+ * and per type a minimum length and offset alignment (common 56 bytes,
+ * 4-aligned; notify a 16-bit doorbell, 2-aligned; device 4-aligned)? */
+static bool model_cap_valid(const struct model *m, unsigned at, struct mwin *w)
+{
+	static const uint32_t min_len[] = {0, 56, 2, 1, 1}, align[] = {0, 4, 2, 1, 4};
+	const uint8_t *c = &m->pcicfg[at];
+	uint32_t need = c[VIO_PCI_CAP_CFG_TYPE] == VIO_PCI_CAP_NOTIFY_CFG ? 20 : 16;
+	uint64_t blen;
+
+	if (at + 16 > 256 || c[VIO_PCI_CAP_CFG_TYPE] < VIO_PCI_CAP_COMMON_CFG ||
+	    c[VIO_PCI_CAP_CFG_TYPE] > VIO_PCI_CAP_DEVICE_CFG || c[VIO_PCI_CAP_LEN] < need ||
+	    at + c[VIO_PCI_CAP_LEN] > 256)
+		return false;
+	w->type = c[VIO_PCI_CAP_CFG_TYPE];
+	w->bar = c[VIO_PCI_CAP_BAR];
+	w->off = cfg_get32(m, at + VIO_PCI_CAP_OFFSET);
+	w->len = cfg_get32(m, at + VIO_PCI_CAP_LENGTH);
+	w->mult = w->type == VIO_PCI_CAP_NOTIFY_CFG ? cfg_get32(m, at + VIO_PCI_NOTIFY_CAP_MULT) : 0;
+	blen = w->bar == M_MEM_BAR && m->kind != M_LEGACY ? m->mem_bar_len : 0;
+	return (uint64_t)w->off + w->len <= blen && w->len >= min_len[w->type] &&
+	       !(w->off & (align[w->type] - 1));
+}
+
+/* The declared windows, by cfg_type (1..4): the first valid capability of
+ * each type (§4.1.4.1); type 0 where there is none. */
+static void model_windows(const struct model *m, struct mwin w[5])
+{
+	bool seen[256] = {false};
+	unsigned at = m->pcicfg[VIO_PCI_CFG_CAP_PTR];
+	struct mwin x;
+
+	memset(w, 0, 5 * sizeof(*w));
+	while (at >= 0x40) {
+		at &= 0xfc;
+		if (seen[at] || m->pcicfg[at] == 0xff)
+			break;
+		seen[at] = true;
+		if (m->pcicfg[at] == VIO_PCI_CAP_ID_VNDR && model_cap_valid(m, at, &x) && !w[x.type].type)
+			w[x.type] = x;
+		at = m->pcicfg[at + 1];
+	}
+}
+
+/* The model's own offset for an access inside window w, or UINT32_MAX
+ * for a hole (beyond the registers of that type: reads 0, writes lost). */
+static uint32_t window_fixed(const struct mwin *w, uint32_t off, int size)
+{
+	static const uint32_t base[] = {0, M_COMMON_OFF, M_NOTIFY_OFF, M_ISR_OFF, M_DEVCFG_OFF};
+	static const uint32_t room[] = {0, 0x1000, 0x800, 0x1000, 0x1000};
+	uint32_t rel = off - w->off;
+
+	if (rel + (uint32_t)size > room[w->type])
+		return UINT32_MAX;
+	return base[w->type] + rel;
+}
+
+/* Find the window of an access (faults when none); a notify write is
+ * checked as a doorbell and delivered here (*done). */
+static uint32_t window_route(struct model *m, int bar, uint32_t off, int size, bool write, uint32_t v,
+			     bool *done)
+{
+	struct mwin w[5];
+
+	*done = false;
+	model_windows(m, w);
+	if (m->kind == M_LEGACY || bar != M_MEM_BAR || (uint64_t)off + (uint64_t)size > m->mem_bar_len) {
+		model_fault(m, "BAR %d access at %#x width %d past the BAR (length %#x)", bar, off, size,
+			    m->mem_bar_len);
+		return UINT32_MAX;
+	}
+	for (int t = VIO_PCI_CAP_COMMON_CFG; t <= VIO_PCI_CAP_DEVICE_CFG; t++) {
+		if (!w[t].type || w[t].bar != bar || off < w[t].off ||
+		    (uint64_t)off + (uint64_t)size > (uint64_t)w[t].off + w[t].len)
+			continue;
+		if (t != VIO_PCI_CAP_NOTIFY_CFG || !write)
+			return window_fixed(&w[t], off, size);
+		*done = true;
+		if (size != 2 || v >= m->nq || off != w[t].off + (uint32_t)m->q[v].notify_off * w[t].mult) {
+			model_fault(m,
+				    "doorbell %u (width %d) at %#x: not where the notify capability puts it",
+				    v, size, off);
+			return UINT32_MAX;
+		}
+		do_notify(m, (int)v);
+		return UINT32_MAX;
+	}
+	model_fault(m, "BAR %d %s at %#x width %d: outside every declared window", bar,
+		    write ? "write" : "read", off, size);
+	return UINT32_MAX;
+}
+
 static uint32_t bar_read(struct model *m, int bar, uint32_t off, int size)
 {
+	if (m->check_windows && (m->kind == M_MODERN || bar != M_LEGACY_BAR)) {
+		bool done;
+		off = window_route(m, bar, off, size, false, 0, &done);
+		if (off == UINT32_MAX)
+			return 0;
+	}
 	if (bar == M_MEM_BAR)
 		return mem_read(m, off, size);
 	if (bar == M_LEGACY_BAR)
@@ -886,6 +1015,12 @@ static uint32_t bar_read(struct model *m, int bar, uint32_t off, int size)
 
 static void bar_write(struct model *m, int bar, uint32_t off, uint32_t v, int size)
 {
+	if (m->check_windows && (m->kind == M_MODERN || bar != M_LEGACY_BAR)) {
+		bool done;
+		off = window_route(m, bar, off, size, true, v, &done);
+		if (off == UINT32_MAX)
+			return;
+	}
 	if (bar == M_MEM_BAR)
 		mem_write(m, off, v, size);
 	else if (bar == M_LEGACY_BAR)
@@ -1045,6 +1180,8 @@ struct model *model_new(enum model_kind kind)
 		abort();
 	m->lines = calloc(M_LOGLINES, VIO_LOG_LINE_MAX);
 	m->kind = kind;
+	m->mem_bar_len = M_MEM_BAR_LEN;
+	m->io_bar_len = M_LEGACY_BAR_LEN;
 	m->echo_log = getenv("VIO_TEST_VERBOSE") != NULL;
 	m->os = (struct vio_os){
 	    .ctx = m,

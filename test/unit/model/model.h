@@ -128,6 +128,21 @@ struct model {
 	uint64_t features_flip;
 	bool devcfg_flip_on_features_ok; /* config becomes devcfg_flip once FEATURES_OK is set */
 	uint8_t devcfg_flip[32];
+	uint32_t mem_bar_len;	   /* memory BAR length the OS reports (default M_MEM_BAR_LEN) */
+	uint32_t io_bar_len;	   /* I/O BAR 0 length the OS reports (default M_LEGACY_BAR_LEN) */
+	uint32_t num_queues_shown; /* nonzero: num_queues reads this, not nq */
+
+	/* ---- declared windows (fuzz/fuzz_transport.c) ----
+	 * With check_windows set, a modern BAR access is routed through the
+	 * capabilities in pcicfg as they are now (a window moved by the test
+	 * still reaches the right registers), and these are faults: an access
+	 * outside every declared window or past the BAR, a doorbell not at
+	 * offset + queue_notify_off * multiplier of a notify capability, a
+	 * queue field written while the queue is enabled, a PCI config access
+	 * past byte 255, a legacy access past the I/O BAR's length. */
+	bool check_windows;
+	int window_faults;
+	char first_window_fault[256];
 
 	/* ---- OS services ---- */
 	long live_dma, live_zalloc; /* outstanding allocations */
