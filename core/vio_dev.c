@@ -16,16 +16,37 @@
  * RING_PACKED change the ring or doorbell protocol and are not implemented. */
 #define VIO_DEV_TRANSPORT_MASK (((1ULL << 42) - 1) & ~((1ULL << 24) - 1))
 
+/* §3.1.1: each step sets a bit in addition to those already set. What
+ * is written is the bits this driver set, not what the device reads back:
+ * a read-modify-write would echo a device's stray bits (DRIVER_OK before
+ * the queues are live, reserved bits, NEEDS_RESET) as the driver's own. */
 static void vio_dev_add_status(struct vio_dev *d, uint8_t bits)
 {
-	vio_pci_set_status(&d->pci, (uint8_t)(vio_pci_get_status(&d->pci) | bits));
+	d->status |= bits;
+	vio_pci_set_status(&d->pci, d->status);
 }
 
 int vio_dev_reset(struct vio_dev *d)
 {
 	uint32_t timeout = d->reset_timeout_us ? d->reset_timeout_us : VIO_DEV_RESET_TIMEOUT_US;
+	int err = vio_pci_reset(&d->pci, timeout);
 
-	return vio_pci_reset(&d->pci, timeout);
+	if (err)
+		return err;
+	d->status = 0;
+	if (d->dma_stopped) {
+		vio_pci_bus_master(&d->pci, true); /* reset done: DMA may resume */
+		d->dma_stopped = false;
+	}
+	return VIO_OK;
+}
+
+void vio_dev_stop_dma(struct vio_dev *d)
+{
+	if (d->dma_stopped || !vio_pci_bus_master(&d->pci, false))
+		return;
+	d->dma_stopped = true;
+	vio_err(d->os, "bus mastering turned off: the device did not reset and may still use our memory");
 }
 
 void vio_dev_driver_ok(struct vio_dev *d)

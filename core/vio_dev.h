@@ -32,6 +32,8 @@ struct vio_dev {
 	enum vio_irq_mode irq_mode;
 	uint32_t allocs;	   /* outstanding dma_alloc + zalloc: 0 after detach */
 	uint32_t reset_timeout_us; /* from vio_dev_params, for vio_dev_reset() */
+	uint8_t status;		   /* status bits written since the last reset */
+	bool dma_stopped;	   /* vio_dev_stop_dma cleared bus mastering */
 };
 
 struct vio_dev_params {
@@ -94,6 +96,10 @@ void vio_dev_driver_ok(struct vio_dev *d);
 void vio_dev_fail(struct vio_dev *d);
 /* [attach] Reset and wait; queues stop being used by the device. */
 int vio_dev_reset(struct vio_dev *d);
+/* [stop] After a reset that did not complete: bus mastering off, so the
+ * device cannot reach memory the caller is about to free; the next reset
+ * that completes turns it back on. */
+void vio_dev_stop_dma(struct vio_dev *d);
 /* Latch broken, log once with the reason. */
 void vio_dev_set_broken(struct vio_dev *d, const char *why);
 

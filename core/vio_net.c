@@ -148,6 +148,12 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf
 			f &= ~VIO_BIT(VIO_NET_F_MQ);
 		}
 	}
+	/* one pair: the control queue is queue 2, and a device that offers
+	 * CTRL_VQ without it still carries packets (Linux fails the probe) */
+	if ((f & VIO_BIT(VIO_NET_F_CTRL_VQ)) && !(f & VIO_BIT(VIO_NET_F_MQ)) && !vio_net_pairs_fit(n, 1)) {
+		vio_warn(n->os, "net: CTRL_VQ offered without a queue 2: no control queue");
+		f = vio_net_drop_deps(f & ~VIO_BIT(VIO_NET_F_CTRL_VQ));
+	}
 	return f;
 }
 
@@ -661,8 +667,12 @@ void vio_net_stop(struct vio_net *n)
 {
 	int err = vio_dev_reset(&n->dev);
 
-	if (err)
+	/* "no DMA after this returns" is what the caller's drain relies on:
+	 * without a completed reset only bus mastering off gives it */
+	if (err) {
 		vio_err(n->os, "net: reset failed: %s", vio_strerror(err));
+		vio_dev_stop_dma(&n->dev);
+	}
 	n->link_up = false;
 	n->curr_qp = 1;
 }

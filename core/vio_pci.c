@@ -449,6 +449,22 @@ void vio_pci_set_status(struct vio_pci *t, uint8_t status)
 		vio_pci_wr8(t, 0, VIO_LEGACY_STATUS, status);
 }
 
+/* PCI COMMAND bit 2, Bus Master Enable (PCI Local Bus 3.0 §6.2.2): with
+ * it clear the function cannot start a memory transaction, so a device
+ * that never finished a reset cannot reach memory the driver frees next.
+ * Returns whether the bit was set before. */
+bool vio_pci_bus_master(struct vio_pci *t, bool on)
+{
+	uint16_t cmd = vio_pci_cfg16(t, VIO_PCI_CFG_COMMAND);
+	bool was = (cmd & VIO_PCI_CMD_MASTER) != 0;
+
+	if (cmd == 0xffff)
+		return false; /* the function is gone */
+	cmd = on ? (uint16_t)(cmd | VIO_PCI_CMD_MASTER) : (uint16_t)(cmd & ~VIO_PCI_CMD_MASTER);
+	t->os->cfg_write16(t->os->ctx, VIO_PCI_CFG_COMMAND, cmd);
+	return was;
+}
+
 #define VIO_PCI_RESET_POLL_US 10
 
 /* §4.1.4.3.2: after writing 0 the driver waits for device_status to read 0

@@ -59,6 +59,8 @@ int vio_pci_probe(struct vio_pci *t, const struct vio_os *os, bool prefer_legacy
 
 /* Device status register (§2.1). reset writes 0 and waits (bounded,
  * timeout_us) for the device to read back 0: VIO_ETIMEDOUT otherwise. */
+/* [stop] PCI COMMAND Bus Master Enable on or off; returns its old value. */
+bool vio_pci_bus_master(struct vio_pci *t, bool on);
 uint8_t vio_pci_get_status(struct vio_pci *t);
 void vio_pci_set_status(struct vio_pci *t, uint8_t status);
 int vio_pci_reset(struct vio_pci *t, uint32_t timeout_us);

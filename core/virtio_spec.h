@@ -33,6 +33,7 @@
 #define VIO_PCI_CFG_VENDOR	  0x00
 #define VIO_PCI_CFG_DEVICE	  0x02
 #define VIO_PCI_CFG_COMMAND	  0x04
+#define VIO_PCI_CMD_MASTER	  0x0004 /* Bus Master Enable */
 #define VIO_PCI_CFG_STATUS	  0x06
 #define VIO_PCI_CFG_REVISION	  0x08
 #define VIO_PCI_CFG_BAR0	  0x10

@@ -273,3 +273,24 @@ uint8_t *mk_frame(struct model *m, uint32_t len, unsigned seed)
 	}
 	return p;
 }
+
+/* The front-end's side of a recovery, as vio_net_reset.c lays it out.
+ * TX cookies drained are counted into *tx_back. */
+int fe_recover(struct fe *f, enum vio_net_reset_cause cause, int *tx_back)
+{
+	int err, n;
+
+	if (!vio_net_reset_begin(&f->n, cause))
+		return VIO_EBROKEN;
+	n = fe_stop_drain(f);
+	if (tx_back)
+		*tx_back += n;
+	err = vio_net_reinit(&f->n);
+	if (!err) {
+		for (int i = 0; i < f->n.nqp; i++) /* the buffers that came back */
+			ASSERT(fe_rx_repost_all(f, i) >= 0);
+		err = vio_net_start(&f->n);
+	}
+	vio_net_reset_end(&f->n, err);
+	return err;
+}

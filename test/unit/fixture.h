@@ -60,6 +60,9 @@ void fe_teardown(struct fe *f);
 /* teardown + free + the model reports nothing leaked, then frees the model */
 void fe_down(struct fe *f);
 void fe_free(struct fe *f);
+/* the front-end's side of a recovery (vio_net_reset.c): begin, stop and
+ * drain (TX cookies counted into *tx_back), reinit, re-post, start, end */
+int fe_recover(struct fe *f, enum vio_net_reset_cause cause, int *tx_back);
 
 /* a TX frame of len bytes (pattern seeded by `seed`) in a registered buffer */
 uint8_t *mk_frame(struct model *m, uint32_t len, unsigned seed);

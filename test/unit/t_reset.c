@@ -11,27 +11,6 @@
 
 #define F(b) VIO_BIT(b)
 
-/* The front-end's side of a recovery, as vio_net_reset.c lays it out.
- * TX cookies drained are counted into *tx_back. */
-static int recover(struct fe *f, enum vio_net_reset_cause cause, int *tx_back)
-{
-	int err, n;
-
-	if (!vio_net_reset_begin(&f->n, cause))
-		return VIO_EBROKEN;
-	n = fe_stop_drain(f);
-	if (tx_back)
-		*tx_back += n;
-	err = vio_net_reinit(&f->n);
-	if (!err) {
-		for (int i = 0; i < f->n.nqp; i++) /* the buffers that came back */
-			ASSERT(fe_rx_repost_all(f, i) >= 0);
-		err = vio_net_start(&f->n);
-	}
-	vio_net_reset_end(&f->n, err);
-	return err;
-}
-
 static void up(struct fe *f, struct model *m)
 {
 	ASSERT_EQ(fe_attach(f, m, NULL), 0);
@@ -99,7 +78,7 @@ TEST(reset_needs_reset_keeps_configuration)
 	ASSERT_EQ(cause, VIO_NET_RESET_NEEDS_RESET);
 	uint32_t resets = m->resets;
 	m->nctrl = 0;
-	ASSERT_EQ(recover(&f, cause, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, cause, NULL), 0);
 	ASSERT(m->resets > resets);
 	ASSERT(model_driver_ok(m));
 	ASSERT_EQ(f.n.dev.features, feats);
@@ -150,7 +129,7 @@ TEST(reset_everything_in_flight)
 	ASSERT_EQ(cause, VIO_NET_RESET_CTRL_TIMEOUT);
 	long dma = m->live_dma, za = m->live_zalloc;
 	m->ctrl_auto = true;
-	ASSERT_EQ(recover(&f, cause, &tx_back), 0);
+	ASSERT_EQ(fe_recover(&f, cause, &tx_back), 0);
 	ASSERT_EQ(tx_back, 20);
 	ASSERT_EQ(m->live_dma, dma); /* in place: nothing allocated or freed */
 	ASSERT_EQ(m->live_zalloc, za);
@@ -175,7 +154,7 @@ TEST(reset_broken_queue_recovers)
 	ASSERT(vio_net_reset_wanted(&f.n, &cause));
 	ASSERT_EQ(cause, VIO_NET_RESET_BROKEN);
 	m->quiet_violations = true;
-	ASSERT_EQ(recover(&f, cause, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, cause, NULL), 0);
 	ASSERT(!f.n.txq[0].vq.broken);
 	traffic_ok(&f, 4);
 	m->violations = 0;
@@ -190,7 +169,7 @@ TEST(reset_reinit_features_ok_refused)
 
 	up(&f, m);
 	m->refuse_features_ok = true;
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
 	ASSERT(!f.n.link_up);
 	ASSERT(m->status & VIO_STATUS_FAILED);
 	ASSERT(model_log_has(m, "were refused"));
@@ -206,7 +185,7 @@ TEST(reset_reinit_fewer_features)
 
 	up(&f, m);
 	m->features &= ~F(VIO_NET_F_CSUM);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), VIO_ENOTSUP);
 	ASSERT(model_log_has(m, "offering fewer features"));
 	ASSERT(model_log_has(m, "NET_CSUM"));
 	ASSERT(m->status & VIO_STATUS_FAILED);
@@ -238,7 +217,7 @@ TEST(reset_ctrl_never_answers_one_wait)
 	ASSERT(f.n.ctrl_fast_fails >= 50);
 	ASSERT_EQ(f.n.ctrl_timeouts, 1);
 	m->ctrl_auto = true;
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_CTRL_TIMEOUT, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_CTRL_TIMEOUT, NULL), 0);
 	ASSERT_EQ(vio_net_set_promisc(&f.n, false), 0);
 	fe_down(&f);
 }
@@ -251,14 +230,14 @@ TEST(reset_bounded_retries)
 	struct fe f;
 
 	up(&f, m);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
 	ASSERT(!f.n.reset_given_up);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* right after: 1 in a row */
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* 2 */
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* right after: 1 in a row */
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_BROKEN, NULL), 0); /* 2 */
 	ASSERT(!f.n.reset_given_up);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), VIO_EBROKEN); /* 3: given up */
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_BROKEN, NULL), VIO_EBROKEN); /* 3: given up */
 	ASSERT(f.n.reset_given_up);
 	ASSERT(model_log_has(m, "failed again after 3 resets"));
 	model_log_clear(m);
@@ -276,7 +255,7 @@ TEST(reset_quiet_time_forgives)
 
 	up(&f, m);
 	for (int i = 0; i < 6; i++) {
-		ASSERT_EQ(recover(&f, VIO_NET_RESET_BROKEN, NULL), 0);
+		ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_BROKEN, NULL), 0);
 		m->now_ns += VIO_NET_RESET_QUIET_NS + 1;
 	}
 	ASSERT(!f.n.reset_given_up);
@@ -295,7 +274,7 @@ TEST(reset_legacy_mac_rewritten)
 	up(&f, m);
 	ASSERT_EQ(vio_net_set_mac(&f.n, mac), 0);
 	model_set_mac(m, (const uint8_t[6]){0x52, 0x54, 0, 0, 0, 1}); /* the reset forgot it */
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
 	ASSERT_MEM(m->devcfg + VIO_NET_CFG_MAC, mac, 6);
 	fe_down(&f);
 }
@@ -308,7 +287,7 @@ TEST(reset_counters_by_cause)
 	char b[64];
 
 	up(&f, m);
-	ASSERT_EQ(recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESUME, NULL), 0);
 	int found = 0;
 	for (unsigned i = 0; i < vio_net_stats_count(&f.n); i++) {
 		const char *s = vio_net_stat_name(&f.n, i, b, sizeof(b));

@@ -429,8 +429,8 @@ static void dev_reset(struct model *m)
 static uint8_t status_read(struct model *m)
 {
 	if (m->reset_stuck)
-		return (uint8_t)(m->status | VIO_STATUS_ACKNOWLEDGE);
-	return m->status;
+		return (uint8_t)(m->status | VIO_STATUS_ACKNOWLEDGE | m->status_or);
+	return m->status ? (uint8_t)(m->status | m->status_or) : 0; /* a reset still completes */
 }
 
 static void status_write(struct model *m, uint8_t v, bool modern)
@@ -441,6 +441,8 @@ static void status_write(struct model *m, uint8_t v, bool modern)
 	}
 	if (m->status & ~v)
 		model_violation(m, "driver cleared status bits %#x -> %#x without reset", m->status, v);
+	if (v & (0x30 | VIO_STATUS_NEEDS_RESET))
+		model_violation(m, "driver wrote status %#x: reserved or device-owned bits (§2.1)", v);
 	if (modern && (v & VIO_STATUS_FEATURES_OK) && !(m->status & VIO_STATUS_FEATURES_OK)) {
 		bool ok = !m->refuse_features_ok;
 		if (m->drv_features & ~m->features) {
@@ -476,6 +478,11 @@ static uint16_t vector_accept(struct model *m, uint16_t v)
 	if (v == VIO_MSI_NO_VECTOR || m->refuse_vectors || v >= M_MSIX_VECTORS)
 		return VIO_MSI_NO_VECTOR;
 	return v;
+}
+
+static uint16_t queue_vector_accept(struct model *m, uint16_t v)
+{
+	return m->refuse_queue_vectors ? VIO_MSI_NO_VECTOR : vector_accept(m, v);
 }
 
 static void q_enable(struct model *m, int qi, bool legacy)
@@ -527,6 +534,8 @@ static uint32_t devcfg_read(struct model *m, uint32_t off, int size)
 	for (int i = 0; i < size; i++)
 		if (off + (uint32_t)i < M_DEVCFG_LEN)
 			v |= (uint32_t)m->devcfg[off + (uint32_t)i] << (8 * i);
+	if (m->devcfg_unstable)
+		v ^= (uint32_t)++m->unstable_reads; /* a value that never reads the same twice */
 	if (m->gen_flips) {
 		m->gen++;
 		if (m->gen_flips > 0)
@@ -605,6 +614,12 @@ static uint32_t common_read(struct model *m, uint32_t off, int size)
 	case VIO_PCI_COMMON_Q_SELECT:
 		return m->qsel;
 	case VIO_PCI_COMMON_Q_SIZE:
+		if (q && q->shrink_to) {
+			uint16_t was = q->size;
+			q->size = q->max = q->shrink_to;
+			q->shrink_to = 0;
+			return was;
+		}
 		return q ? q->size : 0;
 	case VIO_PCI_COMMON_Q_MSIX:
 		return q ? q->vector : VIO_MSI_NO_VECTOR;
@@ -682,7 +697,7 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		q->size = (uint16_t)v;
 		break;
 	case VIO_PCI_COMMON_Q_MSIX:
-		q->vector = vector_accept(m, (uint16_t)v);
+		q->vector = queue_vector_accept(m, (uint16_t)v);
 		break;
 	case VIO_PCI_COMMON_Q_ENABLE:
 		if (v != 1)
@@ -803,6 +818,12 @@ static uint32_t io_read(struct model *m, uint32_t off, int size)
 	case VIO_LEGACY_QUEUE_PFN:
 		return io_width(m, off, size, 4) && q && q->enabled ? (uint32_t)(q->desc >> 12) : 0;
 	case VIO_LEGACY_QUEUE_NUM:
+		if (io_width(m, off, size, 2) && q && q->shrink_to) {
+			uint16_t was = q->max;
+			q->max = q->shrink_to;
+			q->shrink_to = 0;
+			return was;
+		}
 		return io_width(m, off, size, 2) && q ? q->max : 0;
 	case VIO_LEGACY_QUEUE_SEL:
 		return io_width(m, off, size, 2) ? m->qsel : 0;
@@ -884,7 +905,7 @@ static void io_write(struct model *m, uint32_t off, uint32_t v, int size)
 		break;
 	case VIO_LEGACY_QUEUE_VECTOR:
 		if (io_width(m, off, size, 2) && q)
-			q->vector = vector_accept(m, (uint16_t)v);
+			q->vector = queue_vector_accept(m, (uint16_t)v);
 		break;
 	default:
 		model_violation(m, "legacy write at %u: read-only or not a register", off);

@@ -61,6 +61,7 @@ struct mq {
 	uint16_t vector;
 	bool enabled;
 	uint16_t notify_off;
+	uint16_t shrink_to; /* knob: after the next size read, the size becomes this */
 	uint64_t desc, avail, used;
 	/* device-side state */
 	uint16_t last_avail; /* next avail entry the device reads */
@@ -131,6 +132,10 @@ struct model {
 	uint32_t mem_bar_len;	   /* memory BAR length the OS reports (default M_MEM_BAR_LEN) */
 	uint32_t io_bar_len;	   /* I/O BAR 0 length the OS reports (default M_LEGACY_BAR_LEN) */
 	uint32_t num_queues_shown; /* nonzero: num_queues reads this, not nq */
+	uint8_t status_or;	   /* bits a nonzero status read shows besides the real ones */
+	bool devcfg_unstable;	   /* each device-config read sees a new value (no generation) */
+	uint32_t unstable_reads;
+	bool refuse_queue_vectors; /* queue vectors read back NO_VECTOR (config vector kept) */
 
 	/* ---- declared windows (fuzz/fuzz_transport.c) ----
 	 * With check_windows set, a modern BAR access is routed through the
