@@ -80,6 +80,43 @@ bool vio_dev_needs_reset(struct vio_dev *d)
 	return (vio_pci_get_status(&d->pci) & VIO_STATUS_NEEDS_RESET) != 0;
 }
 
+/* ---- the rings' view of the PCI transport (vio_vq_bus) ---- */
+
+static uint16_t vio_dev_bus_queue_max(void *ctx, uint16_t idx)
+{
+	return vio_pci_queue_max(ctx, idx);
+}
+
+static int vio_dev_bus_queue_setup(void *ctx, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
+				   uint64_t used, uint16_t vector, uint32_t *notify)
+{
+	int err = vio_pci_queue_setup(ctx, idx, size, desc, avail, used, vector);
+
+	return err ? err : vio_pci_queue_notify_off(ctx, idx, notify);
+}
+
+static void vio_dev_bus_queue_disable(void *ctx, uint16_t idx)
+{
+	vio_pci_queue_disable(ctx, idx);
+}
+
+static void vio_dev_bus_notify(void *ctx, uint16_t idx, uint32_t notify)
+{
+	vio_pci_notify(ctx, idx, notify);
+}
+
+static void vio_dev_bus_init(struct vio_dev *d)
+{
+	d->vq_bus = (struct vio_vq_bus){
+	    .ctx = &d->pci,
+	    .queue_max = vio_dev_bus_queue_max,
+	    .queue_setup = vio_dev_bus_queue_setup,
+	    .queue_disable = vio_dev_bus_queue_disable,
+	    .notify = vio_dev_bus_notify,
+	    .legacy = !vio_dev_le(d),
+	};
+}
+
 /* §3.1.1 steps 1-3: reset, ACKNOWLEDGE, DRIVER. */
 int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_dev_params *p)
 {
@@ -94,6 +131,7 @@ int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_de
 	err = vio_pci_probe(&d->pci, os, p && p->prefer_legacy);
 	if (err)
 		return err;
+	vio_dev_bus_init(d);
 	err = vio_dev_reset(d);
 	if (err) {
 		vio_dev_fail(d);
@@ -393,6 +431,7 @@ static int vio_dev_vq_make(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, u
 			   uint16_t max_indirect, uint16_t vector)
 {
 	struct vio_vq_params p = {
+	    .bus = &d->vq_bus,
 	    .index = idx,
 	    .max_size = max_size,
 	    .vector = vector,

@@ -34,7 +34,16 @@ struct vio_dev {
 	uint32_t reset_timeout_us; /* from vio_dev_params, for vio_dev_reset() */
 	uint8_t status;		   /* status bits written since the last reset */
 	bool dma_stopped;	   /* vio_dev_stop_dma cleared bus mastering */
+	struct vio_vq_bus vq_bus;  /* the transport as the rings see it (set by init) */
 };
+
+/* The one byte-order decision of the core (§2.4): ring, header and config
+ * fields are little-endian on the modern interface, which the core uses
+ * only with VERSION_1, and in the guest's order on the legacy interface. */
+static inline bool vio_dev_le(const struct vio_dev *d)
+{
+	return d->pci.modern;
+}
 
 struct vio_dev_params {
 	bool dma_is_iommu;	   /* allows VIRTIO_F_ACCESS_PLATFORM (§6.1) */

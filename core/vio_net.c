@@ -56,9 +56,8 @@ static uint64_t vio_net_drop_deps(uint64_t f)
 	return f;
 }
 
-/* 16-bit device config field. Before negotiation the interface decides the
- * byte order (a modern interface always ends up with VERSION_1), afterwards
- * the same holds, so pci.modern is the right test at both times. */
+/* 16-bit device config field, before or after negotiation: the byte order
+ * is the interface's (vio_dev_le), which negotiation does not change. */
 static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
 {
 	uint16_t raw;
@@ -66,7 +65,7 @@ static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
 
 	if (err)
 		return err;
-	*v = n->dev.pci.modern ? vio_le16(raw) : raw;
+	*v = vio_dev_le(&n->dev) ? vio_le16(raw) : raw;
 	return VIO_OK;
 }
 
@@ -371,10 +370,10 @@ static uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_
 	max = VIO_NET_RX_RING_BYTES_MAX / (chain ? chain : 1);
 	if (max < 16)
 		max = 16;
-	if (max < q->vq.size)
+	if (max < vio_vq_size(&q->vq))
 		vio_info(n->os, "net: rx queue %u: at most %lu of %u entries posted (%u MiB of buffers)",
-			 q->vq.index, (unsigned long)max, q->vq.size, VIO_NET_RX_RING_BYTES_MAX >> 20);
-	return (uint16_t)(max < q->vq.size ? max : q->vq.size);
+			 vio_vq_index(&q->vq), (unsigned long)max, vio_vq_size(&q->vq), VIO_NET_RX_RING_BYTES_MAX >> 20);
+	return (uint16_t)(max < vio_vq_size(&q->vq) ? max : vio_vq_size(&q->vq));
 }
 
 /* Copy mode: the RX pool (vio_net_copy.c), one buffer per chain the ring
@@ -408,18 +407,18 @@ static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 	err = vio_net_vq(n, &q->vq, (uint16_t)(2 * i), p->rx_size, ind);
 	if (err)
 		return err;
-	q->slots = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->slots), "rx slots");
+	q->slots = vio_net_zalloc(n, (size_t)vio_vq_size(&q->vq) * sizeof(*q->slots), "rx slots");
 	if (!q->slots)
 		return VIO_ENOMEM;
 	q->max_posted = vio_net_rx_budget(n, q);
 	/* every buffer the ring can hold, each segment of a big chain */
-	q->orphans_cap = (uint32_t)q->vq.size * (n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1);
+	q->orphans_cap = (uint32_t)vio_vq_size(&q->vq) * (n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1);
 	q->orphans = vio_net_zalloc(n, (size_t)q->orphans_cap * sizeof(*q->orphans), "rx orphans");
 	if (!q->orphans)
 		return VIO_ENOMEM;
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		q->bigsegs = vio_net_zalloc(
-		    n, (size_t)q->vq.size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
+		    n, (size_t)vio_vq_size(&q->vq) * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
 		if (!q->bigsegs)
 			return VIO_ENOMEM;
 	}
@@ -432,11 +431,11 @@ static int vio_net_txq_clamp_sg(struct vio_net_txq *q, uint16_t i)
 {
 	uint16_t rsv = i == 0 ? VIO_NET_POLL_RESERVE : 0;
 
-	if (vio_vq_descs_needed(&q->vq, (uint16_t)(q->max_sg + 1)) + rsv <= q->vq.size)
+	if (vio_vq_descs_needed(&q->vq, (uint16_t)(q->max_sg + 1)) + rsv <= vio_vq_size(&q->vq))
 		return VIO_OK;
-	if (q->vq.size < rsv + 2)
+	if (vio_vq_size(&q->vq) < rsv + 2)
 		return VIO_EIO;
-	q->max_sg = (uint16_t)(q->vq.size - rsv - 1);
+	q->max_sg = (uint16_t)(vio_vq_size(&q->vq) - rsv - 1);
 	return VIO_OK;
 }
 
@@ -454,15 +453,15 @@ static int vio_net_txq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 	if (err)
 		return err;
 	if (vio_net_txq_clamp_sg(q, i)) {
-		vio_err(n->os, "net: tx ring %u of %u entries is too small", i, q->vq.size);
+		vio_err(n->os, "net: tx ring %u of %u entries is too small", i, vio_vq_size(&q->vq));
 		return VIO_EIO;
 	}
 	/* copy mode: each head's slot also holds its frame (vio_net_tx_copy) */
 	q->hdr_stride = n->copy ? vio_net_copy_tx_stride(n) : VIO_NET_TX_HDR_STRIDE;
-	err = vio_net_dma(n, &q->hdrs, (size_t)q->vq.size * q->hdr_stride, "tx headers");
+	err = vio_net_dma(n, &q->hdrs, (size_t)vio_vq_size(&q->vq) * q->hdr_stride, "tx headers");
 	if (err)
 		return err;
-	q->stash = vio_net_zalloc(n, (size_t)q->vq.size * sizeof(*q->stash), "tx stash");
+	q->stash = vio_net_zalloc(n, (size_t)vio_vq_size(&q->vq) * sizeof(*q->stash), "tx stash");
 	if (!q->stash)
 		return VIO_ENOMEM;
 	q->segs = vio_net_zalloc(n, (size_t)(q->max_sg + 1) * sizeof(*q->segs), "tx chain");
@@ -521,7 +520,7 @@ static int vio_net_queues_init(struct vio_net *n, const struct vio_net_params *p
 
 static void vio_net_vq_free(struct vio_vq *vq)
 {
-	if (!vq->size)
+	if (!vio_vq_size(vq))
 		return;
 	vio_vq_destroy(vq);
 	vio_memset(vq, 0, sizeof(*vq));
@@ -545,7 +544,7 @@ static void vio_net_mem_free(struct vio_net *n, void **p, size_t size)
 
 static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 {
-	size_t size = q->vq.size;
+	size_t size = vio_vq_size(&q->vq);
 
 	vio_net_mem_free(n, (void **)&q->bigsegs, size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs));
 	vio_net_mem_free(n, (void **)&q->slots, size * sizeof(*q->slots));
@@ -560,7 +559,7 @@ static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 
 static void vio_net_txq_free(struct vio_net *n, struct vio_net_txq *q)
 {
-	size_t size = q->vq.size;
+	size_t size = vio_vq_size(&q->vq);
 
 	vio_net_mem_free(n, (void **)&q->segs, (size_t)(q->max_sg + 1) * sizeof(*q->segs));
 	vio_net_mem_free(n, (void **)&q->stash, size * sizeof(*q->stash));

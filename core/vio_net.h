@@ -625,11 +625,11 @@ int vio_net_features_string(const struct vio_net *n, char *buf, size_t size);
  * and guest-native on a legacy one (virtio 1.2 §5.1.6 legacy note, §2.5.1). */
 static inline uint16_t vio_net_h16(const struct vio_net *n, uint16_t v)
 {
-	return vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le16(v) : v;
+	return vio_dev_le(&n->dev) ? vio_le16(v) : v;
 }
 static inline uint32_t vio_net_h32(const struct vio_net *n, uint32_t v)
 {
-	return vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le32(v) : v;
+	return vio_dev_le(&n->dev) ? vio_le32(v) : v;
 }
 /* Take one completed RX chain: *slot is a copy of its shadow, *len what the
  * device wrote (checked against what was posted), synced for the CPU.

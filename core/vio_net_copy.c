@@ -74,7 +74,7 @@ void vio_net_copy_rx_held(struct vio_net_rxq *q, const void *cookie, bool held)
 
 static int vio_net_copy_post(struct vio_net_rxq *q, int i)
 {
-	if (q->net->dev.broken || q->vq.broken)
+	if (q->net->dev.broken || vio_vq_broken(&q->vq))
 		return VIO_EBROKEN;
 	return vio_net_rx_post(q, &q->pool_bufs[i]);
 }
@@ -123,7 +123,7 @@ int vio_net_tx_copy(struct vio_net_txq *q, const struct vio_net_tx_meta *m,
 
 	if (!n->copy || !pieces || !npieces || !cookie)
 		return VIO_EINVAL;
-	if (q->vq.broken)
+	if (vio_vq_broken(&q->vq))
 		return VIO_EBROKEN;
 	for (i = 0; i < npieces; i++) {
 		if (!pieces[i].vaddr && pieces[i].len)

@@ -304,7 +304,7 @@ int vio_net_set_guest_offloads(struct vio_net *n, uint64_t offloads)
 		return VIO_ENOTSUP;
 	if (offloads & ~(n->dev.features & VIO_NET_GUEST_OFFLOAD_BITS))
 		return VIO_EINVAL;
-	v = vio_dev_has(&n->dev, VIO_F_VERSION_1) ? vio_le64(offloads) : offloads;
+	v = vio_dev_le(&n->dev) ? vio_le64(offloads) : offloads;
 	n->guest_offloads = offloads; /* the wish, re-applied after a reset */
 	n->guest_offloads_set = true;
 	return vio_net_ctrl_cmd(n, VIO_NET_CTRL_GUEST_OFFLOADS, VIO_NET_CTRL_GUEST_OFFLOADS_SET, &v,

@@ -98,9 +98,9 @@ int vio_net_poll_send(struct vio_net *n, const void *frame, uint32_t len, uint32
 	struct vio_net_deadline dl;
 	int err;
 
-	if (!frame || len == 0 || len > VIO_NET_POLL_FRAME_MAX || !n->txq[0].vq.size)
+	if (!frame || len == 0 || len > VIO_NET_POLL_FRAME_MAX || !vio_vq_size(&n->txq[0].vq))
 		return VIO_EINVAL;
-	if (n->txq[0].vq.broken)
+	if (vio_vq_broken(&n->txq[0].vq))
 		return VIO_EBROKEN;
 	vio_net_deadline_init(&dl, n->os, timeout_us);
 	if (n->poll_tx_busy) {
@@ -165,7 +165,7 @@ static int vio_net_poll_rx_skip(struct vio_net_rxq *q, uint16_t nbufs)
 	uint16_t i;
 	int r;
 
-	if (nbufs > q->vq.size)
+	if (nbufs > vio_vq_size(&q->vq))
 		return VIO_OK;
 	for (i = 1; i < nbufs; i++) {
 		r = vio_net_rx_take(q, &s, &len);
@@ -219,7 +219,7 @@ int vio_net_poll_recv(struct vio_net *n, void *buf, uint32_t cap, uint32_t *len,
 	uint32_t got;
 	int r;
 
-	if (!buf || !len || !q->vq.size)
+	if (!buf || !len || !vio_vq_size(&q->vq))
 		return VIO_EINVAL;
 	vio_net_deadline_init(&dl, n->os, timeout_us);
 	for (;;) {

@@ -32,7 +32,7 @@ const char *vio_net_reset_cause_name(enum vio_net_reset_cause c)
 
 bool vio_net_tx_stalled(struct vio_net_txq *q, uint64_t now_ns, uint64_t timeout_ns)
 {
-	uint64_t done = q->vq.stats.completed;
+	uint64_t done = vio_vq_stats(&q->vq)->completed;
 
 	if (!q->inflight) { /* nothing owed: the clock is not running */
 		q->wd_since = 0;
@@ -53,7 +53,7 @@ static bool vio_net_any_broken(const struct vio_net *n)
 	if (n->dev.broken || (n->has_ctrl && n->ctrlq.broken))
 		return true;
 	for (i = 0; i < n->nqp; i++)
-		if (n->rxq[i].vq.broken || n->txq[i].vq.broken)
+		if (vio_vq_broken(&n->rxq[i].vq) || vio_vq_broken(&n->txq[i].vq))
 			return true;
 	return false;
 }

@@ -81,9 +81,9 @@ uint16_t vio_net_rx_room(const struct vio_net_rxq *q)
 
 	uint16_t room;
 
-	if (q->vq.broken || q->vq.num_free <= q->vq.reserved || !per)
+	if (vio_vq_broken(&q->vq) || !vio_vq_free_descs(&q->vq) || !per)
 		return 0;
-	room = (uint16_t)((q->vq.num_free - q->vq.reserved) / per);
+	room = (uint16_t)(vio_vq_free_descs(&q->vq) / per);
 	/* the budget: what one ring may hold is the driver's choice, not the
 	 * device's ring size (vio_net_rxq.max_posted) */
 	if (q->max_posted && q->posted >= q->max_posted)
@@ -131,7 +131,7 @@ static int vio_net_rx_add(struct vio_net_rxq *q, const struct vio_net_rxbuf *b, 
 
 	nseg = vio_net_rx_segs(n, b, nbuf, seg);
 	if (!vio_vq_has_room(&q->vq, nseg))
-		return q->vq.broken ? VIO_EBROKEN : VIO_ENOSPC;
+		return vio_vq_broken(&q->vq) ? VIO_EBROKEN : VIO_ENOSPC;
 	head = vio_vq_next_head(&q->vq);
 	slot = &q->slots[head];
 	err = vio_vq_add(&q->vq, NULL, 0, seg, nseg, slot);
@@ -242,7 +242,7 @@ int vio_net_rx_take(struct vio_net_rxq *q, struct vio_net_rxslot *slot, uint32_t
 	/* The cookie comes from our own shadow, but check it anyway: it must
 	 * be one of our slots. */
 	off = (uintptr_t)cookie - (uintptr_t)q->slots;
-	if ((uintptr_t)cookie < (uintptr_t)q->slots || off / sizeof(*q->slots) >= q->vq.size ||
+	if ((uintptr_t)cookie < (uintptr_t)q->slots || off / sizeof(*q->slots) >= vio_vq_size(&q->vq) ||
 	    off % sizeof(*q->slots)) {
 		vio_vq_set_broken(&q->vq, "rx cookie is not a slot");
 		return VIO_EBROKEN;
@@ -471,7 +471,7 @@ static int vio_net_rx_first(struct vio_net_rxq *q, const struct vio_net_rxslot *
 	vio_memset(h, 0, sizeof(*h));
 	vio_memcpy(h, s->buf.vaddr, n->hdr_len); /* read once: the device may rewrite */
 	*nbufs = vio_net_rx_nbufs(n, h);
-	if (*nbufs == 0 || *nbufs > q->vq.size)
+	if (*nbufs == 0 || *nbufs > vio_vq_size(&q->vq))
 		return vio_net_rx_drop(q, &q->stats.err_num_buffers);
 	return VIO_OK;
 }
@@ -537,7 +537,7 @@ void *vio_net_rx_drain(struct vio_net_rxq *q)
 {
 	struct vio_net_rxslot *s;
 
-	if (!q->vq.size)
+	if (!vio_vq_size(&q->vq))
 		return NULL;
 	if (q->norphans)
 		return q->orphans[--q->norphans];

@@ -98,12 +98,12 @@ static void vio_net_tx_count(struct vio_net_txq *q, const struct vio_net_tx_meta
  * vio_net_txq.inflight), which bounds the stash. */
 static bool vio_net_tx_slots_left(const struct vio_net_txq *q)
 {
-	return (uint32_t)q->inflight + q->stash_count < q->vq.size;
+	return (uint32_t)q->inflight + q->stash_count < vio_vq_size(&q->vq);
 }
 
 bool vio_net_tx_has_room(const struct vio_net_txq *q)
 {
-	return !q->vq.broken && vio_net_tx_slots_left(q) &&
+	return !vio_vq_broken(&q->vq) && vio_net_tx_slots_left(q) &&
 	       vio_vq_has_room(&q->vq, (uint16_t)(q->max_sg + 1));
 }
 
@@ -117,7 +117,7 @@ int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const str
 
 	if (!m)
 		m = &none;
-	if (q->vq.broken)
+	if (vio_vq_broken(&q->vq))
 		return VIO_EBROKEN;
 	if (!sg || nsg == 0 || nsg > q->max_sg || !cookie || cookie == vio_net_poll_cookie(q->net))
 		return VIO_EINVAL;
@@ -160,7 +160,7 @@ static void vio_net_tx_stash_push(struct vio_net_txq *q, void *cookie)
 {
 	/* Cannot be full: inflight + stash_count <= size, and this cookie
 	 * was just counted in inflight. */
-	q->stash[(q->stash_head + q->stash_count) % q->vq.size] = cookie;
+	q->stash[(q->stash_head + q->stash_count) % vio_vq_size(&q->vq)] = cookie;
 	q->stash_count++;
 }
 
@@ -172,7 +172,7 @@ static void *vio_net_tx_stash_pop(struct vio_net_txq *q)
 		return NULL;
 	c = q->stash[q->stash_head];
 	q->stash[q->stash_head] = NULL;
-	q->stash_head = (uint16_t)((q->stash_head + 1) % q->vq.size);
+	q->stash_head = (uint16_t)((q->stash_head + 1) % vio_vq_size(&q->vq));
 	q->stash_count--;
 	return c;
 }
@@ -222,7 +222,7 @@ int vio_net_tx_reclaim(struct vio_net_txq *q, void **cookies, unsigned max)
 	q->stats.reclaimed += got;
 	if (r < 0 && !got)
 		return r;
-	if (!got && q->vq.broken)
+	if (!got && vio_vq_broken(&q->vq))
 		return VIO_EBROKEN;
 	return (int)got;
 }
@@ -233,7 +233,7 @@ void *vio_net_tx_drain(struct vio_net_txq *q)
 {
 	void *cookie;
 
-	if (!q->vq.size)
+	if (!vio_vq_size(&q->vq))
 		return NULL;
 	cookie = vio_net_tx_stash_pop(q);
 	if (cookie)

@@ -21,12 +21,13 @@
 #include "vio_dev.h"
 #include "vio_log.h"
 
-/* Ring fields are little-endian for a modern device and guest order for a
- * legacy one (§2.4 legacy). Identity on our little-endian targets. */
+/* Ring fields are little-endian, or guest order on the legacy interface
+ * (§2.4 legacy): vq->legacy, from the bus. Identity on our little-endian
+ * targets. */
 static inline uint16_t vio_vq_16(const struct vio_vq *vq, uint16_t v)
 {
 #if VIO_BIG_ENDIAN
-	return vq->dev->pci.modern ? vio_le16(v) : v;
+	return vq->legacy ? v : vio_le16(v);
 #else
 	(void)vq;
 	return v;
@@ -36,7 +37,7 @@ static inline uint16_t vio_vq_16(const struct vio_vq *vq, uint16_t v)
 static inline uint32_t vio_vq_32(const struct vio_vq *vq, uint32_t v)
 {
 #if VIO_BIG_ENDIAN
-	return vq->dev->pci.modern ? vio_le32(v) : v;
+	return vq->legacy ? v : vio_le32(v);
 #else
 	(void)vq;
 	return v;
@@ -46,7 +47,7 @@ static inline uint32_t vio_vq_32(const struct vio_vq *vq, uint32_t v)
 static inline uint64_t vio_vq_64(const struct vio_vq *vq, uint64_t v)
 {
 #if VIO_BIG_ENDIAN
-	return vq->dev->pci.modern ? vio_le64(v) : v;
+	return vq->legacy ? v : vio_le64(v);
 #else
 	(void)vq;
 	return v;
@@ -112,8 +113,7 @@ static uint16_t vio_vq_pow2_floor(uint16_t v)
  * its own size. */
 static int vio_vq_pick_size(struct vio_vq *vq, uint16_t max_size, uint16_t *size)
 {
-	struct vio_pci *pci = &vq->dev->pci;
-	uint16_t max = vio_pci_queue_max(pci, vq->index);
+	uint16_t max = vq->bus->queue_max(vq->bus->ctx, vq->index);
 
 	if (!max || (max & (max - 1))) {
 		vio_err(vq->dev->os, "queue %u: device size %u is not a usable power of two", vq->index, max);
@@ -121,7 +121,7 @@ static int vio_vq_pick_size(struct vio_vq *vq, uint16_t max_size, uint16_t *size
 	}
 	*size = max;
 	if (max_size && max_size < max) {
-		if (pci->modern)
+		if (!vq->legacy)
 			*size = vio_vq_pow2_floor(max_size);
 		else
 			vio_dbg(vq->dev->os, "queue %u: legacy device cannot shrink, using %u", vq->index,
@@ -166,7 +166,7 @@ static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 	char *base;
 	int err;
 
-	bytes = vio_vq_ring_bytes(vq->size, !vq->dev->pci.modern, &avail_off, &used_off);
+	bytes = vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off);
 	err = vio_dev_dma_alloc(vq->dev, bytes, VIO_LEGACY_QUEUE_ALIGN, &vq->ring);
 	if (err)
 		return err;
@@ -188,17 +188,12 @@ static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 
 static int vio_vq_program(struct vio_vq *vq)
 {
-	struct vio_pci *pci = &vq->dev->pci;
 	uint64_t base = vq->ring.daddr;
 	size_t avail_off, used_off;
-	int err;
 
-	vio_vq_ring_bytes(vq->size, !pci->modern, &avail_off, &used_off);
-	err = vio_pci_queue_setup(pci, vq->index, vq->size, base, base + avail_off, base + used_off,
-				  vq->vector);
-	if (err)
-		return err;
-	return vio_pci_queue_notify_off(pci, vq->index, &vq->notify_off);
+	vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off);
+	return vq->bus->queue_setup(vq->bus->ctx, vq->index, vq->size, base, base + avail_off, base + used_off,
+				    vq->vector, &vq->notify_off);
 }
 
 int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_params *p)
@@ -206,10 +201,12 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 	uint16_t size;
 	int err;
 
-	if (!vq || !dev || !p)
+	if (!vq || !dev || !p || !p->bus)
 		return VIO_EINVAL;
 	vio_memset(vq, 0, sizeof(*vq));
 	vq->dev = dev;
+	vq->bus = p->bus;
+	vq->legacy = p->bus->legacy;
 	vq->index = p->index;
 	vq->vector = p->vector;
 	vq->event_idx = p->event_idx;
@@ -236,23 +233,21 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
  * a device reset every chain must have been taken back (detach_unused). */
 int vio_vq_restart(struct vio_vq *vq)
 {
-	struct vio_pci *pci;
 	size_t avail_off, used_off;
 	uint16_t max;
 
 	if (!vq || !vq->dev || !vq->ring.vaddr)
 		return VIO_EINVAL;
-	pci = &vq->dev->pci;
 	for (max = 0; max < vq->size; max++)
 		if (vq->shadow[max].cookie)
 			return VIO_EINVAL; /* a chain still out: the caller must drain first */
-	max = vio_pci_queue_max(pci, vq->index);
-	if (!max || max < vq->size || (!pci->modern && max != vq->size)) {
+	max = vq->bus->queue_max(vq->bus->ctx, vq->index);
+	if (!max || max < vq->size || (vq->legacy && max != vq->size)) {
 		vio_err(vq->dev->os, "queue %u: device size is now %u, the ring has %u", vq->index, max,
 			vq->size);
 		return VIO_EIO;
 	}
-	vio_memset(vq->ring.vaddr, 0, vio_vq_ring_bytes(vq->size, !pci->modern, &avail_off, &used_off));
+	vio_memset(vq->ring.vaddr, 0, vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off));
 	vio_memset(vq->shadow, 0, (size_t)vq->size * sizeof(*vq->shadow));
 	vio_vq_init_free_list(vq);
 	vq->avail_idx = vq->avail_pub = vq->kicked_idx = vq->last_used = 0;
@@ -269,8 +264,8 @@ void vio_vq_destroy(struct vio_vq *vq)
 	if (!vq || !vq->dev)
 		return;
 	d = vq->dev;
-	if (vq->ring.vaddr)
-		vio_pci_queue_disable(&d->pci, vq->index);
+	if (vq->ring.vaddr && vq->bus)
+		vq->bus->queue_disable(vq->bus->ctx, vq->index);
 	vio_dev_dma_free(d, &vq->indirect);
 	vio_dev_free(d, vq->shadow, (size_t)vq->size * sizeof(*vq->shadow));
 	vio_dev_free(d, vq->next, (size_t)vq->size * sizeof(*vq->next));
@@ -466,7 +461,7 @@ void vio_vq_notify(struct vio_vq *vq)
 {
 	if (vq->broken)
 		return;
-	vio_pci_notify(&vq->dev->pci, vq->index, vq->notify_off);
+	vq->bus->notify(vq->bus->ctx, vq->index, vq->notify_off);
 	vq->stats.kicks++;
 }
 

@@ -44,8 +44,25 @@
 #ifndef VIO_VQ_H
 #define VIO_VQ_H
 
-#include "vio_pci.h"
+#include "vio_os.h"
 #include "virtio_spec.h"
+
+/* What a ring needs from the transport that carries it, set at creation
+ * (vio_dev.c gives PCI's): the ring itself knows nothing of the bus. */
+struct vio_vq_bus {
+	void *ctx;
+	/* the device's maximum size of queue idx; 0 = no such queue */
+	uint16_t (*queue_max)(void *ctx, uint16_t idx);
+	/* program the ring's addresses and vector and enable the queue;
+	 * *notify receives what notify() needs to find the doorbell */
+	int (*queue_setup)(void *ctx, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
+			   uint16_t vector, uint32_t *notify);
+	void (*queue_disable)(void *ctx, uint16_t idx);
+	void (*notify)(void *ctx, uint16_t idx, uint32_t notify);
+	/* the legacy interface (§2.4, §2.7.2): guest byte order, the used
+	 * ring at the next 4 KiB, and the device's size only (no resize) */
+	bool legacy;
+};
 
 /* One buffer of a chain. */
 struct vio_vq_seg {
@@ -74,7 +91,9 @@ struct vio_vq_stats {
 struct vio_dev;
 
 struct vio_vq {
-	struct vio_dev *dev; /* owner: transport, os, counted allocations */
+	struct vio_dev *dev; /* owner: os (logs) and counted allocations */
+	const struct vio_vq_bus *bus; /* the transport (vio_vq_params.bus) */
+	bool legacy;		      /* bus->legacy, read once */
 	uint16_t index;	     /* queue index on the device */
 	uint16_t size;	     /* ring size, a power of two */
 	uint16_t vector;     /* MSI-X vector or VIO_MSI_NO_VECTOR */
@@ -113,6 +132,7 @@ struct vio_vq {
 };
 
 struct vio_vq_params {
+	const struct vio_vq_bus *bus; /* outlives the queue */
 	uint16_t index;
 	uint16_t max_size;     /* 0 = the device's maximum; modern only */
 	uint16_t max_indirect; /* 0 = no indirect tables for this queue */
@@ -157,6 +177,33 @@ int vio_vq_add_reserved(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_
 static inline uint16_t vio_vq_next_head(const struct vio_vq *vq)
 {
 	return vq->free_head;
+}
+
+/* What the layers above read of a ring: no field is theirs to touch. */
+static inline uint16_t vio_vq_size(const struct vio_vq *vq)
+{
+	return vq->size;
+}
+static inline uint16_t vio_vq_index(const struct vio_vq *vq)
+{
+	return vq->index;
+}
+static inline bool vio_vq_broken(const struct vio_vq *vq)
+{
+	return vq->broken;
+}
+/* descriptors free outside the reserve */
+static inline uint16_t vio_vq_free_descs(const struct vio_vq *vq)
+{
+	return vq->num_free > vq->reserved ? (uint16_t)(vq->num_free - vq->reserved) : 0;
+}
+static inline uint16_t vio_vq_num_free(const struct vio_vq *vq)
+{
+	return vq->num_free;
+}
+static inline const struct vio_vq_stats *vio_vq_stats(const struct vio_vq *vq)
+{
+	return &vq->stats;
 }
 
 /* Descriptors a chain of nseg segments needs right now (1 when it would go

@@ -491,7 +491,7 @@ void MacvioNet::service()
 
 bool MacvioNet::deviceBroken() const
 {
-	return net_.dev.broken || net_.rxq[0].vq.broken || net_.txq[0].vq.broken;
+	return net_.dev.broken || vio_vq_broken(&net_.rxq[0].vq) || vio_vq_broken(&net_.txq[0].vq);
 }
 
 /* A device that broke a rule: the core latched it and logged why. Tell the
@@ -911,7 +911,7 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 				intr_[irq_.count - 1]->signalInterrupt();
 			return;
 		}
-		more = !vio_vq_enable_cb(&q->vq) && !q->vq.broken; /* one arrived meanwhile */
+		more = !vio_vq_enable_cb(&q->vq) && !vio_vq_broken(&q->vq); /* one arrived meanwhile */
 		IOKernelDebugger::unlock(dl);
 		if (!more)
 			return;

@@ -103,8 +103,8 @@ static void macvio_get_ringparam(struct net_device *ndev, struct ethtool_ringpar
 {
 	struct macvio *vi = netdev_priv(ndev);
 
-	ring->rx_max_pending = vi->net.rxq[0].vq.size;
-	ring->tx_max_pending = vi->net.txq[0].vq.size;
+	ring->rx_max_pending = vio_vq_size(&vi->net.rxq[0].vq);
+	ring->tx_max_pending = vio_vq_size(&vi->net.txq[0].vq);
 	ring->rx_pending = ring->rx_max_pending;
 	ring->tx_pending = ring->tx_max_pending;
 }

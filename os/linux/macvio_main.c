@@ -299,12 +299,12 @@ static int irqs_request(struct macvio *vi)
 		struct macvio_txq *tq = &vi->txq[i];
 
 		snprintf(rq->irq_name, sizeof(rq->irq_name), "macvio@%s-rx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, rq->q->vq.index), irq_rx, 0,
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&rq->q->vq)), irq_rx, 0,
 			      rq->irq_name, rq);
 		if (err)
 			return err;
 		snprintf(tq->irq_name, sizeof(tq->irq_name), "macvio@%s-tx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, tq->q->vq.index), irq_tx, 0,
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&tq->q->vq)), irq_tx, 0,
 			      tq->irq_name, tq);
 		if (err)
 			return err;
@@ -499,8 +499,8 @@ static void log_probe(struct macvio *vi)
 		    "ring %u, link %s\n",
 		    n->dev.pci.modern ? "modern" : "legacy", irq_kind_name(vi), feat ? feat : "?",
 		    vi->ndev->dev_addr, n->mac_random ? " (random)" : "", vi->ndev->mtu, vi->ndev->max_mtu,
-		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?", n->rxq[0].vq.size,
-		    n->txq[0].vq.size, n->link_up ? "up" : "down");
+		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?", vio_vq_size(&n->rxq[0].vq),
+		    vio_vq_size(&n->txq[0].vq), n->link_up ? "up" : "down");
 	kfree(feat);
 }
 

@@ -488,7 +488,7 @@ void macvio_rx_drain(struct macvio_rxq *rq)
 
 int macvio_rxq_init(struct macvio_rxq *rq)
 {
-	u16 n = rq->q->vq.size;
+	u16 n = vio_vq_size(&rq->q->vq);
 
 	if (n < VIO_NET_MAX_BIG_SEGS)
 		n = VIO_NET_MAX_BIG_SEGS;

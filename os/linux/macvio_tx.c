@@ -348,7 +348,7 @@ void macvio_tx_drain(struct macvio_txq *tq)
 
 int macvio_txq_init(struct macvio_txq *tq)
 {
-	u16 i, n = tq->q->vq.size;
+	u16 i, n = vio_vq_size(&tq->q->vq);
 
 	tq->bufs = kvcalloc(n, sizeof(*tq->bufs), GFP_KERNEL);
 	if (!tq->bufs)
