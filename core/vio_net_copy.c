@@ -137,7 +137,7 @@ int vio_net_tx_copy(struct vio_net_txq *q, const struct vio_net_tx_meta *m,
 		return VIO_ENOSPC;
 	}
 	/* the head vio_net_tx() takes next owns header and bounce slot */
-	head = vio_vq_next_head(&q->vq);
+	head = vio_vq_next_id(&q->vq);
 	dst = (uint8_t *)q->hdrs.vaddr + (size_t)head * q->hdr_stride + VIO_NET_TX_HDR_STRIDE;
 	for (i = 0; i < npieces; i++) {
 		vio_memcpy(dst, pieces[i].vaddr, pieces[i].len);

@@ -132,7 +132,7 @@ static int vio_net_rx_add(struct vio_net_rxq *q, const struct vio_net_rxbuf *b, 
 	nseg = vio_net_rx_segs(n, b, nbuf, seg);
 	if (!vio_vq_has_room(&q->vq, nseg))
 		return vio_vq_broken(&q->vq) ? VIO_EBROKEN : VIO_ENOSPC;
-	head = vio_vq_next_head(&q->vq);
+	head = vio_vq_next_id(&q->vq);
 	slot = &q->slots[head];
 	err = vio_vq_add(&q->vq, NULL, 0, seg, nseg, slot);
 	if (err)

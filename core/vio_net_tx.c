@@ -130,7 +130,7 @@ int vio_net_tx(struct vio_net_txq *q, const struct vio_net_tx_meta *m, const str
 		q->stats.full++;
 		return VIO_ENOSPC;
 	}
-	head = vio_vq_next_head(&q->vq);
+	head = vio_vq_next_id(&q->vq);
 	vio_net_tx_hdr(q, head, m);
 	q->segs[0].daddr = q->hdrs.daddr + (uint64_t)head * q->hdr_stride;
 	q->segs[0].len = q->net->hdr_len;

@@ -55,8 +55,8 @@ struct vio_vq_bus {
 	uint16_t (*queue_max)(void *ctx, uint16_t idx);
 	/* program the ring's addresses and vector and enable the queue;
 	 * *notify receives what notify() needs to find the doorbell */
-	int (*queue_setup)(void *ctx, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
-			   uint16_t vector, uint32_t *notify);
+	int (*queue_setup)(void *ctx, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
+			   uint64_t used, uint16_t vector, uint32_t *notify);
 	void (*queue_disable)(void *ctx, uint16_t idx);
 	void (*notify)(void *ctx, uint16_t idx, uint32_t notify);
 	/* the legacy interface (§2.4, §2.7.2): guest byte order, the used
@@ -91,12 +91,12 @@ struct vio_vq_stats {
 struct vio_dev;
 
 struct vio_vq {
-	struct vio_dev *dev; /* owner: os (logs) and counted allocations */
+	struct vio_dev *dev;	      /* owner: os (logs) and counted allocations */
 	const struct vio_vq_bus *bus; /* the transport (vio_vq_params.bus) */
 	bool legacy;		      /* bus->legacy, read once */
-	uint16_t index;	     /* queue index on the device */
-	uint16_t size;	     /* ring size, a power of two */
-	uint16_t vector;     /* MSI-X vector or VIO_MSI_NO_VECTOR */
+	uint16_t index;		      /* queue index on the device */
+	uint16_t size;		      /* ring size, a power of two */
+	uint16_t vector;	      /* MSI-X vector or VIO_MSI_NO_VECTOR */
 	uint32_t notify_off;
 	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
 	bool broken;
@@ -171,10 +171,13 @@ int vio_vq_add(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout, c
 int vio_vq_add_reserved(struct vio_vq *vq, const struct vio_vq_seg *out, uint16_t nout,
 			const struct vio_vq_seg *in, uint16_t nin, void *cookie);
 
-/* Head index the next vio_vq_add will use (the free-list head), so a caller
- * can key per-chain state (a header slot) by head before adding. Valid only
- * when vio_vq_has_room() says the chain fits. */
-static inline uint16_t vio_vq_next_head(const struct vio_vq *vq)
+/* Buffer id the next vio_vq_add will use, in [0, size): callers key
+ * per-chain state (a TX header slot, an RX slot) by it before adding, so
+ * no layout detail leaks into them. On a split ring it is the head
+ * descriptor (the free-list head); on a packed ring it will be the buffer
+ * id (§2.8.6), which a packed ring has instead of heads. Valid only when
+ * vio_vq_has_room() says the chain fits. */
+static inline uint16_t vio_vq_next_id(const struct vio_vq *vq)
 {
 	return vq->free_head;
 }
