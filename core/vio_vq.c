@@ -20,6 +20,7 @@
 #include "vio_vq.h"
 #include "vio_dev.h"
 #include "vio_log.h"
+#include "vio_vq_impl.h"
 
 /* Ring fields are little-endian, or guest order on the legacy interface
  * (§2.4 legacy): vq->legacy, from the bus. Identity on our little-endian
@@ -81,7 +82,7 @@ size_t vio_vq_ring_bytes(uint16_t size, bool legacy, size_t *avail_off, size_t *
 
 /* ---- broken latch ---- */
 
-static void vio_vq_violation(struct vio_vq *vq, const char *why, uint32_t val, uint32_t limit)
+void vio_vq_violation(struct vio_vq *vq, const char *why, uint32_t val, uint32_t limit)
 {
 	if (vq->broken)
 		return;
@@ -134,6 +135,10 @@ static void vio_vq_init_free_list(struct vio_vq *vq)
 {
 	uint32_t i;
 
+	if (vq->packed) {
+		vio_vq_packed_reset_state(vq);
+		return;
+	}
 	/* next[size - 1] = size marks the end; num_free guards every walk */
 	for (i = 0; i < vq->size; i++)
 		vq->next[i] = (uint16_t)(i + 1);
@@ -160,13 +165,21 @@ static int vio_vq_alloc_indirect(struct vio_vq *vq, const struct vio_vq_params *
 	return VIO_OK;
 }
 
+/* Bytes of ring memory and where the driver and device areas start. */
+static size_t vio_vq_layout(const struct vio_vq *vq, size_t *avail_off, size_t *used_off)
+{
+	if (vq->packed)
+		return vio_vq_packed_bytes(vq->size, avail_off, used_off);
+	return vio_vq_ring_bytes(vq->size, vq->legacy, avail_off, used_off);
+}
+
 static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 {
 	size_t avail_off, used_off, bytes;
 	char *base;
 	int err;
 
-	bytes = vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off);
+	bytes = vio_vq_layout(vq, &avail_off, &used_off);
 	err = vio_dev_dma_alloc(vq->dev, bytes, VIO_LEGACY_QUEUE_ALIGN, &vq->ring);
 	if (err)
 		return err;
@@ -177,6 +190,8 @@ static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 	vq->used = (void *)(base + used_off);
 	vq->used_event = &vq->avail->ring[vq->size];
 	vq->avail_event = (uint16_t *)&vq->used->ring[vq->size];
+	if (vq->packed)
+		vio_vq_packed_layout(vq);
 
 	vq->shadow = vio_dev_zalloc(vq->dev, (size_t)vq->size * sizeof(*vq->shadow));
 	vq->next = vio_dev_zalloc(vq->dev, (size_t)vq->size * sizeof(*vq->next));
@@ -191,9 +206,9 @@ static int vio_vq_program(struct vio_vq *vq)
 	uint64_t base = vq->ring.daddr;
 	size_t avail_off, used_off;
 
-	vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off);
-	return vq->bus->queue_setup(vq->bus->ctx, vq->index, vq->size, base, base + avail_off, base + used_off,
-				    vq->vector, &vq->notify_off);
+	vio_vq_layout(vq, &avail_off, &used_off);
+	return vq->bus->queue_setup(vq->bus->ctx, vq->index, vq->size, base, base + avail_off,
+				    base + used_off, vq->vector, &vq->notify_off);
 }
 
 int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_params *p)
@@ -207,6 +222,7 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 	vq->dev = dev;
 	vq->bus = p->bus;
 	vq->legacy = p->bus->legacy;
+	vq->packed = p->packed && !p->bus->legacy; /* §2.8 needs VERSION_1 */
 	vq->index = p->index;
 	vq->vector = p->vector;
 	vq->event_idx = p->event_idx;
@@ -247,7 +263,7 @@ int vio_vq_restart(struct vio_vq *vq)
 			vq->size);
 		return VIO_EIO;
 	}
-	vio_memset(vq->ring.vaddr, 0, vio_vq_ring_bytes(vq->size, vq->legacy, &avail_off, &used_off));
+	vio_memset(vq->ring.vaddr, 0, vio_vq_layout(vq, &avail_off, &used_off));
 	vio_memset(vq->shadow, 0, (size_t)vq->size * sizeof(*vq->shadow));
 	vio_vq_init_free_list(vq);
 	vq->avail_idx = vq->avail_pub = vq->kicked_idx = vq->last_used = 0;
@@ -401,6 +417,11 @@ static int vio_vq_add_chain(struct vio_vq *vq, const struct vio_vq_seg *out, uin
 		vq->stats.full++;
 		return VIO_ENOSPC;
 	}
+	if (vq->packed) {
+		vio_vq_packed_add(vq, out, nout, in, nin, cookie, (uint16_t)need);
+		vq->stats.added++;
+		return VIO_OK;
+	}
 	head = vq->free_head;
 	sh = &vq->shadow[head];
 	if (vio_vq_goes_indirect(vq, total))
@@ -436,6 +457,8 @@ bool vio_vq_kick_prepare(struct vio_vq *vq)
 
 	if (vq->broken)
 		return false;
+	if (vq->packed)
+		return vio_vq_packed_kick_prepare(vq);
 	if (new != vq->avail_pub) {
 		/* §2.7.13.3: descriptors and ring entries before the index */
 		vio_wmb();
@@ -482,6 +505,8 @@ static uint16_t vio_vq_used_idx(const struct vio_vq *vq)
 
 bool vio_vq_pending(const struct vio_vq *vq)
 {
+	if (vq->packed)
+		return vio_vq_packed_pending(vq);
 	return !vq->broken && vio_vq_used_idx(vq) != vq->last_used;
 }
 
@@ -501,7 +526,7 @@ static void vio_vq_free_chain(struct vio_vq *vq, uint16_t head)
  * device-writable buffer (TX) carries no meaningful len: some devices
  * (VirtualBox's legacy virtio-net) report the bytes they read, so its len
  * is reported as 0 rather than treated as a violation. */
-static int vio_vq_check_used(struct vio_vq *vq, uint32_t id, uint32_t *len)
+int vio_vq_check_used(struct vio_vq *vq, uint32_t id, uint32_t *len)
 {
 	struct vio_vq_shadow *sh;
 
@@ -534,6 +559,8 @@ int vio_vq_get(struct vio_vq *vq, void **cookie, uint32_t *len)
 		return VIO_EBROKEN;
 	if (!cookie)
 		return VIO_EINVAL;
+	if (vq->packed)
+		return vio_vq_packed_get(vq, cookie, len);
 	used_idx = vio_vq_used_idx(vq);
 	if (used_idx == vq->last_used)
 		return 0;
@@ -572,6 +599,10 @@ void vio_vq_disable_cb(struct vio_vq *vq)
 	if (vq->cb_disabled)
 		return;
 	vq->cb_disabled = true;
+	if (vq->packed) {
+		vio_vq_packed_disable_cb(vq);
+		return;
+	}
 	/* With EVENT_IDX the flags field must stay 0 (§2.7.7.1); park
 	 * used_event half the index space away instead, where no honest used
 	 * idx (at most `size` <= 32768 ahead) can cross it. */
@@ -599,6 +630,11 @@ bool vio_vq_enable_cb(struct vio_vq *vq)
 {
 	if (vq->broken)
 		return true; /* nothing to poll: a broken queue yields nothing */
+	if (vq->packed) {
+		vq->cb_disabled = false;
+		vio_vq_packed_arm(vq, 0);
+		return !vio_vq_packed_pending(vq);
+	}
 	vio_vq_arm(vq, vq->last_used);
 	return vio_vq_used_idx(vq) == vq->last_used;
 }
@@ -609,6 +645,11 @@ bool vio_vq_enable_cb_delayed(struct vio_vq *vq)
 
 	if (vq->broken)
 		return true;
+	if (vq->packed) { /* ~3/4 of the descriptors in flight */
+		vq->cb_disabled = false;
+		vio_vq_packed_arm(vq, (uint16_t)(vio_vq_packed_inflight(vq) * 3 / 4));
+		return !vio_vq_packed_pending(vq);
+	}
 	/* interrupt after ~3/4 of what the device holds (Linux's threshold) */
 	bufs = (uint16_t)((uint16_t)(vq->avail_pub - vq->last_used) * 3 / 4);
 	vio_vq_arm(vq, (uint16_t)(vq->last_used + bufs));
@@ -631,6 +672,11 @@ void *vio_vq_detach_unused(struct vio_vq *vq)
 		i = ((uint32_t)vq->detach_pos + n) % vq->size;
 		vq->stats.detach_steps++;
 		cookie = vq->shadow[i].cookie;
+		if (cookie && vq->packed) {
+			vio_vq_packed_detach(vq, (uint16_t)i);
+			vq->detach_pos = (uint16_t)((i + 1) % vq->size);
+			return cookie;
+		}
 		if (cookie) {
 			vio_vq_free_chain(vq, (uint16_t)i);
 			vq->detach_pos = (uint16_t)((i + 1) % vq->size);

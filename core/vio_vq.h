@@ -128,6 +128,20 @@ struct vio_vq {
 	struct vio_dma indirect;
 	uint16_t max_indirect;
 
+	/* packed ring (§2.8, vio_vq_packed.c) when `packed`: next[] and
+	 * free_head are the free-id list, shadow[] is keyed by buffer id,
+	 * last_used is the next descriptor slot to look at */
+	bool packed;
+	struct vio_pvirtq_desc *pdesc;
+	struct vio_pvirtq_event *drv_event; /* ours: interrupt suppression */
+	struct vio_pvirtq_event *dev_event; /* the device's: notification suppression */
+	uint16_t next_avail;		    /* next descriptor slot we write */
+	bool avail_wrap, used_wrap;	    /* wrap counters (§2.8.1) */
+	uint16_t batch_head, batch_flags;   /* first head of the unpublished batch */
+	uint16_t batch_n;		    /* chains in it */
+	uint16_t batch_descs;		    /* their descriptors */
+	uint16_t added_descs;		    /* descriptors since the last kick decision */
+
 	struct vio_vq_stats stats;
 };
 
@@ -139,6 +153,7 @@ struct vio_vq_params {
 	uint16_t vector;       /* MSI-X vector, VIO_MSI_NO_VECTOR for none */
 	bool event_idx;
 	bool indirect; /* INDIRECT_DESC negotiated */
+	bool packed;   /* RING_PACKED: the packed layout (§2.8) */
 };
 
 /* [attach] Allocate (through dev's counted allocators) and program queue

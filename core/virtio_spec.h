@@ -158,6 +158,28 @@ struct vio_vring_desc {
 	uint16_t next;
 };
 
+/* Packed ring (§2.8.13): one ring of descriptors both sides write, and two
+ * event suppression structures. */
+struct vio_pvirtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+_Static_assert(sizeof(struct vio_pvirtq_desc) == 16, "§2.8.13: 16-byte packed descriptor");
+
+struct vio_pvirtq_event {
+	uint16_t off_wrap; /* bits 0-14 descriptor offset, bit 15 wrap counter */
+	uint16_t flags;	   /* VIO_PEVENT_F_* */
+};
+_Static_assert(sizeof(struct vio_pvirtq_event) == 4, "§2.8.14: 4-byte event suppression");
+
+#define VIO_PDESC_F_AVAIL    (1u << 7)	/* §2.8.1 */
+#define VIO_PDESC_F_USED     (1u << 15) /* §2.8.1 */
+#define VIO_PEVENT_F_ENABLE  0x0	/* §2.8.10 */
+#define VIO_PEVENT_F_DISABLE 0x1
+#define VIO_PEVENT_F_DESC    0x2 /* only with EVENT_IDX */
+
 struct vio_vring_avail {
 	uint16_t flags;
 	uint16_t idx;

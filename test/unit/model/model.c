@@ -404,6 +404,8 @@ static void q_reset(struct mq *q)
 {
 	free(q->owned);
 	q->owned = NULL;
+	free(q->pk_ndesc);
+	q->pk_ndesc = NULL;
 	q->size = q->max;
 	q->vector = VIO_MSI_NO_VECTOR;
 	q->enabled = false;
@@ -495,6 +497,15 @@ static void q_enable(struct model *m, int qi, bool legacy)
 	if (m->status & VIO_STATUS_DRIVER_OK)
 		model_violation(m, "queue %d enabled after DRIVER_OK", qi);
 	uint64_t n = q->size;
+	if (model_q_packed(m)) {
+		if (mpk_enable_ok(m, qi)) {
+			free(q->owned);
+			q->owned = calloc(q->size, 1);
+			q->enabled = true;
+			q->last_avail = q->used_idx = q->signalled = 0;
+		}
+		return;
+	}
 	if (!legacy && ((q->desc & 15) || (q->avail & 1) || (q->used & 3)))
 		model_violation(m, "queue %d ring parts misaligned (§2.7)", qi);
 	if (!model_dev_range_ok(m, q->desc, VIO_VQ_DESC_BYTES(n), true))
@@ -1258,8 +1269,10 @@ void model_free(struct model *m)
 {
 	if (!m)
 		return;
-	for (int i = 0; i < M_MAXQ; i++)
+	for (int i = 0; i < M_MAXQ; i++) {
 		free(m->q[i].owned);
+		free(m->q[i].pk_ndesc);
+	}
 	/* free whatever the driver leaked so ASan reports the count, not a leak */
 	for (int i = 0; i < m->nregions; i++) {
 		if (m->regions[i].kind == MR_ZALLOC || (m->regions[i].kind == MR_DMA && m->kind == M_MODERN))

@@ -71,6 +71,11 @@ struct mq {
 	uint64_t notifies;
 	uint64_t irqs;
 	bool auto_avail_event; /* EVENT_IDX: write avail_event = last_avail on pop */
+	/* packed ring (model_packed.c): desc = ring, avail = driver event
+	 * area, used = device event area */
+	uint16_t pk_next; /* next descriptor slot the device reads */
+	bool pk_avail_wrap, pk_used_wrap;
+	uint16_t *pk_ndesc; /* [size]: descriptors of each popped id */
 };
 
 struct mseg {
@@ -145,6 +150,7 @@ struct model {
 	 * offset + queue_notify_off * multiplier of a notify capability, a
 	 * queue field written while the queue is enabled, a PCI config access
 	 * past byte 255, a legacy access past the I/O BAR's length. */
+	bool packed; /* queues use the packed layout (also when RING_PACKED is negotiated) */
 	bool check_windows;
 	int window_faults;
 	char first_window_fault[256];
@@ -221,6 +227,12 @@ void model_violation(struct model *m, const char *fmt, ...) __attribute__((forma
 /* Pop the next available chain: 1 = c filled, 0 = none, -1 = malformed
  * (violation recorded; the entry is consumed). */
 int model_vq_pop(struct model *m, int q, struct mchain *c);
+/* packed layout (model_packed.c), called by the generic entry points */
+bool model_q_packed(const struct model *m);
+bool mpk_enable_ok(struct model *m, int qi);
+int mpk_pop(struct model *m, int qi, struct mchain *c);
+void mpk_push_raw(struct model *m, int qi, uint32_t id, uint32_t len, uint16_t flags_xor);
+int mpk_avail_count(struct model *m, int qi);
 /* Number of avail entries published and not yet popped. */
 int model_vq_avail_count(struct model *m, int q);
 /* Complete head `id` with `len` (checks the head was popped). */

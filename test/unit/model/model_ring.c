@@ -77,6 +77,8 @@ int model_vq_avail_count(struct model *m, int qi)
 	struct mq *q = live_q(m, qi);
 	if (!q)
 		return 0;
+	if (model_q_packed(m))
+		return mpk_avail_count(m, qi);
 	return (uint16_t)(VIO_READ_ONCE(q_avail(q)->idx) - q->last_avail);
 }
 
@@ -112,6 +114,8 @@ int model_vq_pop(struct model *m, int qi, struct mchain *c)
 	struct mq *q = live_q(m, qi);
 	if (!q)
 		return 0;
+	if (model_q_packed(m))
+		return mpk_pop(m, qi, c);
 	struct vio_vring_avail *av = q_avail(q);
 	uint16_t aidx = VIO_READ_ONCE(av->idx);
 	if (aidx == q->last_avail)
@@ -230,6 +234,10 @@ void model_vq_push_raw(struct model *m, int qi, uint32_t id, uint32_t len)
 	struct mq *q = live_q(m, qi);
 	if (!q)
 		return;
+	if (model_q_packed(m)) {
+		mpk_push_raw(m, qi, id, len, 0);
+		return;
+	}
 	struct vio_vring_used_elem *e = &q_used(q)->ring[q->used_idx % q->size];
 	VIO_WRITE_ONCE(e->id, id);
 	VIO_WRITE_ONCE(e->len, len);
@@ -404,13 +412,16 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 	uint32_t *lens = m->scr_lens;
 	int n = 0;
 	uint32_t off = 0;
-	uint16_t saved_last = q->last_avail;
+	uint16_t saved_last = q->last_avail, saved_pk = q->pk_next;
+	bool saved_wrap = q->pk_avail_wrap;
 	while (off < total) {
 		if (n >= maxc) {
 			/* not enough buffers: undo the pops, write nothing */
 			for (int i = 0; i < n; i++)
 				q->owned[cs[i].head] = 0;
 			q->last_avail = saved_last;
+			q->pk_next = saved_pk;
+			q->pk_avail_wrap = saved_wrap;
 			return mrg || avail == 0 ? 0 : -1;
 		}
 		if (n == m->scr_cap) {
@@ -430,6 +441,8 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 		if (!mrg && take < total - off) {
 			q->owned[cs[n].head] = 0;
 			q->last_avail = saved_last;
+			q->pk_next = saved_pk;
+			q->pk_avail_wrap = saved_wrap;
 			return -1;
 		}
 		lens[n] = take;
@@ -443,6 +456,13 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 	for (int i = 0; i < n; i++) {
 		chain_write(&cs[i], 0, bytes + off, lens[i]);
 		off += lens[i];
+	}
+	if (model_q_packed(m)) { /* one used descriptor per buffer, in order (§2.8.8) */
+		for (int i = 0; i < n; i++) {
+			q->owned[cs[i].head] = 0;
+			mpk_push_raw(m, qi, cs[i].head, lens[i], 0);
+		}
+		return n;
 	}
 	/* all used elements, then one used idx update (§2.7.8, §5.1.6.4) */
 	for (int i = 0; i < n; i++) {
