@@ -12,8 +12,9 @@
 
 /* Bits 24..41 belong to the transport and ring (§6, "Reserved Feature
  * Bits"): we accept only those we implement (VIO_DEV_RING_FEATURES), never
- * what a caller passes in `wanted`. IN_ORDER, NOTIFICATION_DATA and
- * RING_PACKED change the ring or doorbell protocol and are not implemented. */
+ * what a caller passes in `wanted`. IN_ORDER and NOTIFICATION_DATA change
+ * the ring or doorbell protocol and are not implemented; RING_PACKED is
+ * accepted unless the front-end forces the split ring (split_only). */
 #define VIO_DEV_TRANSPORT_MASK (((1ULL << 42) - 1) & ~((1ULL << 24) - 1))
 
 /* §3.1.1: each step sets a bit in addition to those already set. What
@@ -128,6 +129,7 @@ int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_de
 	d->os = os;
 	d->dma_is_iommu = p && p->dma_is_iommu;
 	d->reset_timeout_us = p && p->reset_timeout_us ? p->reset_timeout_us : VIO_DEV_RESET_TIMEOUT_US;
+	d->split_only = p && p->split_only;
 	err = vio_pci_probe(&d->pci, os, p && p->prefer_legacy);
 	if (err)
 		return err;
@@ -146,7 +148,8 @@ int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_de
 
 static uint64_t vio_dev_accept(struct vio_dev *d, uint64_t offered, uint64_t wanted)
 {
-	uint64_t accept = offered & ((wanted & ~VIO_DEV_TRANSPORT_MASK) | VIO_DEV_RING_FEATURES);
+	uint64_t ring = VIO_DEV_RING_FEATURES | (d->split_only ? 0 : VIO_BIT(VIO_F_RING_PACKED));
+	uint64_t accept = offered & ((wanted & ~VIO_DEV_TRANSPORT_MASK) | ring);
 
 	if (d->pci.modern)
 		accept |= VIO_BIT(VIO_F_VERSION_1); /* checked offered by the caller */
@@ -437,6 +440,7 @@ static int vio_dev_vq_make(struct vio_dev *d, struct vio_vq *vq, uint16_t idx, u
 	    .vector = vector,
 	    .event_idx = vio_dev_has(d, VIO_F_EVENT_IDX),
 	    .indirect = vio_dev_has(d, VIO_F_INDIRECT_DESC),
+	    .packed = vio_dev_has(d, VIO_F_RING_PACKED),
 	};
 
 	p.max_indirect = p.indirect ? max_indirect : 0;

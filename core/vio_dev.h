@@ -32,6 +32,7 @@ struct vio_dev {
 	enum vio_irq_mode irq_mode;
 	uint32_t allocs;	   /* outstanding dma_alloc + zalloc: 0 after detach */
 	uint32_t reset_timeout_us; /* from vio_dev_params, for vio_dev_reset() */
+	bool split_only;	   /* from vio_dev_params */
 	uint8_t status;		   /* status bits written since the last reset */
 	bool dma_stopped;	   /* vio_dev_stop_dma cleared bus mastering */
 	struct vio_vq_bus vq_bus;  /* the transport as the rings see it (set by init) */
@@ -49,6 +50,7 @@ struct vio_dev_params {
 	bool dma_is_iommu;	   /* allows VIRTIO_F_ACCESS_PLATFORM (§6.1) */
 	bool prefer_legacy;	   /* use the legacy interface of a transitional device */
 	uint32_t reset_timeout_us; /* 0 = default (1 s) */
+	bool split_only;	   /* never negotiate RING_PACKED (a front-end's switch) */
 };
 
 /* [attach] Probe the transport and bring the device to DRIVER. VIO_ENODEV:

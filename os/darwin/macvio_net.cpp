@@ -144,6 +144,7 @@ bool MacvioNet::start(IOService *provider)
 	 * IODMACommand or the mbuf IOMapper window), so the device may go
 	 * through an IOMMU: accept VIRTIO_F_ACCESS_PLATFORM. */
 	p.dev.dma_is_iommu = true;
+	p.dev.split_only = macvioSplitOnly(); /* boot-arg macvio_split=1 */
 	p.features = MACVIO_FEATURES;
 	p.rx_size = MACVIO_RING_SIZE;
 	p.tx_size = MACVIO_RING_SIZE;

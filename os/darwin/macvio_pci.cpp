@@ -64,6 +64,13 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioDevice, IOService)
 	return v;
 }
 
+bool macvioSplitOnly(void)
+{
+	int v = 0;
+
+	return PE_parse_boot_argn("macvio_split", &v, sizeof(v)) && v == 1;
+}
+
 /* ---- matching ---- */
 
 IOService *MacvioPCI::probe(IOService *provider, SInt32 *score)

@@ -148,5 +148,7 @@ private:
 /* Boot-arg "macvio": 0 disables every personality (Apple's driver, if any,
  * then gets the devices), 2 also logs debug lines. Default 1. */
 int macvioBootArg(void);
+/* boot-arg macvio_split=1: never negotiate the packed ring */
+bool macvioSplitOnly(void);
 
 #endif /* MACVIO_PCI_H */

@@ -27,6 +27,10 @@ static bool legacy;
 module_param(legacy, bool, 0444);
 MODULE_PARM_DESC(legacy, "use the legacy (0.9.5) interface of a transitional device");
 
+static bool packed = true;
+module_param(packed, bool, 0444);
+MODULE_PARM_DESC(packed, "use the packed ring when the device offers it (default 1; 0 forces split)");
+
 static char *irq_mode = "auto";
 module_param(irq_mode, charp, 0444);
 MODULE_PARM_DESC(irq_mode, "auto (default), msix (per queue), shared (MSI-X: config + one queue vector), "
@@ -322,6 +326,7 @@ static void attach_params(struct macvio *vi, struct vio_net_params *p)
 	 * is what a device without ACCESS_PLATFORM expects (§6.1). */
 	p->dev.dma_is_iommu = device_iommu_mapped(&vi->pdev->dev);
 	p->dev.prefer_legacy = legacy;
+	p->dev.split_only = !packed;
 	p->features = MACVIO_FEATURES & ~(u64)features_off;
 	p->rx_size = rx_size;
 	p->tx_size = tx_size;
@@ -499,8 +504,8 @@ static void log_probe(struct macvio *vi)
 		    "ring %u, link %s\n",
 		    n->dev.pci.modern ? "modern" : "legacy", irq_kind_name(vi), feat ? feat : "?",
 		    vi->ndev->dev_addr, n->mac_random ? " (random)" : "", vi->ndev->mtu, vi->ndev->max_mtu,
-		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?", vio_vq_size(&n->rxq[0].vq),
-		    vio_vq_size(&n->txq[0].vq), n->link_up ? "up" : "down");
+		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?",
+		    vio_vq_size(&n->rxq[0].vq), vio_vq_size(&n->txq[0].vq), n->link_up ? "up" : "down");
 	kfree(feat);
 }
 

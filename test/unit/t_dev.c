@@ -151,14 +151,14 @@ TEST(dev_required_feature_missing)
 TEST(dev_never_accepts_unoffered_or_unknown)
 {
 	struct model *m = model_new(M_MODERN);
-	m->features |= VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_NET_F_RSS) | VIO_BIT(50);
+	m->features |= VIO_BIT(VIO_F_IN_ORDER) | VIO_BIT(VIO_NET_F_RSS) | VIO_BIT(50);
 	struct vio_dev d;
 	ASSERT_EQ(dev_up(m, &d, false, false), 0);
 	/* wanted includes bits the device does not offer */
 	ASSERT_EQ(
 	    vio_dev_negotiate(&d, VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_GSO), 0),
 	    0);
-	ASSERT(!model_has(m, VIO_F_RING_PACKED));
+	ASSERT(!model_has(m, VIO_F_IN_ORDER));
 	ASSERT(!model_has(m, VIO_NET_F_RSS));
 	ASSERT(!model_has(m, 50));
 	ASSERT(!model_has(m, VIO_NET_F_MQ));

@@ -7,7 +7,9 @@
 # VARIANTS="pc:modern q35:legacy" picks a subset (machine:name).
 # An optional 4th field names the interrupt mode macvio must end up in (its
 # probe line says "irq <mode>"): vectors=2 and vectors=1 prove the fallback
-# from per-queue MSI-X to shared and to single-vector MSI-X.
+# from per-queue MSI-X to shared and to single-vector MSI-X. An optional
+# 5th names a feature macvio must have negotiated (its probe line's
+# features): RING_PACKED proves the packed ring ran, not a split fallback.
 . "$(dirname "$0")/../lib.sh"
 tb_init variants
 MIB=${XFER_MIB:-4}
@@ -24,12 +26,15 @@ ALL=(
 	pc:rxq1024:rx_queue_size=1024
 	pc:nomrg:mrg_rxbuf=off
 	pc:nocsum:csum=off,guest_csum=off
-	pc:packed:packed=on
+	pc:packed:packed=on::RING_PACKED
+	pc:packed_nomrg:packed=on,mrg_rxbuf=off::RING_PACKED
+	pc:packed_noevent:packed=on,event_idx=off,indirect_desc=off::RING_PACKED
 	pc:noeventidx:event_idx=off,indirect_desc=off
 	q35:transitional:
 	q35:modern:disable-legacy=on
 	q35:legacy:disable-modern=on,disable-legacy=off
 	q35:novectors:vectors=0
+	q35:packed:packed=on::RING_PACKED
 )
 [ "$NIC_MODEL" = virtio-net-pci ] || { tb_log "DRIVER=$DRIVER is not virtio: nothing to vary"; tb_finish; }
 
@@ -37,12 +42,12 @@ selected() { [ -z "${VARIANTS:-}" ] || [[ " $VARIANTS " == *" $1 "* ]]; }
 
 # run_machine M: boot M with every selected variant of M and test each NIC.
 run_machine() {
-	local m=$1 v name opts irq i=0 names=() irqs=() out
+	local m=$1 v name opts irq feat i=0 names=() irqs=() feats=() out
 	for v in "${ALL[@]}"; do
-		IFS=: read -r vm name opts irq <<<"$v"
+		IFS=: read -r vm name opts irq feat <<<"$v"
 		[ "$vm" = "$m" ] && selected "$m:$name" || continue
 		tb_nic tap $i "$opts"
-		names[i]=$name irqs[i]=$irq i=$((i + 1))
+		names[i]=$name irqs[i]=$irq feats[i]=$feat i=$((i + 1))
 	done
 	[ $i -gt 0 ] || return 0
 	vm_start "$m"
@@ -53,6 +58,9 @@ run_machine() {
 		if [ -n "${irqs[i]}" ] && [ "$DRIVER" = macvio ] &&
 			! guest_run "dmesg | grep '$(nic_pci $i)' | grep -q 'irq ${irqs[i]},'" >/dev/null; then
 			t_fail "expected interrupt mode ${irqs[i]}: $(guest_run "dmesg | grep '$(nic_pci $i)' | grep -o 'irq [a-z-]*'")"
+		elif [ -n "${feats[i]}" ] && [ "$DRIVER" = macvio ] &&
+			! guest_run "dmesg | grep '$(nic_pci $i)' | grep -q 'features.* ${feats[i]}'" >/dev/null; then
+			t_fail "expected ${feats[i]} negotiated: $(guest_run "dmesg | grep '$(nic_pci $i)' | grep -o 'features [A-Z_0-9 ]*'")"
 		elif out=$(ping_both $i && xfer $i "$MIB" g2h && xfer $i "$MIB" h2g); then
 			t_info "$(guest_run "nic_facts $(nic_pci $i)"); $(grep -o '[0-9]* Mbit/s' <<<"$out" | tr '\n' ' ')"
 			t_pass
