@@ -372,7 +372,8 @@ static uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_
 		max = 16;
 	if (max < vio_vq_size(&q->vq))
 		vio_info(n->os, "net: rx queue %u: at most %lu of %u entries posted (%u MiB of buffers)",
-			 vio_vq_index(&q->vq), (unsigned long)max, vio_vq_size(&q->vq), VIO_NET_RX_RING_BYTES_MAX >> 20);
+			 vio_vq_index(&q->vq), (unsigned long)max, vio_vq_size(&q->vq),
+			 VIO_NET_RX_RING_BYTES_MAX >> 20);
 	return (uint16_t)(max < vio_vq_size(&q->vq) ? max : vio_vq_size(&q->vq));
 }
 
@@ -412,13 +413,15 @@ static int vio_net_rxq_init(struct vio_net *n, uint16_t i, const struct vio_net_
 		return VIO_ENOMEM;
 	q->max_posted = vio_net_rx_budget(n, q);
 	/* every buffer the ring can hold, each segment of a big chain */
-	q->orphans_cap = (uint32_t)vio_vq_size(&q->vq) * (n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1);
+	q->orphans_cap =
+	    (uint32_t)vio_vq_size(&q->vq) * (n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1);
 	q->orphans = vio_net_zalloc(n, (size_t)q->orphans_cap * sizeof(*q->orphans), "rx orphans");
 	if (!q->orphans)
 		return VIO_ENOMEM;
 	if (n->rx_mode == VIO_NET_RX_BIG) {
 		q->bigsegs = vio_net_zalloc(
-		    n, (size_t)vio_vq_size(&q->vq) * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs), "rx big segments");
+		    n, (size_t)vio_vq_size(&q->vq) * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs),
+		    "rx big segments");
 		if (!q->bigsegs)
 			return VIO_ENOMEM;
 	}

@@ -305,7 +305,8 @@ static void macvio_tx_timeout(struct net_device *ndev, unsigned int q)
 	const struct vio_net_txq *t = &vi->net.txq[q];
 
 	netdev_err(ndev, "tx queue %u stalled: %u in flight, %u free descriptors, device %s: resetting\n", q,
-		   t->inflight, vio_vq_num_free(&t->vq), vio_vq_broken(&t->vq) ? "broke the ring" : "did not complete");
+		   t->inflight, vio_vq_num_free(&t->vq),
+		   vio_vq_broken(&t->vq) ? "broke the ring" : "did not complete");
 	macvio_schedule_reset(vi, VIO_NET_RESET_TX_TIMEOUT);
 }
 
