@@ -119,7 +119,7 @@ static struct {
 	struct fc c;
 	struct fe f;
 	bool up;
-} fc_devs[2];
+} fc_devs[4]; /* modern / legacy x split / packed (legacy stays split) */
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 {
@@ -129,12 +129,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 
 	if (!size)
 		return 0;
-	struct fc *cp = &fc_devs[d[0] & 1].c;
-	struct fe *fp = &fc_devs[d[0] & 1].f;
-	if (!fc_devs[d[0] & 1].up) {
+	struct fc *cp = &fc_devs[d[0] & 3].c;
+	struct fe *fp = &fc_devs[d[0] & 3].f;
+	if (!fc_devs[d[0] & 3].up) {
 		memset(cp, 0, sizeof(*cp));
 		cp->m = model_new(d[0] & 1 ? M_LEGACY : M_MODERN);
 		cp->m->features |= VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE);
+		if (d[0] & 2)
+			cp->m->features |= VIO_BIT(VIO_F_RING_PACKED);
 		for (int q = 0; q < M_MAXQ; q++)
 			cp->m->q[q].max = 32;
 		cp->m->ctrl_auto = false;
@@ -146,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 		cp->m->ctrl_ack = VIO_NET_OK;
 		if (fe_attach(fp, cp->m, &p) != 0 || fe_start(fp) != 0)
 			abort(); /* a well-behaved device at attach */
-		fc_devs[d[0] & 1].up = true;
+		fc_devs[d[0] & 3].up = true;
 	}
 #define c (*cp)
 #define f (*fp)

@@ -274,10 +274,11 @@ static void fz_settle(struct fz *z)
 }
 
 /* Persistent devices, one per configuration the first input byte picks
- * (kind x withheld features x ring size): attach and RX fill cost more
- * than a whole input's steps, so each device is set up once and brought
- * back by the reset path after every input (fz_settle). */
-#define FZ_CONFIGS (3 * 6 * 2)
+ * (kind x withheld features x ring size x split/packed): attach and RX
+ * fill cost more than a whole input's steps, so each device is set up
+ * once and brought back by the reset path after every input (fz_settle).
+ * Legacy cannot carry RING_PACKED (bit 34): those configs stay split. */
+#define FZ_CONFIGS (3 * 6 * 2 * 2)
 static struct fz fz_devs[FZ_CONFIGS];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -303,10 +304,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(z, 0, sizeof(*z));
 		z->m = model_new(kinds[cfg % 3]);
 		z->m->features &= ~drops[(cfg / 3) % 6];
+		if (cfg / 36)
+			z->m->features |= VIO_BIT(VIO_F_RING_PACKED);
 		/* small rings (32 or 64 entries; big mode without indirect
 		 * needs 21): depth comes from many steps, not buffers */
 		for (int q = 0; q < M_MAXQ; q++)
-			z->m->q[q].max = (uint16_t)(32u << (cfg / 18));
+			z->m->q[q].max = (uint16_t)(32u << (cfg / 18 % 2));
 		z->m->quiet_violations = true; /* hostile steps confuse the model, not the driver */
 		model_finalize(z->m);
 		if (fe_attach(&z->f, z->m, NULL) != 0 || fe_start(&z->f) != 0) {

@@ -131,8 +131,9 @@ static void fp_settle(struct fp *z)
 	memset(z, 0, sizeof(*z));
 }
 
-/* One persistent device per transport (modern, legacy). */
-static struct fp fp_devs[2];
+/* One persistent device per transport (modern, legacy) and layout (split,
+ * packed; legacy stays split). */
+static struct fp fp_devs[4];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -142,9 +143,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	zp = &fp_devs[data[0] & 1];
+	zp = &fp_devs[data[0] & 3];
 	if (!zp->m) {
 		zp->m = model_new(data[0] & 1 ? M_LEGACY : M_MODERN);
+		if (data[0] & 2)
+			zp->m->features |= VIO_BIT(VIO_F_RING_PACKED);
 		for (int q = 0; q < M_MAXQ; q++)
 			zp->m->q[q].max = 32;
 		zp->m->quiet_violations = true;

@@ -125,15 +125,17 @@ int mpk_pop(struct model *m, int qi, struct mchain *c)
 	c->nout = c->nin = 0;
 	c->out_len = c->in_len = 0;
 	c->indirect = false;
+	/* a malformed chain is consumed as far as it was read (as split's
+	 * entry is), so a caller looping on pop always gets to the end */
 	for (;;) {
 		if (n >= q->size) {
 			model_violation(m, "q%d packed chain longer than the ring", qi);
-			return -1;
+			goto bad;
 		}
 		d = r[at];
 		if (n && !pk_available(q, d.flags, wrap)) {
 			model_violation(m, "q%d packed chain continues into a descriptor not available", qi);
-			return -1;
+			goto bad;
 		}
 		n++;
 		id = d.id;
@@ -142,11 +144,11 @@ int mpk_pop(struct model *m, int qi, struct mchain *c)
 			if (d.flags & VIO_DESC_F_NEXT)
 				model_violation(m, "INDIRECT together with NEXT");
 			if (pk_indirect(m, c, &d, &seen_write) < 0)
-				return -1;
+				goto bad;
 			break;
 		}
 		if (!pk_seg(m, c, &d, &seen_write))
-			return -1;
+			goto bad;
 		if (!(d.flags & VIO_DESC_F_NEXT))
 			break;
 	}
@@ -165,6 +167,10 @@ int mpk_pop(struct model *m, int qi, struct mchain *c)
 	q->owned[id] = 1;
 	q->pk_ndesc[id] = n;
 	return 1;
+bad:
+	q->pk_next = at;
+	q->pk_avail_wrap = wrap;
+	return -1;
 }
 
 /* §2.8.10: the driver's event suppression decides the interrupt. */

@@ -37,18 +37,24 @@ static struct mq *live_q(struct model *m, int qi)
 uint16_t model_vq_avail_idx(struct model *m, int qi)
 {
 	struct mq *q = live_q(m, qi);
+	if (q && model_q_packed(m))
+		return (uint16_t)mpk_avail_count(m, qi); /* no avail idx in a packed ring */
 	return q ? VIO_READ_ONCE(q_avail(q)->idx) : 0;
 }
 
 uint16_t model_vq_avail_flags(struct model *m, int qi)
 {
 	struct mq *q = live_q(m, qi);
+	if (q && model_q_packed(m)) /* the driver event area's flags */
+		return VIO_READ_ONCE(((struct vio_pvirtq_event *)(uintptr_t)q->avail)->flags);
 	return q ? VIO_READ_ONCE(q_avail(q)->flags) : 0;
 }
 
 uint16_t model_vq_used_event(struct model *m, int qi)
 {
 	struct mq *q = live_q(m, qi);
+	if (q && model_q_packed(m)) /* the driver event area's off_wrap */
+		return VIO_READ_ONCE(((struct vio_pvirtq_event *)(uintptr_t)q->avail)->off_wrap);
 	return q ? VIO_READ_ONCE(q_avail(q)->ring[q->size]) : 0;
 }
 
@@ -58,6 +64,13 @@ void model_vq_set_avail_event(struct model *m, int qi, uint16_t v)
 	if (!q)
 		return;
 	q->auto_avail_event = false;
+	if (model_q_packed(m)) { /* the device event area: desc-specific at v */
+		struct vio_pvirtq_event *e = (struct vio_pvirtq_event *)(uintptr_t)q->used;
+		VIO_WRITE_ONCE(e->off_wrap, v);
+		VIO_WRITE_ONCE(e->flags, (uint16_t)VIO_PEVENT_F_DESC);
+		vio_mb();
+		return;
+	}
 	uint16_t *ae = (uint16_t *)&q_used(q)->ring[q->size];
 	VIO_WRITE_ONCE(*ae, v);
 	vio_mb();
@@ -68,6 +81,12 @@ void model_vq_set_no_notify(struct model *m, int qi, bool on)
 	struct mq *q = live_q(m, qi);
 	if (!q)
 		return;
+	if (model_q_packed(m)) {
+		struct vio_pvirtq_event *e = (struct vio_pvirtq_event *)(uintptr_t)q->used;
+		VIO_WRITE_ONCE(e->flags, (uint16_t)(on ? VIO_PEVENT_F_DISABLE : VIO_PEVENT_F_ENABLE));
+		vio_mb();
+		return;
+	}
 	VIO_WRITE_ONCE(q_used(q)->flags, (uint16_t)(on ? VIO_USED_F_NO_NOTIFY : 0));
 	vio_mb();
 }
@@ -261,6 +280,10 @@ void model_vq_set_used_idx(struct model *m, int qi, uint16_t idx)
 	struct mq *q = live_q(m, qi);
 	if (!q)
 		return;
+	if (model_q_packed(m)) { /* no used idx: the device's used slot moves (skips, rewinds) */
+		q->used_idx = (uint16_t)(idx % q->size);
+		return;
+	}
 	q->used_idx = idx;
 	used_publish(m, q, qi);
 }
