@@ -29,6 +29,8 @@ ALL=(
 	pc:packed:packed=on::RING_PACKED
 	pc:packed_nomrg:packed=on,mrg_rxbuf=off::RING_PACKED
 	pc:packed_noevent:packed=on,event_idx=off,indirect_desc=off::RING_PACKED
+	pc:packed_q256:packed=on,rx_queue_size=256,tx_queue_size=256::RING_PACKED
+	pc:packed_rxq1024:packed=on,rx_queue_size=1024::RING_PACKED
 	pc:noeventidx:event_idx=off,indirect_desc=off
 	q35:transitional:
 	q35:modern:disable-legacy=on
