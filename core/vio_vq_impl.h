@@ -9,6 +9,39 @@
 
 #include "vio_vq.h"
 
+/* Ring fields are little-endian, or guest order on the legacy interface
+ * (§2.4 legacy): vq->legacy, from the bus. Identity on our little-endian
+ * targets. */
+static inline uint16_t vio_vq_16(const struct vio_vq *vq, uint16_t v)
+{
+#if VIO_BIG_ENDIAN
+	return vq->legacy ? v : vio_le16(v);
+#else
+	(void)vq;
+	return v;
+#endif
+}
+
+static inline uint32_t vio_vq_32(const struct vio_vq *vq, uint32_t v)
+{
+#if VIO_BIG_ENDIAN
+	return vq->legacy ? v : vio_le32(v);
+#else
+	(void)vq;
+	return v;
+#endif
+}
+
+static inline uint64_t vio_vq_64(const struct vio_vq *vq, uint64_t v)
+{
+#if VIO_BIG_ENDIAN
+	return vq->legacy ? v : vio_le64(v);
+#else
+	(void)vq;
+	return v;
+#endif
+}
+
 /* shared checks (vio_vq.c) */
 void vio_vq_violation(struct vio_vq *vq, const char *what, uint32_t v, uint32_t limit);
 int vio_vq_check_used(struct vio_vq *vq, uint32_t id, uint32_t *len);

@@ -23,38 +23,6 @@
 #include "vio_vq.h"
 #include "vio_vq_impl.h"
 
-/* Ring fields are little-endian or guest order (legacy cannot carry a
- * packed ring, but the test stays the same as split's). */
-static inline uint16_t vio_pq_16(const struct vio_vq *vq, uint16_t v)
-{
-#if VIO_BIG_ENDIAN
-	return vq->legacy ? v : vio_le16(v);
-#else
-	(void)vq;
-	return v;
-#endif
-}
-
-static inline uint32_t vio_pq_32(const struct vio_vq *vq, uint32_t v)
-{
-#if VIO_BIG_ENDIAN
-	return vq->legacy ? v : vio_le32(v);
-#else
-	(void)vq;
-	return v;
-#endif
-}
-
-static inline uint64_t vio_pq_64(const struct vio_vq *vq, uint64_t v)
-{
-#if VIO_BIG_ENDIAN
-	return vq->legacy ? v : vio_le64(v);
-#else
-	(void)vq;
-	return v;
-#endif
-}
-
 size_t vio_vq_packed_bytes(uint16_t size, size_t *drv_off, size_t *dev_off)
 {
 	size_t d = (size_t)size * sizeof(struct vio_pvirtq_desc);
@@ -104,9 +72,9 @@ void vio_vq_packed_layout(struct vio_vq *vq)
  * head's last of all). */
 static void vio_pq_fill(struct vio_vq *vq, struct vio_pvirtq_desc *d, const struct vio_vq_seg *s, uint16_t id)
 {
-	d->addr = vio_pq_64(vq, s->daddr);
-	d->len = vio_pq_32(vq, s->len);
-	d->id = vio_pq_16(vq, id);
+	d->addr = vio_vq_64(vq, s->daddr);
+	d->len = vio_vq_32(vq, s->len);
+	d->id = vio_vq_16(vq, id);
 }
 
 static void vio_pq_advance(struct vio_vq *vq)
@@ -126,7 +94,7 @@ static void vio_pq_head_flags(struct vio_vq *vq, uint16_t slot, uint16_t flags)
 		return;
 	}
 	vio_wmb(); /* the rest of the chain before its head (§2.8.21.2) */
-	VIO_WRITE_ONCE(vq->pdesc[slot].flags, vio_pq_16(vq, flags));
+	VIO_WRITE_ONCE(vq->pdesc[slot].flags, vio_vq_16(vq, flags));
 }
 
 /* The chain in this id's indirect table; one ring descriptor (§2.8.7). */
@@ -144,7 +112,7 @@ static uint64_t vio_pq_add_indirect(struct vio_vq *vq, uint16_t id, const struct
 		const struct vio_vq_seg *s = k < nout ? &out[k] : &in[k - nout];
 
 		vio_pq_fill(vq, &tbl[k], s, id);
-		tbl[k].flags = vio_pq_16(vq, k < nout ? 0 : VIO_DESC_F_WRITE);
+		tbl[k].flags = vio_vq_16(vq, k < nout ? 0 : VIO_DESC_F_WRITE);
 		if (k >= nout)
 			in_len += s->len;
 	}
@@ -176,7 +144,7 @@ static uint64_t vio_pq_add_direct(struct vio_vq *vq, uint16_t id, const struct v
 		if (k == 0)
 			head_flags = flags; /* with the wrap counter of its own slot */
 		else
-			VIO_WRITE_ONCE(vq->pdesc[slot].flags, vio_pq_16(vq, flags));
+			VIO_WRITE_ONCE(vq->pdesc[slot].flags, vio_vq_16(vq, flags));
 		vio_pq_advance(vq);
 	}
 	vio_pq_head_flags(vq, head, head_flags);
@@ -216,7 +184,7 @@ static void vio_pq_publish(struct vio_vq *vq)
 		return;
 	}
 	vio_wmb(); /* every descriptor of the batch before its first head */
-	VIO_WRITE_ONCE(vq->pdesc[vq->batch_head].flags, vio_pq_16(vq, vq->batch_flags));
+	VIO_WRITE_ONCE(vq->pdesc[vq->batch_head].flags, vio_vq_16(vq, vq->batch_flags));
 	vq->batch_n = 0;
 	vq->batch_descs = 0;
 }
@@ -232,7 +200,7 @@ bool vio_vq_packed_kick_prepare(struct vio_vq *vq)
 	vq->added_descs = 0;
 	old = (uint16_t)(new - added); /* may be "negative": need_event is mod 2^16 */
 	vio_mb();		       /* our flags before the device's suppression state (§2.8.21.3) */
-	flags = vio_pq_16(vq, VIO_READ_ONCE(vq->dev_event->flags));
+	flags = vio_vq_16(vq, VIO_READ_ONCE(vq->dev_event->flags));
 	if (flags != VIO_PEVENT_F_DESC || !vq->event_idx) {
 		if (flags == VIO_PEVENT_F_DISABLE) {
 			vq->stats.kicks_suppressed++;
@@ -240,7 +208,7 @@ bool vio_vq_packed_kick_prepare(struct vio_vq *vq)
 		}
 		return true;
 	}
-	off_wrap = vio_pq_16(vq, VIO_READ_ONCE(vq->dev_event->off_wrap));
+	off_wrap = vio_vq_16(vq, VIO_READ_ONCE(vq->dev_event->off_wrap));
 	event = (uint16_t)(off_wrap & 0x7fff);
 	/* an event in the other lap of the ring sits `size` earlier */
 	if ((bool)(off_wrap >> 15) != vq->avail_wrap)
@@ -264,7 +232,7 @@ static bool vio_pq_is_used(const struct vio_vq *vq, uint16_t flags)
 bool vio_vq_packed_pending(const struct vio_vq *vq)
 {
 	return !vq->broken &&
-	       vio_pq_is_used(vq, vio_pq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].flags)));
+	       vio_pq_is_used(vq, vio_vq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].flags)));
 }
 
 static void vio_pq_free_id(struct vio_vq *vq, uint16_t id)
@@ -297,7 +265,7 @@ static int vio_pq_used_at(struct vio_vq *vq, uint16_t *flags)
 {
 	uint16_t out = (uint16_t)(vq->size - vq->num_free - vq->batch_descs);
 
-	*flags = vio_pq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].flags));
+	*flags = vio_vq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].flags));
 	if (vio_pq_is_used(vq, *flags))
 		return 1;
 	if (out && (bool)(*flags & VIO_PDESC_F_AVAIL) != vq->used_wrap) {
@@ -317,8 +285,8 @@ int vio_vq_packed_get(struct vio_vq *vq, void **cookie, uint32_t *len)
 	if (r <= 0)
 		return r;
 	vio_rmb(); /* §2.8.8: id and len after the flags that say used */
-	id = vio_pq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].id));
-	n = vio_pq_32(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].len));
+	id = vio_vq_16(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].id));
+	n = vio_vq_32(vq, VIO_READ_ONCE(vq->pdesc[vq->last_used].len));
 	r = vio_vq_check_used(vq, id, &n);
 	if (r)
 		return r;
@@ -330,7 +298,7 @@ int vio_vq_packed_get(struct vio_vq *vq, void **cookie, uint32_t *len)
 	vq->stats.completed++;
 	if (vq->event_idx && !vq->cb_disabled) {
 		VIO_WRITE_ONCE(vq->drv_event->off_wrap,
-			       vio_pq_16(vq, (uint16_t)(vq->last_used | (vq->used_wrap ? 0x8000 : 0))));
+			       vio_vq_16(vq, (uint16_t)(vq->last_used | (vq->used_wrap ? 0x8000 : 0))));
 		vio_mb();
 	}
 	return 1;
@@ -340,7 +308,7 @@ int vio_vq_packed_get(struct vio_vq *vq, void **cookie, uint32_t *len)
 
 void vio_vq_packed_disable_cb(struct vio_vq *vq)
 {
-	VIO_WRITE_ONCE(vq->drv_event->flags, vio_pq_16(vq, VIO_PEVENT_F_DISABLE));
+	VIO_WRITE_ONCE(vq->drv_event->flags, vio_vq_16(vq, VIO_PEVENT_F_DISABLE));
 }
 
 /* Ask for an interrupt at the used descriptor `ahead` slots past last_used
@@ -355,11 +323,11 @@ void vio_vq_packed_arm(struct vio_vq *vq, uint16_t ahead)
 			at -= vq->size;
 			wrap = !wrap;
 		}
-		VIO_WRITE_ONCE(vq->drv_event->off_wrap, vio_pq_16(vq, (uint16_t)(at | (wrap ? 0x8000 : 0))));
+		VIO_WRITE_ONCE(vq->drv_event->off_wrap, vio_vq_16(vq, (uint16_t)(at | (wrap ? 0x8000 : 0))));
 		vio_wmb(); /* the event before the flags that enable it */
-		VIO_WRITE_ONCE(vq->drv_event->flags, vio_pq_16(vq, VIO_PEVENT_F_DESC));
+		VIO_WRITE_ONCE(vq->drv_event->flags, vio_vq_16(vq, VIO_PEVENT_F_DESC));
 	} else {
-		VIO_WRITE_ONCE(vq->drv_event->flags, vio_pq_16(vq, VIO_PEVENT_F_ENABLE));
+		VIO_WRITE_ONCE(vq->drv_event->flags, vio_vq_16(vq, VIO_PEVENT_F_ENABLE));
 	}
 	vio_mb();
 }
