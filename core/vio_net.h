@@ -587,8 +587,12 @@ int vio_net_set_mtu(struct vio_net *n, uint16_t mtu);
 /* ---- polled path (kernel debugger / netconsole), queue pair 0 ---- */
 /* Send one frame (<= VIO_NET_POLL_FRAME_MAX bytes) from the reserved buffer
  * and wait up to timeout_us for the device to take it; normal completions met
- * on the way are stashed for the normal path. VIO_ETIMEDOUT: the frame is
- * still in flight (the next call waits for it first).
+ * on the way are stashed for the normal path. VIO_ETIMEDOUT: the frame was
+ * posted and is still in flight (the device sends it later; the next call
+ * waits for it first). VIO_ENOSPC: the previous frame still held the buffer
+ * when the time was up, this one was NOT posted (send it another way or
+ * drop it). The caller tells the two apart from the code alone: no ring
+ * field to read, whichever layout runs.
  * The header is all zero (no offload). VIO_EINVAL: NULL frame, len 0 or too
  * long, no txq 0. The wait (for a previous frame, then for this one) shares
  * one deadline, measured both by the udelay steps taken and by os->now_ns,

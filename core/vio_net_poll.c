@@ -105,6 +105,8 @@ int vio_net_poll_send(struct vio_net *n, const void *frame, uint32_t len, uint32
 	vio_net_deadline_init(&dl, n->os, timeout_us);
 	if (n->poll_tx_busy) {
 		err = vio_net_poll_tx_wait(n, &dl); /* poll_buf is still the device's */
+		if (err == VIO_ETIMEDOUT)
+			return VIO_ENOSPC; /* this frame was not posted */
 		if (err)
 			return err;
 	}

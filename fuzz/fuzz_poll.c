@@ -163,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int steps = 0; z.i < z.n && steps < 256; steps++) {
 		uint8_t op = fp_u8(&z);
 		unsigned s = fp_u8(&z) % FP_TX;
+		int rc;
 
 		switch (op % 6) {
 		case 0: /* normal TX */
@@ -181,7 +182,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fp_reclaim(&z);
 			break;
 		case 2:
-			vio_net_poll_send(&z.f.n, pbuf, 60 + s * 40, 5 * (op >> 3));
+			rc = vio_net_poll_send(&z.f.n, pbuf, 60 + s * 40, 5 * (op >> 3));
+			/* the codes a caller must tell apart (posted or not) */
+			if (rc != VIO_OK && rc != VIO_ETIMEDOUT && rc != VIO_ENOSPC && rc != VIO_EBROKEN &&
+			    rc != VIO_EINVAL)
+				abort();
 			break;
 		case 3:
 			got = 0;

@@ -59,16 +59,15 @@ MODULE_PARM_DESC(netpoll_tx_us,
 #define MACVIO_ECHO_SEND_US 10000  /* one vio_net_poll_send wait */
 #define MACVIO_ECHO_READY   "MACVIO_ECHO_READY"
 
-/* One polled send; *posted says whether the frame went into the ring (on
- * VIO_ETIMEDOUT it may not have: the previous polled frame still held the
- * buffer). The caller owns queue pair 0's TX side. */
+/* One polled send; *posted says whether the frame went into the ring:
+ * VIO_ENOSPC means the previous polled frame still held the buffer and this
+ * one was not posted (vio_net_poll_send). The caller owns queue pair 0's TX
+ * side. */
 static int poll_send(struct macvio *vi, const void *frame, u32 len, u32 us, bool *posted)
 {
-	const struct vio_vq *vq = &vi->net.txq[0].vq;
-	u16 before = READ_ONCE(vq->avail_idx);
 	int err = vio_net_poll_send(&vi->net, frame, len, us);
 
-	*posted = READ_ONCE(vq->avail_idx) != before;
+	*posted = err == VIO_OK || err == VIO_ETIMEDOUT;
 	return err;
 }
 
@@ -84,7 +83,6 @@ bool macvio_netpoll_xmit(struct macvio *vi, struct sk_buff *skb)
 {
 	struct macvio_poll *p = &vi->poll;
 	struct netdev_queue *txq0 = NULL;
-	bool posted;
 	int err;
 
 	/* no offload on this path: the header is all zero */
@@ -98,10 +96,10 @@ bool macvio_netpoll_xmit(struct macvio *vi, struct sk_buff *skb)
 		if (!__netif_tx_trylock(txq0))
 			goto normal;
 	}
-	err = poll_send(vi, skb->data, skb->len, READ_ONCE(netpoll_tx_us), &posted);
+	err = vio_net_poll_send(&vi->net, skb->data, skb->len, READ_ONCE(netpoll_tx_us));
 	if (txq0)
 		__netif_tx_unlock(txq0);
-	if (err == VIO_ETIMEDOUT && !posted)
+	if (err == VIO_ENOSPC) /* not posted: the previous frame holds the buffer */
 		goto normal;
 	if (err == VIO_OK)
 		p->tx++;
@@ -151,7 +149,7 @@ static void echo_loop(struct macvio *vi, struct echo_run *r, u8 *buf)
 	memcpy(buf + ETH_HLEN, MACVIO_ECHO_READY, sizeof(MACVIO_ECHO_READY) - 1);
 	put_unaligned_be32(r->want, buf + ETH_HLEN + sizeof(MACVIO_ECHO_READY));
 	err = poll_send(vi, buf, ETH_ZLEN, MACVIO_ECHO_SEND_US, &posted);
-	if (err && !(err == VIO_ETIMEDOUT && posted)) {
+	if (!posted) {
 		r->err = err;
 		r->end = "ready frame not sent";
 		goto out;
@@ -186,10 +184,10 @@ static void echo_loop(struct macvio *vi, struct echo_run *r, u8 *buf)
 		memmove(buf, buf + ETH_ALEN, ETH_ALEN);
 		ether_addr_copy(buf + ETH_ALEN, vi->ndev->dev_addr);
 		err = poll_send(vi, buf, len, MACVIO_ECHO_SEND_US, &posted);
-		if (err == VIO_OK || (err == VIO_ETIMEDOUT && posted)) {
+		if (posted) {
 			r->echoed++;
 			r->send_late += err != VIO_OK;
-		} else if (err == VIO_ETIMEDOUT) {
+		} else if (err == VIO_ENOSPC) {
 			r->send_lost++; /* the previous frame still held the buffer */
 		} else {
 			r->err = err;

@@ -552,6 +552,11 @@ TEST(poll_send_timeout_then_completes)
 	ASSERT(m->now_ns - t0 >= 1000000);
 	ASSERT(m->now_ns - t0 < 1000000000ull);
 	ASSERT(f.n.poll_tx_busy);
+	/* still out: the next frame is refused, not posted (VIO_ENOSPC, so a
+	 * caller can send it another way without sending it twice) */
+	int pending = model_vq_avail_count(m, 1);
+	ASSERT_EQ(vio_net_poll_send(&f.n, frame, 60, 1000), VIO_ENOSPC);
+	ASSERT_EQ(model_vq_avail_count(m, 1), pending);
 	/* the device takes it late; the next send waits for it first */
 	ASSERT_EQ(model_vq_complete_all(m, 1), 1);
 	m->on_udelay = NULL;
