@@ -694,6 +694,29 @@ static void vio_net_announce(struct vio_net *n)
 		vio_warn(n->os, "net: announce ack failed: %s", vio_strerror(err));
 }
 
+/* A packed ring that lived through a link-down gets a reset when the link
+ * is back. QEMU's link-down path (virtio_net_set_status ->
+ * virtio_net_drop_tx_queue_data -> virtqueue_packed_drop_all, and the same
+ * from virtio_net_handle_tx_bh while the link is down; hw/virtio/virtio.c,
+ * hw/net/virtio-net.c) leaves the packed queue wrong: it turns the
+ * device's notifications off and never on again, so the driver sees
+ * DISABLE and never kicks; and every chain it drops is pushed without ever
+ * being counted in use, so the in-use count wraps and the next pop fails
+ * with "Virtqueue size exceeded" (DEVICE_NEEDS_RESET), or the queue just
+ * stops. The split drop path has neither bug. Linux's virtio_net, which
+ * has no recovery, keeps a dead TX queue after such a flap. One reset per
+ * link cycle puts the device's queue state back; it costs ~10 ms with the
+ * link freshly up, and it never counts as the device failing again. */
+static void vio_net_relink_check(struct vio_net *n, bool was)
+{
+	if (was && !n->link_up)
+		n->link_went_down = true;
+	if (!was && n->link_up && n->link_went_down && vio_dev_has(&n->dev, VIO_F_RING_PACKED)) {
+		n->link_went_down = false;
+		n->relink_reset = true;
+	}
+}
+
 bool vio_net_config_changed(struct vio_net *n)
 {
 	bool was = n->link_up;
@@ -711,6 +734,7 @@ bool vio_net_config_changed(struct vio_net *n)
 	vio_net_announce(n);
 	if (was != n->link_up)
 		vio_info(n->os, "net: link %s", n->link_up ? "up" : "down");
+	vio_net_relink_check(n, was);
 	return was != n->link_up;
 }
 

@@ -213,6 +213,7 @@ enum vio_net_reset_cause {
 	VIO_NET_RESET_CTRL_TIMEOUT,    /* a control command never came back */
 	VIO_NET_RESET_RESUME,	       /* suspend/resume: the device may have lost power */
 	VIO_NET_RESET_FORCED,	       /* asked for by a test or an operator */
+	VIO_NET_RESET_RELINK,	       /* packed ring, link back up (vio_net_config_changed) */
 	VIO_NET_RESET_CAUSES,
 };
 /* ---- the device ---- */
@@ -284,18 +285,25 @@ struct vio_net {
 	bool guest_offloads_set; /* vio_net_set_guest_offloads was asked */
 	uint64_t guest_offloads;
 	/* recovery (vio_net_reset.c) */
-	bool needs_reset; /* DEVICE_NEEDS_RESET seen at a config change */
+	bool needs_reset;    /* DEVICE_NEEDS_RESET seen at a config change */
+	bool link_went_down; /* the link dropped since the last reset */
+	bool relink_reset;   /* packed ring: reset now that it is back */
 	bool reset_given_up, reset_last_failed;
-	uint16_t reset_tries; /* resets in a row the device failed again after */
-	uint64_t reset_ok_ns; /* when the last recovery completed */
+	uint16_t reset_tries;	  /* resets in a row the device failed again after */
+	uint64_t reset_ok_ns;	  /* when the last recovery completed */
+	uint64_t reset_done;	  /* chains completed (all queues) at that moment */
+	uint64_t reset_window_ns; /* start of the current burst window */
+	uint16_t reset_window_n;  /* recoveries in it (resume not counted) */
 	uint32_t resets[VIO_NET_RESET_CAUSES];
 	uint32_t reset_failures;
 	uint32_t ctrl_fast_fails; /* commands refused at once: one still pending */
 };
 
 /* ---- reset and recovery (vio_net_reset.c) ---- */
-#define VIO_NET_RESET_MAX_TRIES 3	      /* resets in a row before giving up */
-#define VIO_NET_RESET_QUIET_NS	2000000000ull /* failing again sooner counts as a row */
+#define VIO_NET_RESET_MAX_TRIES	 3		/* resets in a row before giving up */
+#define VIO_NET_RESET_QUIET_NS	 2000000000ull	/* failing again sooner counts as a row */
+#define VIO_NET_RESET_WINDOW_MAX 32		/* recoveries per window, however */
+#define VIO_NET_RESET_WINDOW_NS	 10000000000ull /* much the device worked between */
 
 /* Does the device need the reset path, and why (first of: NEEDS_RESET seen,
  * a broken latch, a timed-out control command)? False once given up. The
@@ -303,10 +311,16 @@ struct vio_net {
 bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cause);
 /* [attach] A recovery for `cause` is about to run: counted in resets[]. False
  * when the device failed again right after VIO_NET_RESET_MAX_TRIES resets in
- * a row (each asked for within VIO_NET_RESET_QUIET_NS of the last recovery,
- * or after a failed one; resume never counts): then one error line is
- * logged, the front-end leaves the device reset with link down, and every
- * later call answers false (no loop). */
+ * a row (each asked for within VIO_NET_RESET_QUIET_NS of the last recovery
+ * with not one chain completed since, or after a failed one), or asked for
+ * more than VIO_NET_RESET_WINDOW_MAX recoveries within
+ * VIO_NET_RESET_WINDOW_NS whatever it did between; resume never counts.
+ * Then one error line is logged, the front-end leaves the device reset with
+ * link down, and every later call answers false (no loop). A device that
+ * worked between two resets is not failing again: QEMU's packed ring needs
+ * one after every link-down that met TX traffic (its
+ * virtqueue_packed_drop_all() leaves the queue's in-use count wrong and the
+ * next pop sets DEVICE_NEEDS_RESET), and a user may flap a link often. */
 bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause);
 /* [attach] The device was reset (vio_net_stop) and every cookie drained:
  * reinitialise it in place - exactly the features negotiated before

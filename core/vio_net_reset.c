@@ -22,7 +22,7 @@
 #include "vio_net.h"
 
 static const char *const vio_net_cause_names[VIO_NET_RESET_CAUSES] = {
-    "needs_reset", "broken", "tx_timeout", "ctrl_timeout", "resume", "forced",
+    "needs_reset", "broken", "tx_timeout", "ctrl_timeout", "resume", "forced", "relink",
 };
 
 const char *vio_net_reset_cause_name(enum vio_net_reset_cause c)
@@ -70,6 +70,8 @@ bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cau
 		c = VIO_NET_RESET_BROKEN;
 	else if (n->ctrl_pending)
 		c = VIO_NET_RESET_CTRL_TIMEOUT;
+	else if (n->relink_reset)
+		c = VIO_NET_RESET_RELINK;
 	else
 		return false;
 	if (cause)
@@ -77,28 +79,64 @@ bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cau
 	return true;
 }
 
+/* Chains the device completed on every data queue, ever: it worked between
+ * two recoveries when this moved. */
+static uint64_t vio_net_done(const struct vio_net *n)
+{
+	uint64_t d = 0;
+	uint16_t i;
+
+	for (i = 0; i < n->nqp; i++)
+		d += vio_vq_stats(&n->rxq[i].vq)->completed + vio_vq_stats(&n->txq[i].vq)->completed;
+	return d;
+}
+
+_Static_assert(VIO_NET_RESET_WINDOW_NS == 10000000000ull, "the give-up line says 10 s");
+
+static void vio_net_reset_give_up(struct vio_net *n, const char *why, unsigned count,
+				  enum vio_net_reset_cause cause)
+{
+	n->reset_given_up = true;
+	vio_err(n->os,
+		"net: the device failed again after %u resets %s (last: %s): left reset, link down; "
+		"reload the driver to try again",
+		count, why, vio_net_reset_cause_name(cause));
+}
+
 bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause)
 {
 	uint64_t now = n->os->now_ns(n->os->ctx);
+	bool again;
 
 	if ((unsigned)cause >= VIO_NET_RESET_CAUSES)
 		cause = VIO_NET_RESET_FORCED;
 	if (n->reset_given_up)
 		return false;
 	n->resets[cause]++;
-	/* A device that needs another reset right after one (or whose last
-	 * recovery failed) is failing again; resume is never a failure. */
-	if (cause != VIO_NET_RESET_RESUME &&
-	    (n->reset_last_failed || (n->reset_ok_ns && now - n->reset_ok_ns < VIO_NET_RESET_QUIET_NS)))
-		n->reset_tries++;
-	else
+	if (cause == VIO_NET_RESET_RESUME) { /* never a failure, never counted */
 		n->reset_tries = 0;
+		vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
+		return true;
+	}
+	/* A device that needs another reset right after one, without having
+	 * completed anything since (or whose last recovery failed), is
+	 * failing again. */
+	/* a link cycle is the outside world's doing, not a failure */
+	again = cause != VIO_NET_RESET_RELINK &&
+		(n->reset_last_failed || (n->reset_ok_ns && now - n->reset_ok_ns < VIO_NET_RESET_QUIET_NS &&
+					  vio_net_done(n) == n->reset_done));
+	n->reset_tries = again ? n->reset_tries + 1 : 0;
 	if (n->reset_tries >= VIO_NET_RESET_MAX_TRIES) {
-		n->reset_given_up = true;
-		vio_err(n->os,
-			"net: the device failed again after %u resets in a row (last: %s): left reset, link "
-			"down; reload the driver to try again",
-			n->reset_tries, vio_net_reset_cause_name(cause));
+		vio_net_reset_give_up(n, "in a row", n->reset_tries, cause);
+		return false;
+	}
+	/* however much it worked between: a bounded number per window */
+	if (!n->reset_window_n || now - n->reset_window_ns >= VIO_NET_RESET_WINDOW_NS) {
+		n->reset_window_ns = now;
+		n->reset_window_n = 0;
+	}
+	if (++n->reset_window_n > VIO_NET_RESET_WINDOW_MAX) {
+		vio_net_reset_give_up(n, "within 10 s", n->reset_window_n - 1, cause);
 		return false;
 	}
 	vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
@@ -116,6 +154,7 @@ void vio_net_reset_end(struct vio_net *n, int err)
 	}
 	n->reset_last_failed = false;
 	n->reset_ok_ns = n->os->now_ns(n->os->ctx);
+	n->reset_done = vio_net_done(n);
 	vio_info(n->os, "net: device back after reset, link %s", n->link_up ? "up" : "down");
 }
 
@@ -159,6 +198,8 @@ int vio_net_reinit(struct vio_net *n)
 	n->poll_tx_busy = false;
 	n->ctrl_pending = false;
 	n->needs_reset = false;
+	n->relink_reset = false;
+	n->link_went_down = false;
 	n->announce = false;
 	n->curr_qp = 1;
 	if (err) {
