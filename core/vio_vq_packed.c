@@ -242,7 +242,7 @@ static void vio_pq_free_id(struct vio_vq *vq, uint16_t id)
 	vq->num_free = (uint16_t)(vq->num_free + sh->ndesc);
 	vq->next[id] = vq->free_head;
 	vq->free_head = id;
-	vio_memset(sh, 0, sizeof(*sh));
+	*sh = (struct vio_vq_shadow){0}; /* a few stores, not a byte loop */
 }
 
 static void vio_pq_advance_used(struct vio_vq *vq, uint16_t ndesc)

@@ -6,12 +6,13 @@
  * reclaim per batch, RX re-posted after each packet).
  *
  *   make -C test/unit prof            # build (-O2, no sanitizers) + callgrind
- *   build-prof/prof_dp [N] [tso|mrg4k|small|big]
+ *   build-prof/prof_dp [N] [tso|mrg4k|small|big] [split|packed]
  *
  * Workloads: default = 1514-byte frames with checksum offload, mergeable RX
  * (one buffer per packet); tso = 64 KiB TSO sends (18 segments) + 9000-byte
  * RX (3 mergeable buffers); small / big = the same 1514-byte RX in small
- * mode / big-packet mode. Everything the model does (completing chains,
+ * mode / big-packet mode. The third argument picks the ring layout (split
+ * by default; packed negotiates VIRTIO_F_RING_PACKED). Everything the model does (completing chains,
  * writing RX packets) is counted separately from the core by callgrind's
  * per-function totals; see os/linux/README.md "Where the cycles go".
  */
@@ -118,8 +119,12 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 100000;
 	const char *w = argc > 2 ? argv[2] : "";
+	int packed = argc > 3 && !strcmp(argv[3], "packed");
 	struct model *m = model_new(M_MODERN);
 	struct fe f;
+
+	if (packed)
+		m->features |= VIO_BIT(VIO_F_RING_PACKED);
 
 	if (!strcmp(w, "small"))
 		m->features &= ~(VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |
@@ -135,9 +140,14 @@ int main(int argc, char **argv)
 	}
 	tx_run(&f, n, !strcmp(w, "tso"));
 	rx_run(&f, n, !strcmp(w, "tso") ? 9000 : 1514);
-	printf("%d TX + %d RX packets (%s), rx mode %d, tx %llu rx %llu, kicks tx %llu\n", n, n,
-	       *w ? w : "1514", f.n.rx_mode, (unsigned long long)f.n.txq[0].stats.packets,
-	       (unsigned long long)f.n.rxq[0].stats.packets, (unsigned long long)f.n.txq[0].vq.stats.kicks);
+	if (f.n.txq[0].vq.packed != packed) {
+		fprintf(stderr, "ring layout is not the one asked for\n");
+		return 1;
+	}
+	printf("%d TX + %d RX packets (%s, %s), rx mode %d, tx %llu rx %llu, kicks tx %llu\n", n, n,
+	       *w ? w : "1514", packed ? "packed" : "split", f.n.rx_mode,
+	       (unsigned long long)f.n.txq[0].stats.packets, (unsigned long long)f.n.rxq[0].stats.packets,
+	       (unsigned long long)f.n.txq[0].vq.stats.kicks);
 	fe_teardown(&f);
 	fe_free(&f);
 	model_free(m);
