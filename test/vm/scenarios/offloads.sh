@@ -13,6 +13,9 @@
 #   small          mrg_rxbuf=off, no guest TSO (small mode: one buffer per frame)
 #   small_jumbo    the same with host_mtu=9000 and MTU 9000 (the core picks big
 #                  mode: page chains, not one 9 KiB buffer per entry)
+#   packed_*       packed=on (RING_PACKED must be negotiated) with every
+#                  offload (packed_default), with none (packed_nocsum:
+#                  csum=off, guest_csum=off), and in small mode (packed_small)
 # For each: `ethtool -k` must show exactly what was negotiated (the feature
 # list of the module's probe line), XFER_MIB (16) MiB TCP each way with SHA-256,
 # and the counters (ethtool -S) must show the offloads used or not used as
@@ -40,6 +43,9 @@ CASES=(
 	"mtu9000:host_mtu=9000::NET_MTU NET_MRG_RXBUF"
 	"small:mrg_rxbuf=off,guest_tso4=off,guest_tso6=off:NET_MRG_RXBUF NET_GUEST_TSO4 NET_GUEST_TSO6:NET_GUEST_CSUM NET_HOST_TSO4"
 	"small_jumbo:mrg_rxbuf=off,guest_tso4=off,guest_tso6=off,host_mtu=9000:NET_MRG_RXBUF NET_GUEST_TSO4 NET_GUEST_TSO6:NET_MTU"
+	"packed_default:packed=on:NET_HOST_USO:NET_CSUM NET_GUEST_CSUM NET_HOST_TSO4 NET_GUEST_TSO4 NET_MRG_RXBUF RING_PACKED"
+	"packed_nocsum:packed=on,csum=off,guest_csum=off:NET_CSUM NET_GUEST_CSUM NET_HOST_TSO4 NET_GUEST_TSO4:NET_MRG_RXBUF RING_PACKED"
+	"packed_small:packed=on,mrg_rxbuf=off,guest_tso4=off,guest_tso6=off:NET_MRG_RXBUF NET_GUEST_TSO4 NET_GUEST_TSO6:NET_GUEST_CSUM NET_HOST_TSO4 RING_PACKED"
 )
 jumbo() { [ "$1" = mtu9000 ] || [ "$1" = small_jumbo ]; }
 
@@ -127,8 +133,9 @@ counters_check() {
 		d=$(delta "$n"); [ "$d" = 0 ] || bad+=" $n+$d"
 	done
 	# what must (1) or must not (0) have been used
-	case $c in
+	case ${c#packed_} in
 	default | mtu9000 | noctrl_offl) f="tx0_gso:1 tx0_csum:1 rx0_gso:1" ;;
+	nocsum) f="tx0_gso:0 tx0_csum:0 rx0_gso:0 rx0_csum_partial:0 rx0_csum_valid:0" ;;
 	csum_off) f="tx0_gso:0 tx0_csum:0 rx0_gso:1" ;;
 	guest_csum_off) f="tx0_gso:1 rx0_gso:0 rx0_csum_partial:0 rx0_csum_valid:0" ;;
 	host_tso4_off) f="tx0_gso:0 tx0_csum:1 rx0_gso:1" ;;
@@ -160,7 +167,7 @@ vm_wait_boot || tb_finish
 for i in "${!names[@]}"; do
 	c=${names[i]} mode=mergeable
 	[ "$c" = mrg_off ] && mode=big
-	[ "${c#small}" = "$c" ] || mode=small
+	[ "${c#small}" = "$c" ] && [ "${c#packed_small}" = "$c" ] || mode=small
 	# above a 1500 MTU without mergeable buffers the core picks big-packet
 	# chains, as Linux does, never one 9 KiB buffer per ring entry
 	[ "$c" = small_jumbo ] && mode=big

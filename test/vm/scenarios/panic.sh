@@ -2,8 +2,9 @@
 # panic: netconsole over a macvio NIC, up to and through a kernel panic, with
 # the TX ring full of iperf3 traffic. netpoll sends through macvio's polled
 # path (vio_net_poll_send on reserved descriptors, os/linux/macvio_poll.c).
-# One boot per transport (the guest dies): modern-only (disable-legacy=on) and
-# legacy-only (disable-modern=on,disable-legacy=off), each slowed down by
+# One boot per transport (the guest dies): modern-only (disable-legacy=on),
+# legacy-only (disable-modern=on,disable-legacy=off) and modern with the packed
+# ring (packed=on; RING_PACKED must be negotiated), each slowed down by
 # SLOW_TX (QEMU timer TX mode, 8 packets/ms; SLOW_TX= for the default device)
 # so that the flood keeps the ring full. For each transport T:
 #   panic.T.netconsole  netconsole=6665@GUEST/IF,6666@HOST/TAPMAC loads and a
@@ -21,7 +22,7 @@ NETCONS_N=${NETCONS_N:-20}
 [ "$NIC_MODEL" = virtio-net-pci ] || { tb_log "DRIVER=$DRIVER is not virtio: no transports to test"; tb_finish; }
 [ "$DRIVER" = macvio ] || tb_log "DRIVER=$DRIVER: netconsole through Linux's driver (reference run)"
 
-TRANSPORTS=(modern:disable-legacy=on legacy:disable-modern=on,disable-legacy=off)
+TRANSPORTS=(modern:disable-legacy=on legacy:disable-modern=on,disable-legacy=off packed:disable-legacy=on,packed=on)
 # A device slower than the guest (QEMU's timer TX mode: at most 8 packets per
 # ms) so that the flood keeps the TX ring full, not just now and then.
 SLOW_TX=${SLOW_TX-tx=timer,x-txtimer=1000000,x-txburst=8}
@@ -45,6 +46,11 @@ run_transport() {
 	vm_wait_boot || return 1
 	t_bind "panic.$tr.bind" 0 || return 1
 	ifc=${NIC_IF[0]}
+	if [[ $opts == *packed=on* ]] && [ "$DRIVER" = macvio ]; then
+		t_begin "panic.$tr.ring"
+		out=$(guest_run "dmesg | grep '$(nic_pci 0)' | grep -o 'features [A-Z_0-9 ]*'")
+		if grep -q ' RING_PACKED' <<<"$out"; then t_pass; else t_fail "RING_PACKED not negotiated: $out"; fi
+	fi
 	tapmac=$(host_ns cat "/sys/class/net/$(nic_tap 0)/address")
 	rx=$RUN_DIR/netcons-$tr.log
 	: >"$rx"

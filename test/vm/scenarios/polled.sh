@@ -6,7 +6,8 @@
 # frame, then echoes raw Ethernet frames of ethertype 0x88b5 until N were
 # echoed or nothing came for TIMEOUT_MS.
 # One boot, NIC 0 modern-only (disable-legacy=on), NIC 1 legacy-only
-# (disable-modern=on,disable-legacy=off), both bound to macvio. For each:
+# (disable-modern=on,disable-legacy=off), NIC 2 modern with the packed ring
+# (packed=on: RING_PACKED must be negotiated), all bound to macvio. For each:
 #   polled.T.echo  polled-peer.py sends ECHO_N (64) frames of 60..1514 bytes
 #                  from the tap; every echo must come back in order with its
 #                  payload; the hook reports "echoed N of N"
@@ -22,7 +23,7 @@ ECHO_N=${ECHO_N:-64}
 PEER=$TB_DIR/polled-peer.py
 [ "$DRIVER" = macvio ] || { tb_log "DRIVER=$DRIVER: the poll_echo hook is macvio's, nothing to test"; tb_finish; }
 
-TRANSPORTS=(modern:disable-legacy=on legacy:disable-modern=on,disable-legacy=off)
+TRANSPORTS=(modern:disable-legacy=on legacy:disable-modern=on,disable-legacy=off packed:disable-legacy=on,packed=on)
 for i in "${!TRANSPORTS[@]}"; do tb_nic tap "$i" "${TRANSPORTS[i]#*:}"; done
 vm_start "${MACHINE:-pc}"
 vm_wait_boot || tb_finish
@@ -59,6 +60,11 @@ for i in "${!TRANSPORTS[@]}"; do
 	t_bind "polled.$tr.bind" "$i" || continue
 	ifc=${NIC_IF[i]}
 	t_info "$(guest_run "ethtool -i $ifc | grep -E '^(driver|firmware)' | tr '\n' ' '")"
+	if [[ ${TRANSPORTS[i]} == *packed=on* ]]; then
+		t_begin "polled.$tr.ring"
+		out=$(guest_run "dmesg | grep '$(nic_pci "$i")' | grep -o 'features [A-Z_0-9 ]*'")
+		if grep -q ' RING_PACKED' <<<"$out"; then t_pass; else t_fail "RING_PACKED not negotiated: $out"; fi
+	fi
 
 	t_begin "polled.$tr.echo"
 	if out=$(echo_run "$i" "echo$i" "$ECHO_N" 3000 "$ECHO_N"); then
@@ -99,8 +105,11 @@ for i in "${!TRANSPORTS[@]}"; do
 done
 # the debugfs directories follow the devices: one per bound NIC, macvio/
 # itself gone with the last one
+others=''
+for i in "${!TRANSPORTS[@]}"; do [ "$i" = 0 ] || others+=" $(nic_pci "$i")"; done
 t_guest polled.debugfs "d=/sys/kernel/debug/macvio
-	unbind_pci $(nic_pci 1); [ -e \$d/$(nic_pci 0)/poll_echo ] && [ ! -e \$d/$(nic_pci 1) ] &&
+	for a in $others; do unbind_pci \$a; [ ! -e \$d/\$a ] || exit 1; done
+	[ -e \$d/$(nic_pci 0)/poll_echo ] &&
 	unbind_pci $(nic_pci 0) && [ ! -e \$d ] && bind_pci $(nic_pci 0) macvio &&
 	[ -e \$d/$(nic_pci 0)/poll_echo ] && [ \$(ls \$d | wc -l) = 1 ] || { ls -R \$d; exit 1; }"
 t_guest polled.dmesg_clean dmesg_bad

@@ -1,8 +1,10 @@
 #!/bin/bash
 # unload: CYCLES (20) unload/reload cycles of the driver under test while
-# traffic runs; each time the NIC comes back and answers pings. Afterwards the
-# kernel log has no WARNING/BUG/Oops, the NIC still moves TCP data, and (macvio)
-# check_leaks finds every DMA allocation returned.
+# traffic runs on two NICs, a split-ring one (nic0) and a packed-ring one (nic1,
+# packed=on; macvio must have negotiated RING_PACKED on it); each time both NICs
+# come back and answer pings. Afterwards the kernel log has no WARNING/BUG/Oops,
+# both NICs still move TCP data (SHA-256), and (macvio) check_leaks finds every
+# DMA allocation returned.
 . "$(dirname "$0")/../lib.sh"
 tb_init unload
 CYCLES=${CYCLES:-20}
@@ -30,40 +32,59 @@ check_leaks() {
 # ---------------------------------------------------------------------------
 
 tb_nic tap 0
+NICS=(0)
+if [ "$NIC_MODEL" = virtio-net-pci ]; then
+	tb_nic tap 1 packed=on
+	NICS+=(1)
+fi
 vm_start "${MACHINE:-pc}"
 vm_wait_boot || tb_finish
 t_bind unload.bind 0 || tb_finish
-PCI=$(nic_pci 0) HOST=$(host_ip 0) GIP=$(guest_ip 0)/24
-t_begin unload.ping
-out=$(ping_both 0) && t_pass || t_fail "$out"
-
-# cycle: detach, check leaks, unload, reload, bring the NIC back, ping.
-cycle() {
+if [ ${#NICS[@]} = 2 ]; then
+	t_bind unload.packed.bind 1 || tb_finish
 	if [ "$DRIVER" = macvio ]; then
-		out=$(guest_run "unbind_pci $PCI") || { ERR="unbind: $out"; return 1; }
+		t_begin unload.packed.ring
+		out=$(guest_run "dmesg | grep '$(nic_pci 1)' | grep -o 'features [A-Z_0-9 ]*'")
+		if grep -q ' RING_PACKED' <<<"$out"; then t_pass; else t_fail "RING_PACKED not negotiated: $out"; fi
+	fi
+fi
+t_begin unload.ping
+out=$(for i in "${NICS[@]}"; do ping_both "$i" || exit 1; done) && t_pass || t_fail "$out"
+
+# cycle: detach every NIC, check leaks, unload, reload, bring each NIC back
+# and ping through it.
+cycle() {
+	local i up=''
+	if [ "$DRIVER" = macvio ]; then
+		for i in "${NICS[@]}"; do
+			out=$(guest_run "unbind_pci $(nic_pci "$i")") || { ERR="unbind: $out"; return 1; }
+		done
 		out=$(check_leaks) || { ERR=$out; return 1; }
 		[ -n "$out" ] && NOTE=$out
 	fi
-	out=$(guest_run -t 30 "drv_unload $DRIVER && drv_load $DRIVER && nic_up $PCI $GIP >/dev/null &&
-		wait_ping $HOST 10") || { ERR=$out; return 1; }
+	for i in "${NICS[@]}"; do
+		up+=" && nic_up $(nic_pci "$i") $(guest_ip "$i")/24 >/dev/null && wait_ping $(host_ip "$i") 10"
+	done
+	out=$(guest_run -t 40 "drv_unload $DRIVER && drv_load $DRIVER $up") || { ERR=$out; return 1; }
 }
 
 t_begin unload.cycles
-traffic_start 0
+for i in "${NICS[@]}"; do traffic_start "$i"; done
 ERR='' NOTE=''
 for k in $(seq "$CYCLES"); do
 	cycle || { ERR="cycle $k: $ERR"; break; }
 done
-stats=$(traffic_stop 0)
+stats=$(for i in "${NICS[@]}"; do traffic_stop "$i" | sed "s/^/nic$i /"; done)
 if [ -z "$ERR" ]; then
-	t_info "$CYCLES unload/reload cycles of $DRIVER under traffic${NOTE:+; $NOTE}"
-	t_info "$stats"
+	t_info "$CYCLES unload/reload cycles of $DRIVER with ${#NICS[@]} NICs under traffic${NOTE:+; $NOTE}"
+	t_info "$(tr '\n' ';' <<<"$stats")"
 	t_pass
 else
 	t_fail "$ERR"
 fi
 t_guest unload.dmesg_clean dmesg_bad
 t_begin unload.after
-out=$(ping_both 0 && xfer 0 16 g2h && xfer 0 16 h2g) && { t_info "$(tr '\n' ';' <<<"$out")"; t_pass; } || t_fail "$out"
+out=$(for i in "${NICS[@]}"; do ping_both "$i" && xfer "$i" 16 g2h && xfer "$i" 16 h2g || exit 1; done) &&
+	{ t_info "$(tr '\n' ';' <<<"$out")"; t_pass; } || t_fail "$out"
 vm_stop
 tb_finish
