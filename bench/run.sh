@@ -1,27 +1,40 @@
 #!/bin/bash
-# bench/run.sh - `make bench`: macvio vs Linux's virtio_net vs e1000, side by
-# side in one TCG guest (see bench/README.md for the method and why).
+# bench/run.sh - `make bench`: macvio (split and packed rings) vs Linux's
+# virtio_net vs e1000, side by side in one TCG guest (see bench/README.md for
+# the method and why).
 #
-#   make bench                                   # full run, ~10 min
-#   BENCH_SECONDS=3 BENCH_ROUNDS=1 BENCH_DRIVERS="virtio_net e1000" make bench
+#   make bench                                   # full run, ~20-25 min
+#   BENCH_QUICK=1 BENCH_OUT=/tmp/bench-quick make bench    # smoke, ~3-4 min
 #
-# Env: BENCH_SECONDS (10) per iperf3 run, BENCH_ROUNDS (3), BENCH_DRIVERS
-# ("macvio virtio_net e1000", any subset/order), BENCH_WARMUP (2 s, 0 = none),
-# BENCH_UDP_RATE (10G iperf3 -b), BENCH_UDP_LEN (1400), BENCH_MACHINE (pc|q35),
-# BENCH_VIRTIO_OPTS (extra -device options for both virtio NICs, e.g.
-# disable-legacy=on), BENCH_OUT (bench/results), BENCH_MACVIO_KO (use this
-# macvio.ko instead of building one), BENCH_KEEP=1 (keep raw files).
+# Env: BENCH_DRIVERS ("macvio macvio_packed virtio_net e1000"; any subset/order
+# of macvio macvio_packed virtio_net virtio_net_packed e1000), BENCH_TESTS
+# ("tcp_g2h tcp_h2g udp_g2h udp_h2g rr1 rr64", any subset), BENCH_ROUNDS (5),
+# BENCH_SECONDS (10, TCP runs), BENCH_SHORT_SECONDS (5, UDP and RR runs),
+# BENCH_QUICK=1 (1 round, 3 s runs, 1 s warm-up, unless set explicitly),
+# BENCH_WARMUP (2 s, 0 = none), BENCH_UDP_RATE (10G iperf3 -b), BENCH_UDP_LEN
+# (64), BENCH_MACHINE (pc|q35), BENCH_VIRTIO_OPTS (extra -device options for
+# every virtio NIC, e.g. disable-legacy=on), BENCH_OUT (bench/results),
+# BENCH_MACVIO_KO (use this macvio.ko instead of building one), BENCH_KEEP=1
+# (keep raw files; `bench/report.py RAW OUT` re-reports them).
 # Last line of a good run:
-#   ratio macvio/virtio_net tx=X rx=Y cpu_tx=A cpu_rx=B; macvio/e1000 tx=X rx=Y
-# Any failure (setup, module build, bind, a run failing twice): a line starting
-# "bench: FAILED:" and exit status 1, never ratios.
+#   ratio macvio/virtio_net tx=X rx=Y cpu_tx=A cpu_rx=B rr1=R rr64=S udp_tx=P udp_rx=Q; macvio/e1000 tx=X rx=Y; packed/split tx=X rx=Y
+# Any failure (setup, module build, bind, no packed ring where packed=on, a run
+# failing twice): a line starting "bench: FAILED:" and exit status 1, never ratios.
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$BENCH_DIR/.." && pwd)
+if [ "${BENCH_QUICK:-0}" = 1 ]; then   # a smoke: explicit settings still win
+	export BENCH_ROUNDS=${BENCH_ROUNDS:-1} BENCH_SECONDS=${BENCH_SECONDS:-3}
+	export BENCH_SHORT_SECONDS=${BENCH_SHORT_SECONDS:-3} BENCH_WARMUP=${BENCH_WARMUP:-1}
+fi
 export BENCH_SECONDS=${BENCH_SECONDS:-10}
-export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
-export BENCH_DRIVERS=${BENCH_DRIVERS:-macvio virtio_net e1000}
+export BENCH_SHORT_SECONDS=${BENCH_SHORT_SECONDS:-5}
+export BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+export BENCH_WARMUP=${BENCH_WARMUP:-2}
+export BENCH_DRIVERS=${BENCH_DRIVERS:-macvio macvio_packed virtio_net e1000}
+export BENCH_TESTS=${BENCH_TESTS:-tcp_g2h tcp_h2g udp_g2h udp_h2g rr1 rr64}
+export BENCH_UDP_LEN=${BENCH_UDP_LEN:-64}
 OUT=${BENCH_OUT:-$BENCH_DIR/results}
 PY=/usr/bin/python3   # Debian's (setup.sh installs it), not whatever is first in PATH
 T0=$SECONDS
@@ -35,19 +48,37 @@ fail() {
 # ---------------------------------------------------------------- arguments
 [ "$(id -u)" = 0 ] || fail "must run as root (network namespace, taps, apt)"
 [[ $BENCH_SECONDS =~ ^[1-9][0-9]*$ ]] || fail "BENCH_SECONDS=$BENCH_SECONDS is not a positive integer"
+[[ $BENCH_SHORT_SECONDS =~ ^[1-9][0-9]*$ ]] || fail "BENCH_SHORT_SECONDS=$BENCH_SHORT_SECONDS is not a positive integer"
 [[ $BENCH_ROUNDS =~ ^[1-9][0-9]*$ ]] || fail "BENCH_ROUNDS=$BENCH_ROUNDS is not a positive integer"
-[[ ${BENCH_WARMUP:-2} =~ ^[0-9]+$ ]] || fail "BENCH_WARMUP=$BENCH_WARMUP is not an integer"
+[[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || fail "BENCH_WARMUP=$BENCH_WARMUP is not an integer"
+[[ $BENCH_UDP_LEN =~ ^[1-9][0-9]*$ ]] || fail "BENCH_UDP_LEN=$BENCH_UDP_LEN is not a positive integer"
+[[ ${BENCH_QUICK:-0} =~ ^[01]?$ ]] || fail "BENCH_QUICK=$BENCH_QUICK: use 1 (or 0)"
 read -ra DRV <<<"$BENCH_DRIVERS"
 [ ${#DRV[@]} -gt 0 ] || fail "BENCH_DRIVERS is empty"
 seen=' '
 for d in "${DRV[@]}"; do
-	case "$d" in macvio | virtio_net | e1000) ;; *) fail "unknown driver '$d' in BENCH_DRIVERS (macvio virtio_net e1000)" ;; esac
+	case "$d" in macvio | macvio_packed | virtio_net | virtio_net_packed | e1000) ;;
+	*) fail "unknown driver '$d' in BENCH_DRIVERS (macvio macvio_packed virtio_net virtio_net_packed e1000)" ;; esac
 	[[ $seen == *" $d "* ]] && fail "driver '$d' twice in BENCH_DRIVERS"
 	seen+="$d "
 done
 export BENCH_DRIVERS="${DRV[*]}"
 WITH_MACVIO=''
-[[ $seen == *" macvio "* ]] && WITH_MACVIO=1
+[[ $seen == *" macvio "* || $seen == *" macvio_packed "* ]] && WITH_MACVIO=1
+[[ $seen == *_packed* && ${BENCH_VIRTIO_OPTS:-} == *packed=* ]] &&
+	fail "BENCH_VIRTIO_OPTS=$BENCH_VIRTIO_OPTS sets packed= while BENCH_DRIVERS has a *_packed driver (it adds packed=on itself)"
+read -ra TST <<<"$BENCH_TESTS"
+[ ${#TST[@]} -gt 0 ] || fail "BENCH_TESTS is empty"
+seen=' '
+for t in "${TST[@]}"; do
+	case "$t" in tcp_g2h | tcp_h2g | udp_g2h | udp_h2g | rr1 | rr64) ;;
+	*) fail "unknown test '$t' in BENCH_TESTS (tcp_g2h tcp_h2g udp_g2h udp_h2g rr1 rr64)" ;; esac
+	[[ $seen == *" $t "* ]] && fail "test '$t' twice in BENCH_TESTS"
+	seen+="$t "
+done
+export BENCH_TESTS="${TST[*]}"
+WITH_RR=''
+[[ $seen == *" rr"* ]] && WITH_RR=1
 
 # ---------------------------------------------------------------- setup
 say "setup (test/vm/setup.sh: QEMU, iperf3, guest kernel, headers)"
@@ -68,6 +99,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export BENCH_RAW=$WORK/raw
 mkdir -p "$BENCH_RAW"
+
+# ---------------------------------------------------------------- rr
+# bench/rr.c, static (the guest has busybox and a few copied binaries only);
+# the same binary serves on the host and runs as the client in the guest.
+if [ -n "$WITH_RR" ]; then
+	gcc -O2 -static -Wall -o "$WORK/rr" "$BENCH_DIR/rr.c" 2>"$WORK/rr.err" ||
+		fail "cannot build bench/rr.c with gcc -O2 -static (libc6-dev?): $(head -n 3 "$WORK/rr.err" | tr '\n' ' ')"
+	export BENCH_RR=$WORK/rr
+fi
 
 # A private view of the test bed cache: the guest kernel, its modules and the
 # headers are shared (read-only), but the base initramfs is built here. The
@@ -113,8 +153,15 @@ fi
 	echo "git_describe=$(git -C "$SRC" describe --always --dirty 2>/dev/null)"
 	echo "git_uncommitted=$(git -C "$SRC" status --porcelain -- core os/linux 2>/dev/null | wc -l) paths under core/ os/linux/"
 } >>"$BENCH_RAW/meta.txt"
-say "drivers: ${DRV[*]}; ${BENCH_ROUNDS} rounds x 4 tests x ${BENCH_SECONDS}s" \
-	"(about $(((BENCH_ROUNDS * 4 * ${#DRV[@]} * (BENCH_SECONDS + 4) + ${#DRV[@]} * 2 * (${BENCH_WARMUP:-2} + 4) + 40) / 60 + 1)) min)"
+# Time estimate: per run the client's seconds plus ~2 s around it (server
+# start, counters, command channel); per NIC a warm-up each way and a 1 s rr
+# check; ~60 s for boot and binding.
+ntcp=0 nshort=0
+for t in "${TST[@]}"; do case "$t" in tcp_*) ntcp=$((ntcp + 1)) ;; *) nshort=$((nshort + 1)) ;; esac; done
+est=$((BENCH_ROUNDS * ${#DRV[@]} * (ntcp * (BENCH_SECONDS + 2) + nshort * (BENCH_SHORT_SECONDS + 2)) +
+	${#DRV[@]} * (BENCH_WARMUP > 0 ? 2 * (BENCH_WARMUP + 2) : 0) + ${#DRV[@]} * (WITH_RR ? 3 : 0) + 60))
+say "drivers: ${DRV[*]}; tests: ${TST[*]}; ${BENCH_ROUNDS} round(s) x ${#TST[@]} tests x ${#DRV[@]} drivers," \
+	"${BENCH_SECONDS}s TCP / ${BENCH_SHORT_SECONDS}s UDP+RR runs (about $((est / 60 + 1)) min after the module build)"
 bash "$BENCH_DIR/measure.sh" 2> >(tee "$WORK/measure.err" >&2)
 rc=$?
 if [ $rc != 0 ]; then
