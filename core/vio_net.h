@@ -139,7 +139,8 @@ struct vio_net_rxbuf {
 struct vio_net_rx_frag {
 	void *cookie;
 	void *vaddr;
-	uint32_t len; /* bytes the device wrote into this buffer */
+	uint32_t len;  /* bytes the device wrote into this buffer */
+	uint32_t size; /* bytes the front-end posted (vio_net_rxbuf.len) */
 };
 
 /* Anything but NONE is reported only when GUEST_CSUM was negotiated: without

@@ -291,6 +291,7 @@ static void vio_net_rx_frag(struct vio_net_rx_frag *f, const struct vio_net_rxbu
 	f->cookie = b->cookie;
 	f->vaddr = b->vaddr;
 	f->len = len;
+	f->size = b->len;
 }
 
 /* Big mode: every segment of the chain is one frag (the front-end owns each

@@ -33,9 +33,10 @@
 /* Bytes of a received packet copied into the skb head; the rest is attached
  * as page fragments (virtio_net's GOOD_COPY_LEN). */
 #define MACVIO_RX_COPY 128
-/* An RX buffer is a page fragment: [struct macvio_rxmeta | pad] then the
- * area the device writes (virtio header first). The meta lives in front of
- * the DMA area because the core hands back only the cookie and the vaddr. */
+/* With the DMA API (ACCESS_PLATFORM) an RX buffer is a page fragment:
+ * [struct macvio_rxmeta | pad] then the area the device writes (virtio
+ * header first); the meta keeps the mapping. Without it (macvio_rx.c
+ * rx_bare) a buffer is just the area, carved back to back. */
 #define MACVIO_RX_PAD L1_CACHE_ALIGN(sizeof(struct macvio_rxmeta))
 /* Most data segments of one TX packet: the linear part plus every frag. */
 #define MACVIO_TX_MAX_SG (MAX_SKB_FRAGS + 1)
@@ -74,6 +75,9 @@ struct macvio_rxq {
 	struct vio_net_rx_frag *frags;
 	u16 max_frags;
 	struct vio_net_rxbuf *bigsegs; /* big mode: one chain being built */
+	/* without the DMA API: buffers carved upward from one page fragment,
+	 * back to back, so a packet's buffers coalesce into few skb frags */
+	struct page_frag pf;
 	struct macvio_rxq_stats stats;
 	unsigned int fault_ctr; /* fault_rx_alloc test hook */
 	char irq_name[IFNAMSIZ + 24];
@@ -163,12 +167,14 @@ struct macvio {
 
 /* macvio_os.c */
 void macvio_os_init(struct macvio *vi);
+bool macvio_use_dma_api(const struct macvio *vi);
 int macvio_map_bars(struct macvio *vi);
 void macvio_unmap_bars(struct macvio *vi);
 dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir);
 void macvio_unmap_single(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
 dma_addr_t macvio_map_frag(struct macvio *vi, const skb_frag_t *frag);
 void macvio_unmap_page(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
+void macvio_sync_for_device(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
 
 /* macvio_rx.c */
 int macvio_rxq_init(struct macvio_rxq *rq);

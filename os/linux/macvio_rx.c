@@ -2,8 +2,17 @@
 /*
  * macvio_rx.c - receive path: RX buffers, NAPI poll, skb construction.
  *
- * Buffers are page fragments (napi_alloc_frag / netdev_alloc_frag), one per
- * posted buffer, each mapped on its own:
+ * Without the DMA API (no ACCESS_PLATFORM: the device takes physical
+ * addresses, macvio_use_dma_api) buffers are carved upward from one page
+ * fragment per queue, back to back, as Linux's virtio_net does; the cookie
+ * is the buffer itself and the core hands back its posted size. A packet's
+ * buffers are then adjacent in memory and coalesce into one skb frag per
+ * page (skb_can_coalesce), which lets TCP coalesce the skbs in its queues
+ * (TCPRcvCoalesce / TCPBacklogCoalesce): with one frag per 4 KiB buffer,
+ * a 64 KiB GSO packet filled all 17 frag slots, nothing coalesced, and
+ * receive cost ~20 % more guest CPU per byte (bench/README.md).
+ *
+ * With the DMA API each buffer is a page fragment mapped on its own:
  *
  *   frag: | struct macvio_rxmeta | pad | DMA area: virtio hdr, frame ...   |
  *         ^ cookie                      ^ vaddr given to the core (len L)
@@ -62,6 +71,54 @@ static void *rx_alloc_frag(struct macvio_rxq *rq, unsigned int size, bool in_nap
 	return napi_alloc_frag(size);
 }
 
+/* Buffers without a meta header (no DMA API): see the top of this file. */
+static inline bool rx_bare(const struct macvio_rxq *rq)
+{
+	return !macvio_use_dma_api(rq->vi);
+}
+
+/* Carve `*len` bytes from the queue's page fragment, upward; a rest too
+ * small for another buffer goes to this one (*len grows), so the next
+ * buffer starts a new page (Linux virtio_net add_recvbuf_mergeable). */
+static void *rx_carve(struct macvio_rxq *rq, u32 *len, bool in_napi)
+{
+	struct page_frag *pf = &rq->pf;
+	unsigned int every = READ_ONCE(fault_rx_alloc);
+	u32 hole;
+	void *va;
+
+	if (in_napi && unlikely(every) && ++rq->fault_ctr >= every) {
+		rq->fault_ctr = 0;
+		return NULL;
+	}
+	if (unlikely(!skb_page_frag_refill(*len, pf, in_napi ? GFP_ATOMIC : GFP_KERNEL)))
+		return NULL;
+	va = (u8 *)page_address(pf->page) + pf->offset;
+	get_page(pf->page);
+	pf->offset += *len;
+	hole = pf->size - pf->offset;
+	if (hole < *len) {
+		*len += hole;
+		pf->offset += hole;
+	}
+	return va;
+}
+
+static int rx_buf_new_bare(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_net_rxbuf *b)
+{
+	void *va = rx_carve(rq, &len, in_napi);
+
+	if (unlikely(!va)) {
+		rq->stats.alloc_fail++;
+		return -ENOMEM;
+	}
+	b->vaddr = va;
+	b->daddr = macvio_map_single(rq->vi, va, len, DMA_FROM_DEVICE); /* physical, counted */
+	b->len = len;
+	b->cookie = va;
+	return 0;
+}
+
 /* Allocate and map one buffer of `len` device-writable bytes. */
 static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_net_rxbuf *b)
 {
@@ -70,6 +127,8 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 	dma_addr_t a;
 	void *frag;
 
+	if (rx_bare(rq))
+		return rx_buf_new_bare(rq, len, in_napi, b);
 	frag = rx_alloc_frag(rq, truesize, in_napi);
 	if (unlikely(!frag)) {
 		rq->stats.alloc_fail++;
@@ -92,26 +151,45 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 	return 0;
 }
 
+/* The device is done with this buffer: unmap it (DMA API) or just count it
+ * (macvio_dma_maps, what unload's leak check reads). */
+static void rx_unmap(struct macvio_rxq *rq, void *cookie)
+{
+	struct macvio_rxmeta *m;
+
+	if (rx_bare(rq)) {
+		macvio_unmap_single(rq->vi, 0, 0, DMA_FROM_DEVICE);
+		return;
+	}
+	m = rx_meta(cookie);
+	macvio_unmap_single(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
+}
+
 /* Unmap and free a buffer we own (dropped packet, drain, failed post). */
 static void rx_buf_free(struct macvio_rxq *rq, void *cookie)
 {
-	struct macvio_rxmeta *m = rx_meta(cookie);
-
-	macvio_unmap_single(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
-	skb_free_frag(cookie);
+	rx_unmap(rq, cookie);
+	skb_free_frag(cookie); /* either layout: a reference on the buffer's page */
 }
 
 /* Describe a buffer that is still mapped (for a re-post), and hand it back
  * to the device: the core synced it for the CPU when it took it. */
-static void rx_buf_again(struct macvio_rxq *rq, void *cookie, struct vio_net_rxbuf *b)
+static void rx_buf_again(struct macvio_rxq *rq, const struct vio_net_rx_frag *f, struct vio_net_rxbuf *b)
 {
-	struct macvio_rxmeta *m = rx_meta(cookie);
+	struct macvio_rxmeta *m;
 
-	dma_sync_single_for_device(&rq->vi->pdev->dev, m->daddr, m->dma_len, DMA_FROM_DEVICE);
-	b->vaddr = rx_area(cookie);
+	b->cookie = f->cookie;
+	if (rx_bare(rq)) {
+		b->vaddr = f->cookie;
+		b->daddr = virt_to_phys(f->cookie);
+		b->len = f->size;
+		return;
+	}
+	m = rx_meta(f->cookie);
+	macvio_sync_for_device(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
+	b->vaddr = rx_area(f->cookie);
 	b->daddr = m->daddr;
 	b->len = m->dma_len;
-	b->cookie = cookie;
 }
 
 /* Post one new buffer (small / mergeable). */
@@ -197,7 +275,7 @@ static void rx_repost(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt, u
 	}
 	if (rq->vi->net.rx_mode == VIO_NET_RX_BIG) {
 		for (i = 0; i < pkt->nfrags; i++)
-			rx_buf_again(rq, rq->frags[i].cookie, &segs[i]);
+			rx_buf_again(rq, &rq->frags[i], &segs[i]);
 		if (vio_net_rx_post_big(rq->q, segs, pkt->nfrags))
 			for (i = 0; i < pkt->nfrags; i++)
 				rx_buf_free(rq, segs[i].cookie);
@@ -206,7 +284,7 @@ static void rx_repost(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt, u
 	for (i = from; i < pkt->nfrags; i++) {
 		struct vio_net_rxbuf b;
 
-		rx_buf_again(rq, rq->frags[i].cookie, &b);
+		rx_buf_again(rq, &rq->frags[i], &b);
 		if (vio_net_rx_post(rq->q, &b))
 			rx_buf_free(rq, b.cookie); /* cannot happen: the slot just freed */
 	}
@@ -245,15 +323,30 @@ static bool rx_replace(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 	return false;
 }
 
-/* Attach `len` bytes at `data` (inside the buffer `cookie`) to the skb
+/* Bytes of memory the buffer of frag f holds (skb truesize). */
+static u32 rx_truesize(const struct macvio_rxq *rq, const struct vio_net_rx_frag *f)
+{
+	return rx_bare(rq) ? f->size : rx_meta(f->cookie)->truesize;
+}
+
+/* Attach `len` bytes at `data` (inside the buffer of frag f) to the skb
  * chain; a full skb gets a frag_list successor. The buffer's page
- * reference moves into the skb. */
-static bool rx_add_frag(struct macvio_rxq *rq, struct sk_buff *head, struct sk_buff **curr, void *cookie,
-			void *data, u32 len)
+ * reference moves into the skb; bytes that continue the previous frag in
+ * the same page extend it instead (bare buffers sit back to back). */
+static bool rx_add_frag(struct macvio_rxq *rq, struct sk_buff *head, struct sk_buff **curr,
+			const struct vio_net_rx_frag *f, void *data, u32 len)
 {
 	struct page *page = virt_to_head_page(data);
-	u32 truesize = rx_meta(cookie)->truesize;
+	u32 truesize = rx_truesize(rq, f);
+	u32 off = (u8 *)data - (u8 *)page_address(page);
 	struct sk_buff *c = *curr;
+	int nr = skb_shinfo(c)->nr_frags;
+
+	if (nr && skb_can_coalesce(c, nr, page, off)) {
+		skb_coalesce_rx_frag(c, nr - 1, len, truesize);
+		put_page(page); /* the frag holds this page already */
+		goto counted;
+	}
 
 	if (skb_shinfo(c)->nr_frags == MAX_SKB_FRAGS) {
 		struct sk_buff *nskb = napi_alloc_skb(&rq->napi, 0);
@@ -266,8 +359,8 @@ static bool rx_add_frag(struct macvio_rxq *rq, struct sk_buff *head, struct sk_b
 			c->next = nskb;
 		*curr = c = nskb;
 	}
-	skb_add_rx_frag(c, skb_shinfo(c)->nr_frags, page, (u8 *)data - (u8 *)page_address(page), len,
-			truesize);
+	skb_add_rx_frag(c, skb_shinfo(c)->nr_frags, page, off, len, truesize);
+counted:
 	if (c != head) {
 		head->data_len += len;
 		head->len += len;
@@ -293,7 +386,7 @@ static struct sk_buff *rx_build(struct macvio_rxq *rq, const struct vio_net_rx_p
 	skb_put_data(skb, data, copy);
 	curr = skb;
 	if (len0 > copy) {
-		if (!rx_add_frag(rq, skb, &curr, f[0].cookie, data + copy, len0 - copy))
+		if (!rx_add_frag(rq, skb, &curr, &f[0], data + copy, len0 - copy))
 			goto fail_skb;
 	} else {
 		skb_free_frag(f[0].cookie);
@@ -303,7 +396,7 @@ static struct sk_buff *rx_build(struct macvio_rxq *rq, const struct vio_net_rx_p
 			skb_free_frag(f[i].cookie);
 			continue;
 		}
-		if (!rx_add_frag(rq, skb, &curr, f[i].cookie, f[i].vaddr, f[i].len))
+		if (!rx_add_frag(rq, skb, &curr, &f[i], f[i].vaddr, f[i].len))
 			goto fail_skb;
 	}
 	return skb;
@@ -342,11 +435,8 @@ static void rx_unmap_all(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt
 {
 	u16 i;
 
-	for (i = 0; i < pkt->nfrags; i++) {
-		struct macvio_rxmeta *m = rx_meta(rq->frags[i].cookie);
-
-		macvio_unmap_single(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
-	}
+	for (i = 0; i < pkt->nfrags; i++)
+		rx_unmap(rq, rq->frags[i].cookie);
 }
 
 /* Copy mode: copy the packet out of the core's pool into a new skb and
@@ -504,6 +594,9 @@ int macvio_rxq_init(struct macvio_rxq *rq)
 
 void macvio_rxq_fini(struct macvio_rxq *rq)
 {
+	if (rq->pf.page) /* the page fragment's own reference */
+		put_page(rq->pf.page);
+	rq->pf.page = NULL;
 	kfree(rq->frags);
 	kfree(rq->bigsegs);
 	rq->frags = NULL;

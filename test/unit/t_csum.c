@@ -165,7 +165,7 @@ TEST(csum_complete_known_answers)
 	static const uint8_t tcp6_l4[] = {0,	80,   0x04, 0xd2, 0, 0, 0, 1,	0,   0,	  0,   0,  0x50,
 					  0x02, 0xff, 0xff, 0,	  0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
 	uint8_t buf[HDR + 128];
-	struct vio_net_rx_frag fr = {buf, buf, 0};
+	struct vio_net_rx_frag fr = {buf, buf, 0, 0};
 	struct vio_net_rx_pkt pkt;
 	uint32_t ps;
 

@@ -783,3 +783,30 @@ TEST(net_guest_announce_acked)
 	ASSERT_EQ(m->ctrl_log[before].cmd, VIO_NET_CTRL_ANNOUNCE_ACK);
 	fe_down(&f);
 }
+
+/* Every frag names the size the front-end posted (vio_net_rx_frag.size),
+ * next to the bytes written: the Linux front-end's bare buffers keep no
+ * header of their own, so their truesize and re-post length come from it. */
+TEST(net_rx_frag_reports_posted_size)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct vio_net_rx_frag frags[64];
+	struct vio_net_hdr h = {0};
+	struct vio_net_rx_pkt pkt;
+	struct fe f;
+	uint32_t posted;
+
+	up(&f, m, NULL);
+	posted = vio_net_rx_buf_len(&f.n.rxq[0]); /* what fe_start posted */
+	uint8_t *fr = mk_frame(m, 3000, 5);
+	ASSERT(mnet_rx_put(m, 0, &h, fr, 3000, -1) >= 2);
+	ASSERT_EQ(vio_net_rx_get(&f.n.rxq[0], &pkt, frags, 64), 1);
+	ASSERT(pkt.nfrags >= 2);
+	for (int k = 0; k < pkt.nfrags; k++) {
+		ASSERT_EQ(frags[k].size, posted);
+		ASSERT(frags[k].len <= frags[k].size);
+		fe_rx_returned(&f, frags[k].cookie);
+	}
+	model_buf_free(m, fr);
+	fe_down(&f);
+}
