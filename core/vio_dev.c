@@ -467,6 +467,11 @@ int vio_dev_vq_create_polled(struct vio_dev *d, struct vio_vq *vq, uint16_t idx,
 
 /* ---- counted allocations ---- */
 
+const struct vio_os *vio_dev_os(const struct vio_dev *d)
+{
+	return d->os;
+}
+
 int vio_dev_dma_alloc(struct vio_dev *d, size_t size, size_t align, struct vio_dma *out)
 {
 	const struct vio_os *os = d->os;

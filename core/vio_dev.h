@@ -14,6 +14,7 @@
 #ifndef VIO_DEV_H
 #define VIO_DEV_H
 
+#include "vio_mem.h"
 #include "vio_pci.h"
 #include "vio_vq.h"
 
@@ -119,12 +120,7 @@ uint8_t vio_dev_isr(struct vio_dev *d);
 /* Did the device ask for a reset (DEVICE_NEEDS_RESET, §2.1.1)? */
 bool vio_dev_needs_reset(struct vio_dev *d);
 
-/* Counted allocation wrappers: every core allocation goes through these so
- * d->allocs reaches zero after detach (the leak tests check it). */
-int vio_dev_dma_alloc(struct vio_dev *d, size_t size, size_t align, struct vio_dma *out);
-void vio_dev_dma_free(struct vio_dev *d, struct vio_dma *dma);
-void *vio_dev_zalloc(struct vio_dev *d, size_t size);
-void vio_dev_free(struct vio_dev *d, void *p, size_t size);
+/* Counted allocation wrappers and vio_dev_os(): vio_mem.h. */
 
 /* Name of a feature bit for logs and reports ("VERSION_1", "NET_CSUM", ...),
  * NULL when unknown. */

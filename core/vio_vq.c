@@ -18,7 +18,7 @@
  * is one we posted, and free exactly what we recorded.
  */
 #include "vio_vq.h"
-#include "vio_dev.h"
+#include "vio_mem.h"
 #include "vio_log.h"
 #include "vio_vq_impl.h"
 
@@ -54,7 +54,7 @@ void vio_vq_violation(struct vio_vq *vq, const char *why, uint32_t val, uint32_t
 	if (vq->broken)
 		return;
 	vq->broken = true;
-	vio_err(vq->dev->os, "queue %u broken: %s (%u, limit %u)", vq->index, why, val, limit);
+	vio_err(vq->os, "queue %u broken: %s (%u, limit %u)", vq->index, why, val, limit);
 }
 
 void vio_vq_set_broken(struct vio_vq *vq, const char *why)
@@ -62,7 +62,7 @@ void vio_vq_set_broken(struct vio_vq *vq, const char *why)
 	if (vq->broken)
 		return;
 	vq->broken = true;
-	vio_err(vq->dev->os, "queue %u broken: %s", vq->index, why ? why : "unknown reason");
+	vio_err(vq->os, "queue %u broken: %s", vq->index, why ? why : "unknown reason");
 }
 
 /* ---- create / destroy ---- */
@@ -84,7 +84,7 @@ static int vio_vq_pick_size(struct vio_vq *vq, uint16_t max_size, uint16_t *size
 	uint16_t max = vq->bus->queue_max(vq->bus->ctx, vq->index);
 
 	if (!max || (max & (max - 1))) {
-		vio_err(vq->dev->os, "queue %u: device size %u is not a usable power of two", vq->index, max);
+		vio_err(vq->os, "queue %u: device size %u is not a usable power of two", vq->index, max);
 		return VIO_EIO;
 	}
 	*size = max;
@@ -92,8 +92,7 @@ static int vio_vq_pick_size(struct vio_vq *vq, uint16_t max_size, uint16_t *size
 		if (!vq->legacy)
 			*size = vio_vq_pow2_floor(max_size);
 		else
-			vio_dbg(vq->dev->os, "queue %u: legacy device cannot shrink, using %u", vq->index,
-				max);
+			vio_dbg(vq->os, "queue %u: legacy device cannot shrink, using %u", vq->index, max);
 	}
 	return VIO_OK;
 }
@@ -187,6 +186,7 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 		return VIO_EINVAL;
 	vio_memset(vq, 0, sizeof(*vq));
 	vq->dev = dev;
+	vq->os = vio_dev_os(dev);
 	vq->bus = p->bus;
 	vq->legacy = p->bus->legacy;
 	vq->packed = p->packed && !p->bus->legacy; /* §2.8 needs VERSION_1 */
@@ -203,12 +203,12 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 	if (!err)
 		err = vio_vq_program(vq);
 	if (err) {
-		vio_err(dev->os, "queue %u: set-up failed: %s", p->index, vio_strerror(err));
+		vio_err(vio_dev_os(dev), "queue %u: set-up failed: %s", p->index, vio_strerror(err));
 		vio_vq_destroy(vq);
 		return err;
 	}
-	vio_dbg(dev->os, "queue %u: size %u, indirect %u, event_idx %u, vector 0x%x", vq->index, vq->size,
-		vq->max_indirect, vq->event_idx, vq->vector);
+	vio_dbg(vio_dev_os(dev), "queue %u: size %u, indirect %u, event_idx %u, vector 0x%x", vq->index,
+		vq->size, vq->max_indirect, vq->event_idx, vq->vector);
 	return VIO_OK;
 }
 
@@ -226,8 +226,7 @@ int vio_vq_restart(struct vio_vq *vq)
 			return VIO_EINVAL; /* a chain still out: the caller must drain first */
 	max = vq->bus->queue_max(vq->bus->ctx, vq->index);
 	if (!max || max < vq->size || (vq->legacy && max != vq->size)) {
-		vio_err(vq->dev->os, "queue %u: device size is now %u, the ring has %u", vq->index, max,
-			vq->size);
+		vio_err(vq->os, "queue %u: device size is now %u, the ring has %u", vq->index, max, vq->size);
 		return VIO_EIO;
 	}
 	vio_memset(vq->ring.vaddr, 0, vio_vq_layout(vq, &avail_off, &used_off));

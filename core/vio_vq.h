@@ -91,7 +91,8 @@ struct vio_vq_stats {
 struct vio_dev;
 
 struct vio_vq {
-	struct vio_dev *dev;	      /* owner: os (logs) and counted allocations */
+	struct vio_dev *dev;	      /* owner: counted allocations (vio_mem.h) */
+	const struct vio_os *os;      /* the owner's, for logs */
 	const struct vio_vq_bus *bus; /* the transport (vio_vq_params.bus) */
 	bool legacy;		      /* bus->legacy, read once */
 	uint16_t index;		      /* queue index on the device */

@@ -18,7 +18,7 @@
  * written at publish (kick_prepare), after a write barrier (§2.8.21.2): one
  * publish makes the whole batch available, as avail->idx does for split.
  */
-#include "vio_dev.h"
+#include "vio_mem.h"
 #include "vio_log.h"
 #include "vio_vq.h"
 #include "vio_vq_impl.h"
