@@ -189,6 +189,21 @@ static void vio_pq_publish(struct vio_vq *vq)
 	vq->batch_descs = 0;
 }
 
+/* The device's event suppression area in one 32-bit read, so flags and
+ * off_wrap come from the same update (Linux's virtqueue_kick_prepare_packed
+ * takes the same snapshot); the union keeps the fields in memory order. */
+static void vio_pq_dev_event(const struct vio_vq *vq, uint16_t *flags, uint16_t *off_wrap)
+{
+	union {
+		uint32_t u32;
+		struct vio_pvirtq_event e;
+	} snap;
+
+	snap.u32 = VIO_READ_ONCE(*(const volatile uint32_t *)(const void *)vq->dev_event);
+	*flags = vio_vq_16(vq, snap.e.flags);
+	*off_wrap = vio_vq_16(vq, snap.e.off_wrap);
+}
+
 bool vio_vq_packed_kick_prepare(struct vio_vq *vq)
 {
 	uint16_t new = vq->next_avail, old, flags, off_wrap, event;
@@ -200,7 +215,7 @@ bool vio_vq_packed_kick_prepare(struct vio_vq *vq)
 	vq->added_descs = 0;
 	old = (uint16_t)(new - added); /* may be "negative": need_event is mod 2^16 */
 	vio_mb();		       /* our flags before the device's suppression state (§2.8.21.3) */
-	flags = vio_vq_16(vq, VIO_READ_ONCE(vq->dev_event->flags));
+	vio_pq_dev_event(vq, &flags, &off_wrap);
 	if (flags != VIO_PEVENT_F_DESC || !vq->event_idx) {
 		if (flags == VIO_PEVENT_F_DISABLE) {
 			vq->stats.kicks_suppressed++;
@@ -208,7 +223,6 @@ bool vio_vq_packed_kick_prepare(struct vio_vq *vq)
 		}
 		return true;
 	}
-	off_wrap = vio_vq_16(vq, VIO_READ_ONCE(vq->dev_event->off_wrap));
 	event = (uint16_t)(off_wrap & 0x7fff);
 	/* an event in the other lap of the ring sits `size` earlier */
 	if ((bool)(off_wrap >> 15) != vq->avail_wrap)
