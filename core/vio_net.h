@@ -294,7 +294,9 @@ struct vio_net {
 	uint64_t reset_ok_ns;	  /* when the last recovery completed */
 	uint64_t reset_done;	  /* chains completed (all queues) at that moment */
 	uint64_t reset_window_ns; /* start of the current burst window */
-	uint16_t reset_window_n;  /* recoveries in it (resume not counted) */
+	uint16_t reset_window_n;  /* recoveries in it (resume, relink not counted) */
+	uint16_t relink_window_n; /* relink resets in it */
+	uint32_t relinks_skipped; /* relink resets refused past VIO_NET_RELINK_MAX */
 	uint32_t resets[VIO_NET_RESET_CAUSES];
 	uint32_t reset_failures;
 	uint32_t ctrl_fast_fails; /* commands refused at once: one still pending */
@@ -304,7 +306,8 @@ struct vio_net {
 #define VIO_NET_RESET_MAX_TRIES	 3		/* resets in a row before giving up */
 #define VIO_NET_RESET_QUIET_NS	 2000000000ull	/* failing again sooner counts as a row */
 #define VIO_NET_RESET_WINDOW_MAX 32		/* recoveries per window, however */
-#define VIO_NET_RESET_WINDOW_NS	 10000000000ull /* much the device worked between */
+#define VIO_NET_RESET_WINDOW_NS	 60000000000ull /* much the device worked between */
+#define VIO_NET_RELINK_MAX	 32		/* relink resets per window; more are skipped */
 
 /* Does the device need the reset path, and why (first of: NEEDS_RESET seen,
  * a broken latch, a timed-out control command)? False once given up. The
@@ -313,15 +316,16 @@ bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cau
 /* [attach] A recovery for `cause` is about to run: counted in resets[]. False
  * when the device failed again right after VIO_NET_RESET_MAX_TRIES resets in
  * a row (each asked for within VIO_NET_RESET_QUIET_NS of the last recovery
- * with not one chain completed since, or after a failed one), or asked for
- * more than VIO_NET_RESET_WINDOW_MAX recoveries within
- * VIO_NET_RESET_WINDOW_NS whatever it did between; resume never counts.
- * Then one error line is logged, the front-end leaves the device reset with
- * link down, and every later call answers false (no loop). A device that
- * worked between two resets is not failing again: QEMU's packed ring needs
- * one after every link-down that met TX traffic (its
- * virtqueue_packed_drop_all() leaves the queue's in-use count wrong and the
- * next pop sets DEVICE_NEEDS_RESET), and a user may flap a link often. */
+ * with not one TX chain completed since, or after a failed one), or asked
+ * for more than VIO_NET_RESET_WINDOW_MAX recoveries within
+ * VIO_NET_RESET_WINDOW_NS whatever it did between. Then one error line is
+ * logged, the front-end leaves the device reset with link down, and every
+ * later call answers false (no loop). A device that moved TX traffic
+ * between two resets is not failing again (RX does not count: fresh
+ * buffers complete on any broadcast). Resume and relink never count toward
+ * giving up; relink resets past VIO_NET_RELINK_MAX per window are skipped
+ * (false, counted in relinks_skipped, relink_reset cleared), so a device
+ * that toggles its link cannot keep the front-end resetting. */
 bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause);
 /* [attach] The device was reset (vio_net_stop) and every cookie drained:
  * reinitialise it in place - exactly the features negotiated before

@@ -79,19 +79,46 @@ bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cau
 	return true;
 }
 
-/* Chains the device completed on every data queue, ever: it worked between
- * two recoveries when this moved. */
+/* TX chains the device completed, ever: it worked between two recoveries
+ * when this moved. Not RX: fresh buffers complete on any broadcast. */
 static uint64_t vio_net_done(const struct vio_net *n)
 {
 	uint64_t d = 0;
 	uint16_t i;
 
 	for (i = 0; i < n->nqp; i++)
-		d += vio_vq_stats(&n->rxq[i].vq)->completed + vio_vq_stats(&n->txq[i].vq)->completed;
+		d += vio_vq_stats(&n->txq[i].vq)->completed;
 	return d;
 }
 
-_Static_assert(VIO_NET_RESET_WINDOW_NS == 10000000000ull, "the give-up line says 10 s");
+/* The counting window (VIO_NET_RESET_WINDOW_NS) that `now` falls in. */
+static void vio_net_reset_window(struct vio_net *n, uint64_t now)
+{
+	if (n->reset_window_ns && now - n->reset_window_ns < VIO_NET_RESET_WINDOW_NS)
+		return;
+	n->reset_window_ns = now ? now : 1;
+	n->reset_window_n = 0;
+	n->relink_window_n = 0;
+}
+
+/* A relink reset: never a failure, bounded per window (then skipped). */
+static bool vio_net_relink_begin(struct vio_net *n, uint64_t now)
+{
+	vio_net_reset_window(n, now);
+	if (n->relink_window_n >= VIO_NET_RELINK_MAX) {
+		n->relink_reset = false;
+		if (!n->relinks_skipped++)
+			vio_warn(n->os,
+				 "net: link cycling faster than %u resets a minute: relink resets skipped",
+				 VIO_NET_RELINK_MAX);
+		return false;
+	}
+	n->relink_window_n++;
+	vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(VIO_NET_RESET_RELINK));
+	return true;
+}
+
+_Static_assert(VIO_NET_RESET_WINDOW_NS == 60000000000ull, "the give-up line says a minute");
 
 static void vio_net_reset_give_up(struct vio_net *n, const char *why, unsigned count,
 				  enum vio_net_reset_cause cause)
@@ -118,25 +145,22 @@ bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause)
 		vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
 		return true;
 	}
+	if (cause == VIO_NET_RESET_RELINK) /* the outside world's doing */
+		return vio_net_relink_begin(n, now);
 	/* A device that needs another reset right after one, without having
-	 * completed anything since (or whose last recovery failed), is
-	 * failing again. */
-	/* a link cycle is the outside world's doing, not a failure */
-	again = cause != VIO_NET_RESET_RELINK &&
-		(n->reset_last_failed || (n->reset_ok_ns && now - n->reset_ok_ns < VIO_NET_RESET_QUIET_NS &&
-					  vio_net_done(n) == n->reset_done));
+	 * completed any TX since (or whose last recovery failed), is failing
+	 * again. */
+	again = n->reset_last_failed || (n->reset_ok_ns && now - n->reset_ok_ns < VIO_NET_RESET_QUIET_NS &&
+					 vio_net_done(n) == n->reset_done);
 	n->reset_tries = again ? n->reset_tries + 1 : 0;
 	if (n->reset_tries >= VIO_NET_RESET_MAX_TRIES) {
 		vio_net_reset_give_up(n, "in a row", n->reset_tries, cause);
 		return false;
 	}
 	/* however much it worked between: a bounded number per window */
-	if (!n->reset_window_n || now - n->reset_window_ns >= VIO_NET_RESET_WINDOW_NS) {
-		n->reset_window_ns = now;
-		n->reset_window_n = 0;
-	}
+	vio_net_reset_window(n, now);
 	if (++n->reset_window_n > VIO_NET_RESET_WINDOW_MAX) {
-		vio_net_reset_give_up(n, "within 10 s", n->reset_window_n - 1, cause);
+		vio_net_reset_give_up(n, "within a minute", n->reset_window_n - 1, cause);
 		return false;
 	}
 	vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
@@ -199,7 +223,6 @@ int vio_net_reinit(struct vio_net *n)
 	n->ctrl_pending = false;
 	n->needs_reset = false;
 	n->relink_reset = false;
-	n->link_went_down = false;
 	n->announce = false;
 	n->curr_qp = 1;
 	if (err) {
@@ -209,5 +232,8 @@ int vio_net_reinit(struct vio_net *n)
 		return err;
 	}
 	vio_net_read_status(n);
+	/* back with the link down: its coming up is a link cycle of its own
+	 * (a TX kick meanwhile, e.g. netpoll's, meets QEMU's drop path) */
+	n->link_went_down = !n->link_up;
 	return VIO_OK;
 }

@@ -480,8 +480,8 @@ void MacvioNet::service()
 
 	if (deviceBroken())
 		scheduleBroken(); /* the core logged why; tell the stack */
-	else if (linkChanged)
-		updateLink();
+	else if (linkChanged && !net_.relink_reset)
+		updateLink(); /* a relink reset reports the link itself, once, when done */
 	releaseFreePackets();
 	if (netif_)
 		netif_->flushInputQueue();
@@ -512,7 +512,9 @@ void MacvioNet::scheduleBroken()
  * gate: no outputPacket, interrupt action or controller call meanwhile). */
 void MacvioNet::scheduleReset(enum vio_net_reset_cause cause)
 {
-	resetCause_ = cause;
+	/* one pending cause: a link cycle never relabels a waiting failure */
+	if (cause != VIO_NET_RESET_RELINK || !resetPending_)
+		resetCause_ = cause;
 	resetPending_ = true;
 	if (resetTimer_ && !stopping_)
 		resetTimer_->setTimeoutMS(1);
@@ -595,6 +597,10 @@ void MacvioNet::recover(enum vio_net_reset_cause cause)
 	int err;
 
 	if (!vio_net_reset_begin(&net_, cause)) {
+		if (!net_.reset_given_up) { /* a relink reset skipped: link as it is */
+			updateLink();
+			return;
+		}
 		ready_ = false;
 		brokenSeen_ = true;
 		quiesce();

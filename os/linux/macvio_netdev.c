@@ -47,7 +47,9 @@ void macvio_link_poll(struct macvio *vi, bool rtnl_held)
 		return;
 	}
 	vio_net_config_changed(&vi->net);
-	up = vi->net.link_up && !READ_ONCE(vi->broken);
+	/* a packed ring's relink reset is coming: it turns the carrier on when
+	 * done, once, instead of up now and down-up again (carrier_update) */
+	up = vi->net.link_up && !READ_ONCE(vi->broken) && !vi->net.relink_reset;
 	announce = vi->net.announce;
 	vi->net.announce = false;
 	macvio_reset_check(vi); /* DEVICE_NEEDS_RESET, a dead control queue */

@@ -16,8 +16,10 @@
  *             the device's status, queues woken
  *
  * The core bounds the retries (vio_net_reset_begin): a device that fails
- * again right after three resets is left reset, carrier off, with one
- * error line; packets are then dropped until the driver is reloaded.
+ * again right after three resets with no TX completed between, or asks for
+ * more than 32 a minute, is left reset, carrier off, with one error line;
+ * packets are then dropped until the driver is reloaded. A packed ring's
+ * reset after a link cycle (cause relink) never counts toward that.
  */
 #include <linux/debugfs.h>
 #include <linux/netdevice.h>
@@ -28,7 +30,10 @@
 
 void macvio_schedule_reset(struct macvio *vi, enum vio_net_reset_cause cause)
 {
-	WRITE_ONCE(vi->reset_cause, cause);
+	/* one pending cause: a link cycle never relabels a real failure that
+	 * is already waiting (it would count as "never failing") */
+	if (cause != VIO_NET_RESET_RELINK || !work_pending(&vi->reset_work))
+		WRITE_ONCE(vi->reset_cause, cause);
 	if (!READ_ONCE(vi->removing))
 		schedule_work(&vi->reset_work);
 }
@@ -120,6 +125,10 @@ static void recover(struct macvio *vi, enum vio_net_reset_cause cause)
 	int err;
 
 	if (!vio_net_reset_begin(&vi->net, cause)) {
+		if (!vi->net.reset_given_up) { /* a relink reset skipped: link as it is */
+			carrier_update(vi);
+			return;
+		}
 		WRITE_ONCE(vi->broken, true);
 		if (!vi->net.dev.broken)
 			vio_net_stop(&vi->net); /* given up: no DMA from here on */
@@ -143,11 +152,17 @@ static void recover(struct macvio *vi, enum vio_net_reset_cause cause)
  * brought the device back: then there is nothing left to recover. */
 static bool still_needed(struct macvio *vi, enum vio_net_reset_cause cause)
 {
+	enum vio_net_reset_cause now;
+
 	switch (cause) {
 	case VIO_NET_RESET_BROKEN:
 	case VIO_NET_RESET_NEEDS_RESET:
 	case VIO_NET_RESET_CTRL_TIMEOUT:
-		return READ_ONCE(vi->broken) || vio_net_reset_wanted(&vi->net, NULL);
+		/* a pending relink is not this fault still being there */
+		return READ_ONCE(vi->broken) ||
+		       (vio_net_reset_wanted(&vi->net, &now) && now != VIO_NET_RESET_RELINK);
+	case VIO_NET_RESET_RELINK:
+		return vi->net.relink_reset;
 	default:
 		return true; /* watchdog, resume, forced: asked for as such */
 	}

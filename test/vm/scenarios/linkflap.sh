@@ -16,7 +16,10 @@ CARRIER_MS=${CARRIER_MS:-1000}   # e1000 needs ~3000: its watchdog polls the lin
 # NIC index -> test-name infix ("" for split, "packed." for packed)
 LAYOUT=("")
 tb_nic tap 0
-if [ "$NIC_MODEL" = virtio-net-pci ]; then
+# macvio only: QEMU's packed drop path leaves the queue deaf after a flap
+# with traffic, which Linux's virtio_net does not recover from (it fails
+# here at about the fifth flap), so a reference run would always be red
+if [ "$DRIVER" = macvio ]; then
 	tb_nic tap 1 packed=on
 	LAYOUT+=("packed.")
 fi
@@ -55,9 +58,16 @@ flaps() {
 	stats=$(traffic_stop "$i")
 	# packed: every link cycle is followed by a reset (QEMU's packed drop
 	# path leaves the queue wrong; core/vio_net.c vio_net_relink_check)
-	if [ -z "$ERR" ] && [ -n "${LAYOUT[$i]}" ] && [ "$DRIVER" = macvio ]; then
+	# (at least half the flaps: two config interrupts can fold into one
+	# look at the status); a split ring never needs one
+	if [ -z "$ERR" ] && [ "$DRIVER" = macvio ]; then
 		k=$(guest_run "ethtool -S ${NIC_IF[$i]} | awk '\$1 == \"resets_relink:\" { print \$2 }'")
-		if [ "${k:-0}" -ge 1 ]; then stats+="; resets_relink $k"; else ERR="no relink reset after $FLAPS flaps"; fi
+		stats+="; resets_relink ${k:-?}"
+		if [ -n "${LAYOUT[$i]}" ] && [ "${k:-0}" -lt $((FLAPS / 2)) ]; then
+			ERR="only ${k:-0} relink resets after $FLAPS flaps"
+		elif [ -z "${LAYOUT[$i]}" ] && [ "${k:-0}" != 0 ]; then
+			ERR="$k relink resets on a split ring"
+		fi
 	fi
 	if [ -z "$ERR" ]; then
 		t_info "$FLAPS flaps; carrier followed within ${WORST} ms (guest), ${WORST_HOST} ms incl. QMP + command channel"
