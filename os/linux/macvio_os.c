@@ -8,6 +8,7 @@
  * primitives (ioread/iowrite, pci_read_config_* with its raw spinlock,
  * the NMI-safe clock).
  */
+#include <linux/cc_platform.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
@@ -15,6 +16,7 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <xen/xen.h>
 
 #include "macvio.h"
 #include "vio_log.h"
@@ -74,7 +76,12 @@ MODULE_PARM_DESC(dma_api, "test: map packet buffers with the DMA API even withou
  * mapped before negotiation, and a reset renegotiates the same set. */
 bool macvio_use_dma_api(const struct macvio *vi)
 {
-	return READ_ONCE(dma_api) || vio_dev_has(&vi->net.dev, VIO_F_ACCESS_PLATFORM);
+	/* Xen (grant mappings) and confidential guests (SEV, TDX: private
+	 * memory the device cannot read, swiotlb bounces through shared
+	 * memory) need the DMA API whatever was negotiated, as in Linux's
+	 * vring_use_dma_api() and virtio's restricted-memory rule */
+	return READ_ONCE(dma_api) || vio_dev_has(&vi->net.dev, VIO_F_ACCESS_PLATFORM) || xen_domain() ||
+	       cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
 }
 
 dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir)
