@@ -137,8 +137,16 @@ void macvio_sync_for_device(struct macvio *vi, dma_addr_t a, size_t len, enum dm
 
 /* ---- DMA ---- */
 
-/* [attach] dma_alloc_coherent memory is zeroed and page aligned, which
- * covers every alignment the core may ask for (<= 4096). */
+/* vio_dma.handle of memory from alloc_pages_exact (no DMA API). */
+#define MACVIO_DMA_PAGES ((void *)1)
+
+/* [attach] Zeroed and page aligned, which covers every alignment the core
+ * may ask for (<= 4096). dma_alloc_coherent when the device goes through
+ * the DMA API; otherwise whole pages and their physical address, as
+ * Linux's vring_alloc_queue does without it: a device without
+ * ACCESS_PLATFORM bypasses an IOMMU, so an IOVA would be the wrong address
+ * for its rings too (macvio_use_dma_api; the core allocates only after
+ * negotiation, and the handle records which way each one went). */
 static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *out)
 {
 	dma_addr_t daddr;
@@ -146,13 +154,19 @@ static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *ou
 
 	if (!size || align > PAGE_SIZE || (align & (align - 1)))
 		return VIO_EINVAL;
-	va = dma_alloc_coherent(ctx_dev(ctx), size, &daddr, GFP_KERNEL);
+	if (!macvio_use_dma_api(ctx_vi(ctx))) {
+		va = alloc_pages_exact(PAGE_ALIGN(size), GFP_KERNEL | __GFP_ZERO);
+		daddr = va ? virt_to_phys(va) : 0;
+		out->handle = MACVIO_DMA_PAGES;
+	} else {
+		va = dma_alloc_coherent(ctx_dev(ctx), size, &daddr, GFP_KERNEL);
+		out->handle = NULL;
+	}
 	if (!va)
 		return VIO_ENOMEM;
 	out->vaddr = va;
 	out->daddr = daddr;
 	out->size = size;
-	out->handle = NULL;
 	atomic_inc(&macvio_dma_allocs);
 	return VIO_OK;
 }
@@ -161,7 +175,11 @@ static void os_dma_free(void *ctx, struct vio_dma *dma)
 {
 	if (!dma->vaddr)
 		return;
-	dma_free_coherent(ctx_dev(ctx), dma->size, dma->vaddr, dma->daddr);
+	if (dma->handle == MACVIO_DMA_PAGES)
+		free_pages_exact(dma->vaddr, PAGE_ALIGN(dma->size));
+	else
+		dma_free_coherent(ctx_dev(ctx), dma->size, dma->vaddr, dma->daddr);
+	dma->handle = NULL;
 	atomic_dec(&macvio_dma_allocs);
 	dma->vaddr = NULL;
 	dma->daddr = 0;
