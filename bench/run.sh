@@ -11,6 +11,7 @@
 # ("tcp_g2h tcp_h2g udp_g2h udp_h2g rr1 rr64", any subset), BENCH_ROUNDS (5),
 # BENCH_SECONDS (10, TCP runs), BENCH_SHORT_SECONDS (5, UDP and RR runs),
 # BENCH_QUICK=1 (1 round, 3 s runs, 1 s warm-up, unless set explicitly),
+# BENCH_PIN=1 (NIC interrupts on vCPU 0, clients on vCPU 1),
 # BENCH_WARMUP (2 s, 0 = none), BENCH_UDP_RATE (10G iperf3 -b), BENCH_UDP_LEN
 # (64), BENCH_MACHINE (pc|q35), BENCH_VIRTIO_OPTS (extra -device options for
 # every virtio NIC, e.g. disable-legacy=on), BENCH_OUT (bench/results),
@@ -53,6 +54,7 @@ fail() {
 [[ $BENCH_WARMUP =~ ^[0-9]+$ ]] || fail "BENCH_WARMUP=$BENCH_WARMUP is not an integer"
 [[ $BENCH_UDP_LEN =~ ^[1-9][0-9]*$ ]] || fail "BENCH_UDP_LEN=$BENCH_UDP_LEN is not a positive integer"
 [[ ${BENCH_QUICK:-0} =~ ^[01]?$ ]] || fail "BENCH_QUICK=$BENCH_QUICK: use 1 (or 0)"
+[[ ${BENCH_PIN:-0} =~ ^[01]?$ ]] || fail "BENCH_PIN=$BENCH_PIN: use 1 (or 0)"
 read -ra DRV <<<"$BENCH_DRIVERS"
 [ ${#DRV[@]} -gt 0 ] || fail "BENCH_DRIVERS is empty"
 seen=' '
