@@ -130,6 +130,7 @@ enum macvio_irq_kind {
 
 struct macvio {
 	struct vio_net net; /* the core: device, queues, control queue */
+	bool dma_platform;  /* the platform needs the DMA API (macvio_use_dma_api) */
 	struct vio_os os;
 	struct pci_dev *pdev;
 	struct net_device *ndev;
@@ -168,6 +169,7 @@ struct macvio {
 /* macvio_os.c */
 void macvio_os_init(struct macvio *vi);
 bool macvio_use_dma_api(const struct macvio *vi);
+bool macvio_platform_needs_dma_api(void);
 int macvio_map_bars(struct macvio *vi);
 void macvio_unmap_bars(struct macvio *vi);
 dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir);

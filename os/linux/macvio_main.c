@@ -321,10 +321,11 @@ static int irqs_request(struct macvio *vi)
 static void attach_params(struct macvio *vi, struct vio_net_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	/* We hand the device DMA-API addresses. They are IOMMU addresses when
-	 * the device sits behind an IOMMU; otherwise they are physical, which
-	 * is what a device without ACCESS_PLATFORM expects (§6.1). */
+	/* ACCESS_PLATFORM is accepted only when our DMA-API addresses are IOMMU
+	 * addresses; without it the device gets physical addresses (§6.1,
+	 * macvio_use_dma_api) unless the platform needs the DMA API anyway. */
 	p->dev.dma_is_iommu = device_iommu_mapped(&vi->pdev->dev);
+	vi->dma_platform = macvio_platform_needs_dma_api();
 	p->dev.prefer_legacy = legacy;
 	p->dev.split_only = !packed;
 	p->features = MACVIO_FEATURES & ~(u64)features_off;

@@ -72,16 +72,21 @@ MODULE_PARM_DESC(dma_api, "test: map packet buffers with the DMA API even withou
  * address (an IOVA behind an IOMMU) would be wrong and on a plain x86 guest
  * the mapping is pure cost (Linux's virtio_ring decides the same in
  * vring_use_dma_api()). With it, every buffer goes through the DMA API.
- * Read from the negotiated features on every call (a bit test): nothing is
- * mapped before negotiation, and a reset renegotiates the same set. */
+ * A bool and a feature bit per call, on the data path: nothing is mapped
+ * before negotiation, and a reset renegotiates the same set. */
 bool macvio_use_dma_api(const struct macvio *vi)
 {
-	/* Xen (grant mappings) and confidential guests (SEV, TDX: private
-	 * memory the device cannot read, swiotlb bounces through shared
-	 * memory) need the DMA API whatever was negotiated, as in Linux's
-	 * vring_use_dma_api() and virtio's restricted-memory rule */
-	return READ_ONCE(dma_api) || vio_dev_has(&vi->net.dev, VIO_F_ACCESS_PLATFORM) || xen_domain() ||
-	       cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
+	return vi->dma_platform || vio_dev_has(&vi->net.dev, VIO_F_ACCESS_PLATFORM);
+}
+
+/* [probe] What does not depend on the device, read once (macvio.dma_platform):
+ * Xen (grant mappings) and confidential guests (SEV, TDX: private memory
+ * the device cannot read, swiotlb bounces through shared memory) need the
+ * DMA API whatever is negotiated, as in Linux's vring_use_dma_api() and
+ * virtio's restricted-memory rule; so does the dma_api test parameter. */
+bool macvio_platform_needs_dma_api(void)
+{
+	return READ_ONCE(dma_api) || xen_domain() || cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
 }
 
 dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir)

@@ -55,7 +55,7 @@ out=$(for i in "${NICS[@]}"; do ping_both "$i" || exit 1; done) && t_pass || t_f
 # cycle: detach every NIC, check leaks, unload, reload, bring each NIC back
 # and ping through it.
 cycle() {
-	local i up=''
+	local i up='' load
 	if [ "$DRIVER" = macvio ]; then
 		for i in "${NICS[@]}"; do
 			out=$(guest_run "unbind_pci $(nic_pci "$i")") || { ERR="unbind: $out"; return 1; }
