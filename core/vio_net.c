@@ -307,11 +307,27 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 	n->nqp = want > VIO_NET_MAX_QP ? VIO_NET_MAX_QP : want;
 }
 
+/* Largest mergeable buffer: the front-end's wish within 4096 .. 64 KiB
+ * and its own rx_buf_max (a limit, unlike this preference). */
+static uint32_t vio_net_mrg_max(const struct vio_net_params *p)
+{
+	uint32_t m = p->mrg_buf_max ? p->mrg_buf_max : VIO_NET_MRG_BUF_MAX;
+
+	if (m < VIO_NET_MRG_BUF_MAX)
+		m = VIO_NET_MRG_BUF_MAX;
+	if (m > VIO_NET_MRG_BUF_LIMIT)
+		m = VIO_NET_MRG_BUF_LIMIT;
+	if (p->rx_buf_max && m > p->rx_buf_max)
+		m = p->rx_buf_max > VIO_NET_MRG_BUF_MAX ? p->rx_buf_max : VIO_NET_MRG_BUF_MAX;
+	return m;
+}
+
 static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p)
 {
 	n->copy = p->copy;
 	n->copy_frame = p->copy_frame ? p->copy_frame : VIO_ETH_MAX_FRAME;
 	n->rx_buf_max = p->rx_buf_max;
+	n->mrg_buf_max = vio_net_mrg_max(p);
 	n->ctrl_timeout_us = p->ctrl_timeout_us ? p->ctrl_timeout_us : VIO_NET_CTRL_TIMEOUT_US;
 	vio_net_pick_modes(n);
 	vio_net_read_mac(n, p);
@@ -364,7 +380,7 @@ static uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_
 	if (n->rx_mode == VIO_NET_RX_BIG)
 		chain = (uint32_t)VIO_NET_MAX_BIG_SEGS * VIO_NET_BIG_SEG_LEN;
 	else if (n->rx_mode == VIO_NET_RX_MERGEABLE)
-		chain = VIO_NET_MRG_BUF_MAX;
+		chain = n->mrg_buf_max;
 	else
 		chain = vio_net_rx_buf_len(q);
 	max = VIO_NET_RX_RING_BYTES_MAX / (chain ? chain : 1);

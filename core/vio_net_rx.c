@@ -29,19 +29,20 @@ static uint32_t vio_net_rx_small_frame(const struct vio_net *n)
 	return f < VIO_NET_GOOD_LEN ? VIO_NET_GOOD_LEN : f;
 }
 
-/* Mergeable: hdr + clamp(average, GOOD_PACKET_LEN, 4096 - hdr), rounded up
- * to a cache line without passing 4096 (Linux get_mergeable_buf_len). */
-static uint32_t vio_net_rx_mrg_len(const struct vio_net_rxq *q, uint16_t hdr)
+/* Mergeable: hdr + clamp(average, GOOD_PACKET_LEN, max - hdr), rounded up
+ * to a cache line without passing max (Linux get_mergeable_buf_len, whose
+ * max is a page: vio_net_params.mrg_buf_max). */
+static uint32_t vio_net_rx_mrg_len(const struct vio_net_rxq *q, uint16_t hdr, uint32_t max)
 {
 	uint32_t avg = q->ewma_len >> VIO_NET_EWMA_SHIFT;
 	uint32_t len;
 
 	if (avg < VIO_NET_GOOD_LEN)
 		avg = VIO_NET_GOOD_LEN;
-	if (avg > (uint32_t)VIO_NET_MRG_BUF_MAX - hdr)
-		avg = (uint32_t)VIO_NET_MRG_BUF_MAX - hdr;
+	if (avg > max - hdr)
+		avg = max - hdr;
 	len = (hdr + avg + VIO_NET_RX_ALIGN - 1) & ~(uint32_t)(VIO_NET_RX_ALIGN - 1);
-	return len > VIO_NET_MRG_BUF_MAX ? VIO_NET_MRG_BUF_MAX : len;
+	return len > max ? max : len;
 }
 
 uint32_t vio_net_rx_buf_len(const struct vio_net_rxq *q)
@@ -50,7 +51,7 @@ uint32_t vio_net_rx_buf_len(const struct vio_net_rxq *q)
 
 	switch (n->rx_mode) {
 	case VIO_NET_RX_MERGEABLE:
-		return vio_net_rx_mrg_len(q, n->hdr_len);
+		return vio_net_rx_mrg_len(q, n->hdr_len, n->mrg_buf_max);
 	case VIO_NET_RX_BIG:
 		return VIO_NET_BIG_SEG_LEN;
 	default:

@@ -79,7 +79,12 @@ static inline bool rx_bare(const struct macvio_rxq *rq)
 
 /* Carve `*len` bytes from the queue's page fragment, upward; a rest too
  * small for another buffer goes to this one (*len grows), so the next
- * buffer starts a new page (Linux virtio_net add_recvbuf_mergeable). */
+ * buffer starts a new page (Linux virtio_net add_recvbuf_mergeable). When
+ * memory is short skb_page_frag_refill falls back to one page, which may
+ * hold less than a large buffer: *len shrinks to the page. A mergeable
+ * buffer may be any size above the core's minimum; a small-mode buffer
+ * for a jumbo MTU cut short is refused by vio_net_rx_post (a failed post,
+ * never a buffer the device could overrun). */
 static void *rx_carve(struct macvio_rxq *rq, u32 *len, bool in_napi)
 {
 	struct page_frag *pf = &rq->pf;
@@ -93,6 +98,8 @@ static void *rx_carve(struct macvio_rxq *rq, u32 *len, bool in_napi)
 	}
 	if (unlikely(!skb_page_frag_refill(*len, pf, in_napi ? GFP_ATOMIC : GFP_KERNEL)))
 		return NULL;
+	if (unlikely(pf->size - pf->offset < *len)) /* an order-0 fallback page */
+		*len = pf->size - pf->offset;
 	va = (u8 *)page_address(pf->page) + pf->offset;
 	get_page(pf->page);
 	pf->offset += *len;
@@ -129,6 +136,13 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 
 	if (rx_bare(rq))
 		return rx_buf_new_bare(rq, len, in_napi, b);
+	/* napi_alloc_frag serves more than a page only while its cache holds
+	 * a compound page: stay within one (the core accepts any length down
+	 * to its minimum, and mergeable buffers need no more) */
+	if (len > VIO_NET_MRG_BUF_MAX && rq->vi->net.rx_mode == VIO_NET_RX_MERGEABLE) {
+		len = VIO_NET_MRG_BUF_MAX;
+		truesize = MACVIO_RX_PAD + len;
+	}
 	frag = rx_alloc_frag(rq, truesize, in_napi);
 	if (unlikely(!frag)) {
 		rq->stats.alloc_fail++;

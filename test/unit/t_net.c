@@ -784,6 +784,67 @@ TEST(net_guest_announce_acked)
 	fe_down(&f);
 }
 
+/* vio_net_params.mrg_buf_max: the EWMA may suggest buffers up to it
+ * (header included), default 4096 as Linux's virtio_net, clamped to
+ * 4096..64 KiB; the ring's byte budget counts chains of that size. */
+static uint32_t mrg_len_after(uint32_t want, uint32_t buf_max, uint32_t pktlen)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct vio_net_rx_frag frags[256];
+	struct vio_net_params p;
+	struct vio_net_hdr h = {0};
+	struct vio_net_rx_pkt pkt;
+	struct fe f;
+	uint32_t len;
+
+	fe_params_default(&p);
+	p.mrg_buf_max = want;
+	p.rx_buf_max = buf_max;
+	up(&f, m, &p);
+	uint8_t *fr = mk_frame(m, pktlen, 7);
+	ASSERT(mnet_rx_put(m, 0, &h, fr, pktlen, -1) >= 1);
+	ASSERT_EQ(vio_net_rx_get(&f.n.rxq[0], &pkt, frags, 256), 1);
+	ASSERT_EQ(pkt.len, pktlen);
+	for (int k = 0; k < pkt.nfrags; k++)
+		fe_rx_returned(&f, frags[k].cookie);
+	len = vio_net_rx_buf_len(&f.n.rxq[0]); /* the EWMA took this one packet */
+	model_buf_free(m, fr);
+	fe_down(&f);
+	return len;
+}
+
+TEST(net_rx_mrg_buf_max)
+{
+	ASSERT_EQ(mrg_len_after(0, 0, 60000), 4096);	      /* Linux's page */
+	ASSERT_EQ(mrg_len_after(32768, 0, 60000), 32768);     /* the wish */
+	ASSERT_EQ(mrg_len_after(32768, 0, 9000), 9024);	      /* hdr 12 + 9000, to 64 */
+	ASSERT_EQ(mrg_len_after(32768, 0, 1000), 1536);	      /* 12 + 1518, to 64 */
+	ASSERT_EQ(mrg_len_after(1 << 20, 0, 65000), 65024);   /* 12 + 65000, to 64 */
+	ASSERT_EQ(mrg_len_after(1 << 20, 0, 65530), 65536);   /* at most 64 KiB */
+	ASSERT_EQ(mrg_len_after(100, 0, 60000), 4096);	      /* at least a page */
+	ASSERT_EQ(mrg_len_after(32768, 16384, 60000), 16384); /* rx_buf_max lowers it */
+	ASSERT_EQ(mrg_len_after(0, 2046, 60000), 4096);	      /* the kext: as before */
+}
+
+/* Mergeable on a 32768 ring with 32 KiB buffers: the 32 MiB budget holds
+ * 1024 of them. */
+TEST(net_rx_mrg_buf_max_budget)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->q[0].max = 32768;
+	fe_params_default(&p);
+	p.mrg_buf_max = 32768;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT(model_log_has(m, "at most 1024 of 32768 entries posted"));
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
 /* Every frag names the size the front-end posted (vio_net_rx_frag.size),
  * next to the bytes written: the Linux front-end's bare buffers keep no
  * header of their own, so their truesize and re-post length come from it. */
