@@ -214,6 +214,50 @@ void vio_net_read_status(struct vio_net *n)
 	n->link_up = !n->dev.broken && (st & VIO_NET_S_LINK_UP);
 }
 
+static const char *vio_net_duplex_name(uint8_t d)
+{
+	return d == VIO_NET_DUPLEX_FULL ? "full" : d == VIO_NET_DUPLEX_HALF ? "half" : "unknown";
+}
+
+uint32_t vio_net_speed_valid(uint32_t raw)
+{
+	return raw <= VIO_NET_SPEED_MAX ? raw : VIO_NET_SPEED_UNKNOWN;
+}
+
+uint8_t vio_net_duplex_valid(uint8_t raw)
+{
+	return raw == VIO_NET_DUPLEX_HALF || raw == VIO_NET_DUPLEX_FULL ? raw : VIO_NET_DUPLEX_UNKNOWN;
+}
+
+/* §5.1.4: speed (le32 at 12) and duplex (u8 at 16) in one generation; the
+ * driver should re-read both after a config change. A value the spec does
+ * not allow is a device bug: unknown, and said once per value. */
+bool vio_net_read_speed(struct vio_net *n)
+{
+	uint32_t speed = VIO_NET_SPEED_UNKNOWN, old_speed = n->speed;
+	uint8_t raw[5], duplex = VIO_NET_DUPLEX_UNKNOWN, old_duplex = n->duplex;
+
+	if (vio_dev_has(&n->dev, VIO_NET_F_SPEED_DUPLEX) &&
+	    !vio_dev_config_read(&n->dev, VIO_NET_CFG_SPEED, raw, sizeof(raw))) {
+		uint32_t s = (uint32_t)raw[0] | (uint32_t)raw[1] << 8 | (uint32_t)raw[2] << 16 |
+			     (uint32_t)raw[3] << 24;
+
+		speed = vio_net_speed_valid(s);
+		duplex = vio_net_duplex_valid(raw[4]);
+		if (speed != s && s != n->speed_bad) {
+			vio_warn(n->os, "net: device speed 0x%lx out of range: unknown", (unsigned long)s);
+			n->speed_bad = s;
+		}
+		if (duplex != raw[4] && raw[4] != n->duplex_bad) {
+			vio_warn(n->os, "net: device duplex 0x%x out of range: unknown", raw[4]);
+			n->duplex_bad = raw[4];
+		}
+	}
+	n->speed = speed;
+	n->duplex = duplex;
+	return speed != old_speed || duplex != old_duplex;
+}
+
 /* MTU: §5.1.4.1, the device's mtu is the most the driver may use. Without
  * NET_F_MTU: 1500 in small mode (1518-byte frames), in mergeable/big mode a
  * VLAN-tagged frame must still fit in 65535 bytes. */
@@ -332,6 +376,11 @@ static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p
 	vio_net_pick_modes(n);
 	vio_net_read_mac(n, p);
 	vio_net_read_status(n);
+	n->speed = VIO_NET_SPEED_UNKNOWN;
+	n->duplex = VIO_NET_DUPLEX_UNKNOWN;
+	n->speed_bad = VIO_NET_SPEED_UNKNOWN; /* a valid value: never logged as bad */
+	n->duplex_bad = VIO_NET_DUPLEX_UNKNOWN;
+	vio_net_read_speed(n);
 	vio_net_read_mtu(n);
 	vio_net_pick_pairs(n, p);
 	n->has_ctrl = vio_dev_has(&n->dev, VIO_NET_F_CTRL_VQ);
@@ -735,7 +784,7 @@ static void vio_net_relink_check(struct vio_net *n, bool was)
 
 bool vio_net_config_changed(struct vio_net *n)
 {
-	bool was = n->link_up;
+	bool was = n->link_up, speed;
 
 	/* §2.1.2: the device asks for a reset through status; a device that
 	 * vanished reads all ones, which asks for it too */
@@ -747,11 +796,16 @@ bool vio_net_config_changed(struct vio_net *n)
 	}
 
 	vio_net_read_status(n);
+	speed = vio_net_read_speed(n);
 	vio_net_announce(n);
 	if (was != n->link_up)
 		vio_info(n->os, "net: link %s", n->link_up ? "up" : "down");
+	if (speed)
+		vio_info(n->os, "net: speed %ld Mbit/s, duplex %s",
+			 n->speed == VIO_NET_SPEED_UNKNOWN ? -1L : (long)n->speed,
+			 vio_net_duplex_name(n->duplex));
 	vio_net_relink_check(n, was);
-	return was != n->link_up;
+	return was != n->link_up || speed;
 }
 
 /* ---- counters ---- */

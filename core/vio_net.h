@@ -66,7 +66,7 @@
 	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_HOST_USO) |          \
 	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |             \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |             \
-	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX))
 
 enum vio_net_rx_mode {
 	VIO_NET_RX_SMALL = 0, /* one >= 1526-byte buffer per frame */
@@ -255,6 +255,14 @@ struct vio_net {
 	bool mac_random; /* NET_F_MAC absent: locally administered MAC */
 	bool link_up;
 	uint16_t status; /* last config status */
+	/* NET_F_SPEED_DUPLEX (§5.1.4): the link's speed in Mbit/s and duplex
+	 * (VIO_NET_DUPLEX_*), VIO_NET_SPEED_UNKNOWN / VIO_NET_DUPLEX_UNKNOWN
+	 * without the feature or when the device's value is out of range
+	 * (vio_net_speed_valid); re-read at every config change */
+	uint32_t speed;
+	uint8_t duplex;
+	uint32_t speed_bad; /* last out-of-range speed logged (logged once per value) */
+	uint8_t duplex_bad; /* last out-of-range duplex logged */
 	uint16_t mtu, max_mtu;
 	uint16_t hdr_len; /* 10 legacy, 12 with MRG_RXBUF or VERSION_1 */
 	bool any_layout;  /* header may share a descriptor with data */
@@ -558,12 +566,18 @@ int vio_net_tx_reclaim(struct vio_net_txq *q, void **cookies, unsigned max);
 
 /* ---- config, link, control queue ---- */
 /* Re-read config after a config interrupt; returns true when the link state
- * changed (n->link_up is the new state; down whenever the device is broken;
- * a status read that never settles keeps the old state). With
+ * or its speed/duplex changed (n->link_up is the new state; down whenever
+ * the device is broken; a status read that never settles keeps the old
+ * state; n->speed / n->duplex as vio_net_read_speed). With
  * GUEST_ANNOUNCE and status ANNOUNCE: sets n->announce and sends
  * ANNOUNCE_ACK. May busy-wait on the control queue: call it from a work
  * item, not from the interrupt handler. */
 bool vio_net_config_changed(struct vio_net *n);
+/* [any] §5.1.4 (and Linux's ethtool_validate_speed/_duplex): a speed is
+ * 0..0x7fffffff Mbit/s or VIO_NET_SPEED_UNKNOWN, a duplex half, full or
+ * unknown. Anything else is unknown. */
+uint32_t vio_net_speed_valid(uint32_t raw);
+uint8_t vio_net_duplex_valid(uint8_t raw);
 /* Control-queue commands (§5.1.6.5); busy-wait for the answer (bounded).
  * VIO_ENOTSUP when the device has no control queue or lacks the feature the
  * command needs; VIO_EIO when the device answers VIRTIO_NET_ERR. */
@@ -679,6 +693,10 @@ int vio_net_tx_reap(struct vio_net_txq *q);
 int vio_net_rx_parse(const struct vio_net *n, const struct vio_net_hdr *h, struct vio_net_rx_pkt *pkt);
 /* internals shared with vio_net_reset.c */
 void vio_net_read_status(struct vio_net *n);
+/* [internal] NET_F_SPEED_DUPLEX: read speed and duplex into n (unknown
+ * without the feature, or when out of range: logged once per value);
+ * true when either changed. */
+bool vio_net_read_speed(struct vio_net *n);
 int vio_net_set_mac_cfg(struct vio_net *n, const uint8_t *mac);
 /* copy mode internals (vio_net_copy.c) */
 uint32_t vio_net_copy_rx_len(const struct vio_net *n);

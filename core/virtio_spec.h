@@ -251,10 +251,16 @@ static inline int vio_vring_need_event(uint16_t event_idx, uint16_t new_idx, uin
 #define VIO_NET_CFG_MTU		 10
 #define VIO_NET_CFG_SPEED	 12
 #define VIO_NET_CFG_DUPLEX	 16
-#define VIO_NET_S_LINK_UP	 1
-#define VIO_NET_S_ANNOUNCE	 2
-#define VIO_NET_MQ_PAIRS_MIN	 1
-#define VIO_NET_MQ_PAIRS_MAX	 0x8000
+/* speed: Mbit/s 0..0x7fffffff, or unknown; duplex: half, full or unknown */
+#define VIO_NET_SPEED_MAX      0x7fffffffu
+#define VIO_NET_SPEED_UNKNOWN  0xffffffffu
+#define VIO_NET_DUPLEX_HALF    0x00
+#define VIO_NET_DUPLEX_FULL    0x01
+#define VIO_NET_DUPLEX_UNKNOWN 0xff
+#define VIO_NET_S_LINK_UP      1
+#define VIO_NET_S_ANNOUNCE     2
+#define VIO_NET_MQ_PAIRS_MIN   1
+#define VIO_NET_MQ_PAIRS_MAX   0x8000
 
 /* struct virtio_net_hdr: §5.1.6 */
 #define VIO_NET_HDR_F_NEEDS_CSUM 1

@@ -19,14 +19,27 @@ extern "C" {
 #include <sys/random.h>
 #include "vio_log.h"
 #include "virtio_spec.h"
+
+extern "C" {
+/* libkern/version.h is generated at xnu build time (as macvio_pci.cpp) */
+extern const int version_major;
+}
+
+/* macvio_medium.h's constants are Apple's (IONetworkMedium.h); the 2500/5000
+ * ones are missing from the oldest headers, so only these are checked. */
+static_assert(MACVIO_MEDIUM_10BASET == kIOMediumEthernet10BaseT, "IONetworkMedium.h");
+static_assert(MACVIO_MEDIUM_100BASETX == kIOMediumEthernet100BaseTX, "IONetworkMedium.h");
+static_assert(MACVIO_MEDIUM_1000BASET == kIOMediumEthernet1000BaseT, "IONetworkMedium.h");
+static_assert(MACVIO_MEDIUM_10GBASET == kIOMediumEthernet10GBaseT, "IONetworkMedium.h");
+static_assert(MACVIO_MEDIUM_FDX == kIOMediumOptionFullDuplex, "IONetworkMedium.h");
+static_assert(MACVIO_MEDIUM_HDX == kIOMediumOptionHalfDuplex, "IONetworkMedium.h");
 }
 
 OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 
 #define super		 IOEthernetController
 
-#define MACVIO_RING_SIZE 256		/* largest ring we ask for (frags_) */
-#define MACVIO_SPEED	 10000000000ULL /* what we report: virtio has no speed */
+#define MACVIO_RING_SIZE 256 /* largest ring we ask for (frags_) */
 /* TCP and UDP over IPv4 and IPv6, both directions. Both header generations
  * (IONetworkingFamily-100 of 10.9 and today's) define all four bits. */
 #define MACVIO_RX_CSUM                                                                                       \
@@ -58,7 +71,7 @@ OSDefineMetaClassAndStructors(org_macvio_VirtioNet, IOEthernetController)
 	 VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_MTU) |              \
 	 VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) |                 \
 	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |        \
-	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE))
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX))
 
     static IOReturn ioReturnFromVio(int err)
 {
@@ -1329,21 +1342,49 @@ void MacvioNet::updateStats()
 		etherStats_->dot3RxExtraEntry.resourceErrors = (UInt32)rxNoBufs_;
 }
 
+/* Auto plus the medium of the device's speed and duplex (NET_F_SPEED_DUPLEX;
+ * 10GBaseT full duplex without it). Called again when they change: ifconfig
+ * finds the active medium by name in the published dictionary
+ * (IONetworkInterface.cpp syncSIOCGIFMEDIA, IONetworkingFamily-100..188),
+ * and publishMediumDictionary may be called again (IONetworkController.h);
+ * auto keeps its name, so the selected medium survives. */
 bool MacvioNet::publishMedia()
 {
 	OSDictionary *dict = OSDictionary::withCapacity(2);
 	IONetworkMedium *autoMedium = IONetworkMedium::medium(kIOMediumEthernetAuto, 0);
-	bool ok;
+	IONetworkMedium *m;
+	struct macvio_medium pick;
+	bool ok, first = medium_ == NULL;
 
-	medium_ =
-	    IONetworkMedium::medium(kIOMediumEthernet10GBaseT | kIOMediumOptionFullDuplex, MACVIO_SPEED);
-	ok = dict && autoMedium && medium_ && IONetworkMedium::addMedium(dict, autoMedium) &&
-	     IONetworkMedium::addMedium(dict, medium_) && publishMediumDictionary(dict);
-	if (ok)
-		setSelectedMedium(autoMedium);
+	macvio_medium_pick(net_.speed, net_.duplex, (unsigned)version_major, &pick);
+	m = IONetworkMedium::medium(pick.type, pick.bps);
+	ok = dict && autoMedium && m && IONetworkMedium::addMedium(dict, autoMedium) &&
+	     IONetworkMedium::addMedium(dict, m) && publishMediumDictionary(dict);
+	if (ok) {
+		if (first)
+			setSelectedMedium(autoMedium);
+		OSSafeReleaseNULL(medium_);
+		medium_ = m;
+		m = NULL;
+		mediumPick_ = pick;
+	}
+	OSSafeReleaseNULL(m);
 	OSSafeReleaseNULL(autoMedium);
 	OSSafeReleaseNULL(dict);
 	return ok;
+}
+
+/* A config change may carry a new speed or duplex: publish its medium
+ * before the link status names it. On failure the old medium stays. */
+void MacvioNet::refreshMedium()
+{
+	struct macvio_medium pick;
+
+	macvio_medium_pick(net_.speed, net_.duplex, (unsigned)version_major, &pick);
+	if (pick.type == mediumPick_.type && pick.bps == mediumPick_.bps)
+		return;
+	if (!publishMedia())
+		IOLog("macvio: could not publish the medium for %llu bit/s\n", (unsigned long long)pick.bps);
 }
 
 IOReturn MacvioNet::selectMedium(const IONetworkMedium *medium)
@@ -1357,9 +1398,10 @@ IOReturn MacvioNet::selectMedium(const IONetworkMedium *medium)
  * every enable() is an edge setLinkStatus() broadcasts. */
 void MacvioNet::updateLink()
 {
-	if (ready_ && netEnabled_ && net_.link_up && !brokenSeen_)
-		setLinkStatus(kIONetworkLinkValid | kIONetworkLinkActive, medium_, MACVIO_SPEED);
-	else
+	if (ready_ && netEnabled_ && net_.link_up && !brokenSeen_) {
+		refreshMedium(); /* a config change may have carried a new speed or duplex */
+		setLinkStatus(kIONetworkLinkValid | kIONetworkLinkActive, medium_, mediumPick_.bps);
+	} else
 		setLinkStatus(kIONetworkLinkValid, NULL);
 }
 

@@ -28,6 +28,7 @@
 #include <IOKit/network/IONetworkMedium.h>
 #include <IOKit/network/IONetworkStats.h>
 
+#include "macvio_medium.h"
 #include "macvio_pci.h"
 
 extern "C" {
@@ -94,6 +95,7 @@ private:
 	bool setupInterrupts();
 	void teardownInterrupts();
 	bool publishMedia();
+	void refreshMedium();
 	void updateLink();
 	void service();
 	void serviceRx(struct vio_net_rxq *q);
@@ -161,7 +163,8 @@ private:
 	IOKernelDebugger *debugger_;
 	IONetworkStats *netStats_;
 	IOEthernetStats *etherStats_;
-	IONetworkMedium *medium_; /* the one medium: 10 Gb/s full duplex */
+	IONetworkMedium *medium_;	  /* the active medium, in the published dictionary */
+	struct macvio_medium mediumPick_; /* what medium_ was made from (macvio_medium.c) */
 	uint64_t txDrops_, txCompacted_, rxNoBufs_;
 	uint64_t txSwCsum_;	  /* offload asked, headers unproven: checksummed by xnu */
 	uint64_t txOffloadDrops_; /* offload asked, nobody could do it: dropped */

@@ -109,11 +109,19 @@ static void macvio_get_ringparam(struct net_device *ndev, struct ethtool_ringpar
 	ring->tx_pending = ring->tx_max_pending;
 }
 
-/* A virtual link has no speed (without NET_F_SPEED_DUPLEX). */
+/* NET_F_SPEED_DUPLEX: what the device reports, re-read by the config work
+ * (vio_net_config_changed); unknown without it, or for a value out of
+ * range, as Linux's virtio_net (virtnet_update_settings). */
 static int macvio_get_link_ksettings(struct net_device *ndev, struct ethtool_link_ksettings *cmd)
 {
-	cmd->base.speed = SPEED_UNKNOWN;
-	cmd->base.duplex = DUPLEX_UNKNOWN;
+	struct macvio *vi = netdev_priv(ndev);
+	u32 speed = READ_ONCE(vi->net.speed);
+	u8 duplex = READ_ONCE(vi->net.duplex);
+
+	cmd->base.speed = speed == VIO_NET_SPEED_UNKNOWN ? SPEED_UNKNOWN : speed;
+	cmd->base.duplex = duplex == VIO_NET_DUPLEX_FULL   ? DUPLEX_FULL
+			   : duplex == VIO_NET_DUPLEX_HALF ? DUPLEX_HALF
+							   : DUPLEX_UNKNOWN;
 	cmd->base.port = PORT_OTHER;
 	cmd->base.autoneg = AUTONEG_DISABLE;
 	return 0;

@@ -140,6 +140,56 @@ TEST(net_link_state)
 	fe_down(&f);
 }
 
+/* NET_F_SPEED_DUPLEX (§5.1.4): read at attach, re-read at every config
+ * change (a change alone reports one), out-of-range values are unknown and
+ * said once per value; without the feature both stay unknown. */
+TEST(net_speed_duplex)
+{
+	struct model *m = mk_net(M_MODERN, 0);
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_SPEED_DUPLEX);
+	model_set_speed(m, 10000, VIO_NET_DUPLEX_FULL, false);
+	up(&f, m, NULL);
+	ASSERT(vio_dev_has(&f.n.dev, VIO_NET_F_SPEED_DUPLEX));
+	ASSERT_EQ(f.n.speed, 10000);
+	ASSERT_EQ(f.n.duplex, VIO_NET_DUPLEX_FULL);
+	model_set_speed(m, 2500, VIO_NET_DUPLEX_HALF, true);
+	ASSERT(vio_net_config_changed(&f.n)); /* link still up: the speed changed */
+	ASSERT(f.n.link_up);
+	ASSERT_EQ(f.n.speed, 2500);
+	ASSERT_EQ(f.n.duplex, VIO_NET_DUPLEX_HALF);
+	ASSERT(!vio_net_config_changed(&f.n));
+	model_set_speed(m, VIO_NET_SPEED_MAX, VIO_NET_DUPLEX_FULL, true);
+	ASSERT(vio_net_config_changed(&f.n));
+	ASSERT_EQ(f.n.speed, VIO_NET_SPEED_MAX); /* the largest valid speed */
+	model_log_clear(m);
+	model_set_speed(m, 0x80000000u, 0x05, true); /* neither is allowed */
+	ASSERT(vio_net_config_changed(&f.n));
+	ASSERT_EQ(f.n.speed, VIO_NET_SPEED_UNKNOWN);
+	ASSERT_EQ(f.n.duplex, VIO_NET_DUPLEX_UNKNOWN);
+	ASSERT(model_log_has(m, "speed 0x80000000 out of range"));
+	ASSERT(model_log_has(m, "duplex 0x5 out of range"));
+	model_log_clear(m);
+	model_set_speed(m, 0x80000000u, 0x05, true); /* the same again: quiet */
+	ASSERT(!vio_net_config_changed(&f.n));
+	ASSERT(!model_log_has(m, "out of range"));
+	model_set_speed(m, VIO_NET_SPEED_UNKNOWN, VIO_NET_DUPLEX_UNKNOWN, true); /* valid unknowns */
+	ASSERT(!vio_net_config_changed(&f.n));
+	ASSERT(!model_log_has(m, "out of range"));
+	model_set_speed(m, 0, VIO_NET_DUPLEX_FULL, true); /* 0 Mbit/s is a speed */
+	ASSERT(vio_net_config_changed(&f.n));
+	ASSERT_EQ(f.n.speed, 0);
+	fe_down(&f);
+
+	m = mk_net(M_MODERN, 0); /* not offered: config bytes mean nothing */
+	model_set_speed(m, 1000, VIO_NET_DUPLEX_FULL, false);
+	up(&f, m, NULL);
+	ASSERT_EQ(f.n.speed, VIO_NET_SPEED_UNKNOWN);
+	ASSERT_EQ(f.n.duplex, VIO_NET_DUPLEX_UNKNOWN);
+	fe_down(&f);
+}
+
 TEST(net_link_without_status_is_up)
 {
 	struct model *m = mk_net(M_MODERN, F(VIO_NET_F_STATUS));

@@ -1205,6 +1205,16 @@ void model_set_link(struct model *m, bool up, bool raise_irq)
 		m->isr |= VIO_ISR_CONFIG; /* §4.1.4.5 config change */
 }
 
+void model_set_speed(struct model *m, uint32_t speed, uint8_t duplex, bool raise_irq)
+{
+	for (int i = 0; i < 4; i++)
+		m->devcfg[VIO_NET_CFG_SPEED + i] = (uint8_t)(speed >> (8 * i));
+	m->devcfg[VIO_NET_CFG_DUPLEX] = duplex;
+	m->gen++;
+	if (raise_irq)
+		m->isr |= VIO_ISR_CONFIG;
+}
+
 struct model *model_new(enum model_kind kind)
 {
 	struct model *m = calloc(1, sizeof(*m));

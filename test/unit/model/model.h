@@ -208,6 +208,8 @@ void model_set_msix(struct model *m, bool enabled);
 bool model_msix_enabled(const struct model *m);
 void model_set_mac(struct model *m, const uint8_t mac[6]);
 void model_set_link(struct model *m, bool up, bool raise_irq);
+/* NET_F_SPEED_DUPLEX config fields (§5.1.4), raw: any value, valid or not */
+void model_set_speed(struct model *m, uint32_t speed, uint8_t duplex, bool raise_irq);
 bool model_driver_ok(const struct model *m);
 bool model_has(const struct model *m, unsigned bit); /* negotiated (driver-written) */
 

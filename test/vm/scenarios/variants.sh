@@ -10,13 +10,19 @@
 # from per-queue MSI-X to shared and to single-vector MSI-X. An optional
 # 5th names a feature macvio must have negotiated (its probe line's
 # features): RING_PACKED proves the packed ring ran, not a split fallback.
+# An optional 6th is what `ethtool IF` must say as "Speed Duplex": QEMU
+# offers NET_F_SPEED_DUPLEX only when speed= or duplex= is set; unset ones
+# read as unknown (§5.1.4), and without the feature both are unknown.
 . "$(dirname "$0")/../lib.sh"
 tb_init variants
 MIB=${XFER_MIB:-4}
 
 ALL=(
 	pc:transitional:
-	pc:modern:disable-legacy=on
+	'pc:modern:disable-legacy=on:::Unknown! Unknown! (255)'
+	'pc:speed:speed=10000,duplex=full:::10000Mb/s Full'
+	'pc:speed_half:speed=100,duplex=half:::100Mb/s Half'
+	'pc:duplex_only:duplex=full:::Unknown! Full'
 	pc:legacy:disable-modern=on,disable-legacy=off
 	pc:novectors:vectors=0
 	pc:legacy_novectors:disable-modern=on,disable-legacy=off,vectors=0
@@ -44,12 +50,12 @@ selected() { [ -z "${VARIANTS:-}" ] || [[ " $VARIANTS " == *" $1 "* ]]; }
 
 # run_machine M: boot M with every selected variant of M and test each NIC.
 run_machine() {
-	local m=$1 v name opts irq feat i=0 names=() irqs=() feats=() out
+	local m=$1 v name opts irq feat link i=0 names=() irqs=() feats=() links=() out got
 	for v in "${ALL[@]}"; do
-		IFS=: read -r vm name opts irq feat <<<"$v"
+		IFS=: read -r vm name opts irq feat link <<<"$v"
 		[ "$vm" = "$m" ] && selected "$m:$name" || continue
 		tb_nic tap $i "$opts"
-		names[i]=$name irqs[i]=$irq feats[i]=$feat i=$((i + 1))
+		names[i]=$name irqs[i]=$irq feats[i]=$feat links[i]=$link i=$((i + 1))
 	done
 	[ $i -gt 0 ] || return 0
 	vm_start "$m"
@@ -63,8 +69,13 @@ run_machine() {
 		elif [ -n "${feats[i]}" ] && [ "$DRIVER" = macvio ] &&
 			! guest_run "dmesg | grep '$(nic_pci $i)' | grep -q 'features.* ${feats[i]}'" >/dev/null; then
 			t_fail "expected ${feats[i]} negotiated: $(guest_run "dmesg | grep '$(nic_pci $i)' | grep -o 'features [A-Z_0-9 ]*'")"
+		elif [ -n "${links[i]}" ] && got=$(guest_run "ethtool ${NIC_IF[$i]} | sed -n 's/^[[:space:]]*Speed: //p; s/^[[:space:]]*Duplex: //p' | paste -sd' '") &&
+			[ "$got" != "${links[i]}" ]; then
+			t_fail "ethtool speed/duplex: expected '${links[i]}', got '$got'"
+		elif [ -n "${links[i]}" ] && [ "$got" != "${links[i]}" ]; then
+			t_fail "ethtool ${NIC_IF[$i]} failed: $got"
 		elif out=$(ping_both $i && xfer $i "$MIB" g2h && xfer $i "$MIB" h2g); then
-			t_info "$(guest_run "nic_facts $(nic_pci $i)"); $(grep -o '[0-9]* Mbit/s' <<<"$out" | tr '\n' ' ')"
+			t_info "$(guest_run "nic_facts $(nic_pci $i)"); $(grep -o '[0-9]* Mbit/s' <<<"$out" | tr '\n' ' ')${links[i]:+; ethtool: $got}"
 			t_pass
 		else
 			t_fail "$out"
