@@ -66,7 +66,7 @@
 	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_HOST_USO) |          \
 	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |             \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |             \
-	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX))
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VLAN))
 
 enum vio_net_rx_mode {
 	VIO_NET_RX_SMALL = 0, /* one >= 1526-byte buffer per frame */
@@ -290,8 +290,12 @@ struct vio_net {
 	 * vio_net_start(): a reset device is promiscuous again (QEMU's
 	 * "compatibility mode"), so the wish is kept here, not in the device */
 	bool rx_promisc, rx_allmulti;
-	bool rx_promisc_forced;	  /* our MAC could not reach the device's filter */
-	uint8_t *rx_table;	  /* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
+	bool rx_promisc_forced; /* our MAC could not reach the device's filter */
+	uint8_t *rx_table;	/* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
+	/* CTRL_VLAN: the VLAN ids the device passes (a device with CTRL_VLAN
+	 * drops tagged frames of every other id, and forgets them at reset):
+	 * bit vid of vlans[], re-sent by every vio_net_start() */
+	uint32_t vlans[VIO_NET_VLAN_IDS / 32];
 	uint32_t rx_table_len;	  /* 0: none set (both tables empty) */
 	bool copy;		  /* copy mode (vio_net_params.copy) */
 	uint32_t copy_frame;	  /* copy mode: largest TX frame */
@@ -603,8 +607,9 @@ int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *da
  * CTRL_MAC_ADDR allows it (so the device's own filter passes our unicast
  * frames); PROMISC rx_promisc - forced on when the MAC is random and the
  * device cannot be told it (it would drop our unicast frames otherwise);
- * ALLMULTI rx_allmulti; MAC_TABLE_SET of the last table set, if any.
- * Failures are logged: the device then stays as permissive as it was.
+ * ALLMULTI rx_allmulti; MAC_TABLE_SET of the last table set, if any
+ * (VLAN_ADD of every recorded VLAN id comes first, with CTRL_VLAN and
+ * without CTRL_RX too). Failures are logged: the device then stays as permissive as it was.
  * Called by vio_net_start(); [attach] context (busy-waits). */
 void vio_net_rx_filter_apply(struct vio_net *n);
 /* Each records the wish (kept across resets, see above) and sends it. */
@@ -620,6 +625,15 @@ int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN]);
  * VIO_NET_CTRL_DATA_MAX (the front-end then falls back to allmulti/promisc). */
 int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc,
 			  uint32_t nmc);
+/* CTRL_VLAN (§5.1.6.5.3): let tagged frames of VLAN vid (0..4095) through
+ * the device's filter, or stop them. add records the id only when the
+ * device acknowledged it; del forgets it whatever the answer (the stack
+ * does). VIO_EINVAL for vid >= 4096, VIO_ENOTSUP without CTRL_VLAN, else
+ * as vio_net_ctrl_cmd. Recorded ids are re-added after every reset. */
+int vio_net_vlan_add(struct vio_net *n, uint16_t vid);
+int vio_net_vlan_del(struct vio_net *n, uint16_t vid);
+/* Is vid recorded as passed? */
+bool vio_net_vlan_has(const struct vio_net *n, uint16_t vid);
 /* Guest offloads (GUEST_CSUM/TSO4/TSO6/ECN/UFO/USO bits, as feature bits),
  * sent as a (device-order) 64-bit mask; VIO_EINVAL for bits that are not
  * negotiated guest offloads (§5.1.6.5.6.1). */

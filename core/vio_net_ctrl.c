@@ -25,7 +25,7 @@ static int vio_net_ctrl_feature(uint8_t cls, uint8_t cmd)
 		if (cmd == VIO_NET_CTRL_MAC_TABLE_SET)
 			return VIO_NET_F_CTRL_RX;
 		return cmd == VIO_NET_CTRL_MAC_ADDR_SET ? VIO_NET_F_CTRL_MAC_ADDR : -1;
-	case 2: /* VIRTIO_NET_CTRL_VLAN */
+	case VIO_NET_CTRL_VLAN:
 		return VIO_NET_F_CTRL_VLAN;
 	case VIO_NET_CTRL_ANNOUNCE:
 		return VIO_NET_F_GUEST_ANNOUNCE;
@@ -249,6 +249,8 @@ int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, co
 	return vio_net_ctrl_run(n, VIO_NET_CTRL_MAC, VIO_NET_CTRL_MAC_TABLE_SET, len);
 }
 
+static void vio_net_vlan_apply(struct vio_net *n);
+
 static void vio_net_filter_warn(struct vio_net *n, const char *what, int err)
 {
 	if (err)
@@ -262,7 +264,10 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 	int err;
 
 	n->rx_promisc_forced = false;
-	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
+	if (!n->has_ctrl)
+		return;
+	vio_net_vlan_apply(n);
+	if (!vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX))
 		return;
 	if (n->mac_random || n->mac_set) { /* the device's own MAC is not ours */
 		if (vio_dev_has(&n->dev, VIO_NET_F_CTRL_MAC_ADDR)) {
@@ -287,6 +292,61 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 					       n->rx_table_len);
 		}
 		vio_net_filter_warn(n, "restoring the MAC table", err);
+	}
+}
+
+/* ---- VLAN filter: §5.1.6.5.3 ---- */
+
+static int vio_net_vlan_cmd(struct vio_net *n, uint8_t cmd, uint16_t vid)
+{
+	uint16_t v = vio_net_h16(n, vid);
+
+	return vio_net_ctrl_cmd(n, VIO_NET_CTRL_VLAN, cmd, &v, sizeof(v));
+}
+
+bool vio_net_vlan_has(const struct vio_net *n, uint16_t vid)
+{
+	return vid < VIO_NET_VLAN_IDS && (n->vlans[vid / 32] >> (vid % 32) & 1u);
+}
+
+int vio_net_vlan_add(struct vio_net *n, uint16_t vid)
+{
+	int err;
+
+	if (vid >= VIO_NET_VLAN_IDS)
+		return VIO_EINVAL;
+	err = vio_net_vlan_cmd(n, VIO_NET_CTRL_VLAN_ADD, vid);
+	if (!err)
+		n->vlans[vid / 32] |= 1u << (vid % 32);
+	return err;
+}
+
+int vio_net_vlan_del(struct vio_net *n, uint16_t vid)
+{
+	if (vid >= VIO_NET_VLAN_IDS)
+		return VIO_EINVAL;
+	n->vlans[vid / 32] &= ~(1u << (vid % 32));
+	return vio_net_vlan_cmd(n, VIO_NET_CTRL_VLAN_DEL, vid);
+}
+
+/* After a reset the device passes no VLAN: add back what the stack has. */
+static void vio_net_vlan_apply(struct vio_net *n)
+{
+	uint32_t i;
+	int err;
+
+	if (!vio_dev_has(&n->dev, VIO_NET_F_CTRL_VLAN))
+		return;
+	for (i = 0; i < VIO_NET_VLAN_IDS; i++) {
+		if (!vio_net_vlan_has(n, (uint16_t)i))
+			continue;
+		err = vio_net_vlan_cmd(n, VIO_NET_CTRL_VLAN_ADD, (uint16_t)i);
+		if (err) {
+			vio_warn(n->os, "net: re-adding VLAN %lu failed (%s): its frames are dropped",
+				 (unsigned long)i, vio_strerror(err));
+			if (err == VIO_ETIMEDOUT || err == VIO_EBROKEN)
+				return; /* the control queue is gone: recovery follows */
+		}
 	}
 }
 

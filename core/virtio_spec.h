@@ -294,6 +294,10 @@ struct vio_net_hdr {
 #define VIO_NET_CTRL_MAC		1
 #define VIO_NET_CTRL_MAC_TABLE_SET	0
 #define VIO_NET_CTRL_MAC_ADDR_SET	1
+#define VIO_NET_CTRL_VLAN		2 /* data: le16 vid (§5.1.6.5.3) */
+#define VIO_NET_CTRL_VLAN_ADD		0
+#define VIO_NET_CTRL_VLAN_DEL		1
+#define VIO_NET_VLAN_IDS		4096
 #define VIO_NET_CTRL_ANNOUNCE		3
 #define VIO_NET_CTRL_ANNOUNCE_ACK	0
 #define VIO_NET_CTRL_MQ			4

@@ -114,6 +114,7 @@ static int macvio_stop(struct net_device *ndev)
 		vio_vq_disable_cb(&vi->rxq[i].q->vq);
 		/* free what already completed instead of holding it until up */
 		__netif_tx_lock_bh(txq);
+		netif_tx_stop_queue(txq); /* TX NAPI may have woken it after netif_tx_disable */
 		macvio_tx_reclaim_all(&vi->txq[i]);
 		__netif_tx_unlock_bh(txq);
 	}
@@ -133,6 +134,8 @@ static int ctrl_err(int err)
 		return -EINVAL;
 	case VIO_ETIMEDOUT:
 		return -ETIMEDOUT;
+	case VIO_EAGAIN: /* suspended or going away */
+		return -EBUSY;
 	default:
 		return -EIO;
 	}
@@ -234,6 +237,41 @@ static int macvio_set_mac_address(struct net_device *ndev, void *p)
 	return 0;
 }
 
+/* CTRL_VLAN: the device drops tagged frames of ids it was not told
+ * (§5.1.6.5.3); the stack tells us each id a VLAN device uses (and 0 at
+ * up, NETIF_F_HW_VLAN_CTAG_FILTER). The core keeps the ids for resets.
+ * A refused add fails the VLAN device's creation instead of leaving it
+ * deaf (Linux virtio_net only warns). */
+static int macvio_vlan_cmd(struct net_device *ndev, u16 vid, bool add)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	int err;
+
+	mutex_lock(&vi->ctrl_mutex);
+	if (vi->removing || vi->suspended)
+		err = VIO_EAGAIN;
+	else if (add)
+		err = vio_net_vlan_add(&vi->net, vid);
+	else
+		err = vio_net_vlan_del(&vi->net, vid);
+	macvio_reset_check(vi);
+	mutex_unlock(&vi->ctrl_mutex);
+	if (err)
+		netdev_warn(ndev, "%s VLAN %u failed: %s\n", add ? "adding" : "removing", vid,
+			    vio_strerror(err));
+	return err ? ctrl_err(err) : 0;
+}
+
+static int macvio_vlan_add(struct net_device *ndev, __be16 proto, u16 vid)
+{
+	return macvio_vlan_cmd(ndev, vid, true);
+}
+
+static int macvio_vlan_kill(struct net_device *ndev, __be16 proto, u16 vid)
+{
+	return macvio_vlan_cmd(ndev, vid, false);
+}
+
 static int macvio_change_mtu(struct net_device *ndev, int mtu)
 {
 	struct macvio *vi = netdev_priv(ndev);
@@ -321,6 +359,8 @@ static const struct net_device_ops macvio_netdev_ops = {
     .ndo_set_mac_address = macvio_set_mac_address,
     .ndo_change_mtu = macvio_change_mtu,
     .ndo_set_features = macvio_set_features,
+    .ndo_vlan_rx_add_vid = macvio_vlan_add,
+    .ndo_vlan_rx_kill_vid = macvio_vlan_kill,
     .ndo_get_stats64 = macvio_get_stats64,
     .ndo_tx_timeout = macvio_tx_timeout,
     .ndo_features_check = passthru_features_check,
@@ -355,6 +395,8 @@ static void netdev_features_setup(struct macvio *vi)
 	if (has(vi, VIO_NET_F_CTRL_GUEST_OFFLOADS))
 		ndev->hw_features |= ndev->features & (NETIF_F_RXCSUM | NETIF_F_GRO_HW);
 	ndev->vlan_features = ndev->features & ~NETIF_F_GRO_HW;
+	if (has(vi, VIO_NET_F_CTRL_VLAN))
+		ndev->features |= NETIF_F_HW_VLAN_CTAG_FILTER;
 }
 
 void macvio_netdev_setup(struct macvio *vi)

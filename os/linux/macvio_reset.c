@@ -60,6 +60,9 @@ static void quiesce(struct macvio *vi, bool running)
 			napi_disable(&vi->rxq[i].napi);
 			napi_disable(&vi->txq[i].napi);
 		}
+		/* TX NAPI (macvio_tx_poll) may have woken a queue after the
+		 * first disable; no poll runs now */
+		netif_tx_disable(vi->ndev);
 	}
 	vio_net_stop(&vi->net);
 	for (i = 0; i < vi->net.nqp; i++) {

@@ -207,3 +207,101 @@ TEST(netpolicy_filter_forced_promisc_survives_promisc_off)
 	expect_rx_cmd(m, 1, VIO_NET_CTRL_RX_PROMISC, 1);
 	filter_down(&f, m);
 }
+
+/* ---- CTRL_VLAN (§5.1.6.5.3) ---- */
+
+static bool vlan_cmd_at(const struct model *m, int k, uint8_t cmd, uint16_t vid)
+{
+	const struct mctrl_cmd *c = &m->ctrl_log[k];
+
+	return c->cls == VIO_NET_CTRL_VLAN && c->cmd == cmd && c->len == 2 && c->data[0] == (uint8_t)vid &&
+	       c->data[1] == (uint8_t)(vid >> 8);
+}
+
+/* add/del send le16 vids; only acknowledged adds are recorded; ids past
+ * 4095 and a device without CTRL_VLAN are refused without a command. */
+TEST(netpolicy_vlan_add_del)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_CTRL_VLAN);
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	ASSERT(model_has(m, VIO_NET_F_CTRL_VLAN));
+	int k = m->nctrl;
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 10), 0);
+	ASSERT(vlan_cmd_at(m, k, VIO_NET_CTRL_VLAN_ADD, 10));
+	ASSERT(vio_net_vlan_has(&f.n, 10));
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 4095), 0);
+	ASSERT(vlan_cmd_at(m, k + 1, VIO_NET_CTRL_VLAN_ADD, 4095));
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 4096), VIO_EINVAL);
+	ASSERT_EQ(vio_net_vlan_del(&f.n, 4096), VIO_EINVAL);
+	ASSERT_EQ(m->nctrl, k + 2);
+	ASSERT_EQ(vio_net_vlan_del(&f.n, 10), 0);
+	ASSERT(vlan_cmd_at(m, k + 2, VIO_NET_CTRL_VLAN_DEL, 10));
+	ASSERT(!vio_net_vlan_has(&f.n, 10));
+	m->ctrl_ack = VIO_NET_ERR; /* the device refuses */
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 20), VIO_EIO);
+	ASSERT(!vio_net_vlan_has(&f.n, 20));
+	ASSERT_EQ(vio_net_vlan_del(&f.n, 4095), VIO_EIO);
+	ASSERT(!vio_net_vlan_has(&f.n, 4095)); /* the stack forgot it anyway */
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+
+	m = model_new(M_MODERN); /* not offered */
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	k = m->nctrl;
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 10), VIO_ENOTSUP);
+	ASSERT(!vio_net_vlan_has(&f.n, 10));
+	ASSERT_EQ(m->nctrl, k);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
+/* A reset device passes no VLAN: recovery adds every recorded id back,
+ * in order, and a refused one is logged and does not stop the rest. */
+TEST(netpolicy_vlan_restored_after_reset)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_CTRL_VLAN);
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 0), 0);
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 100), 0);
+	ASSERT_EQ(vio_net_vlan_add(&f.n, 4095), 0);
+	m->nctrl = 0;
+	m->ctrl_ack = VIO_NET_ERR;
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	int seen = 0;
+	static const uint16_t want[3] = {0, 100, 4095};
+	for (int k = 0; k < m->nctrl; k++) {
+		if (m->ctrl_log[k].cls != VIO_NET_CTRL_VLAN)
+			continue;
+		ASSERT(seen < 3);
+		ASSERT(vlan_cmd_at(m, k, VIO_NET_CTRL_VLAN_ADD, want[seen]));
+		seen++;
+	}
+	ASSERT_EQ(seen, 3);
+	ASSERT(model_log_has(m, "re-adding VLAN 100 failed"));
+	ASSERT(vio_net_vlan_has(&f.n, 100)); /* still wanted: the next reset tries again */
+	m->nctrl = 0;
+	m->ctrl_ack = VIO_NET_OK;
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	seen = 0;
+	for (int k = 0; k < m->nctrl; k++)
+		seen +=
+		    m->ctrl_log[k].cls == VIO_NET_CTRL_VLAN && m->ctrl_log[k].cmd == VIO_NET_CTRL_VLAN_ADD;
+	ASSERT_EQ(seen, 3);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}

@@ -9,7 +9,7 @@ set -Eeuo pipefail
 TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${MACVIO_TB_CACHE:-/var/cache/macvio-tb}
 MACVIO_KO=${MACVIO_KO:-$(cd "$TB_DIR/../.." && pwd)/os/linux/macvio.ko}
-GUEST_MODS="virtio_pci virtio_net e1000 netconsole configfs"
+GUEST_MODS="virtio_pci virtio_net e1000 netconsole configfs 8021q"
 GUEST_BINS="iperf3 socat ethtool"
 
 log() { echo "[initramfs] $*" >&2; }
