@@ -232,6 +232,19 @@ int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required)
 	return VIO_OK;
 }
 
+int vio_dev_renegotiate_without(struct vio_dev *d, uint64_t wanted, uint64_t drop)
+{
+	int err = vio_dev_reset(d);
+
+	if (err) {
+		vio_dev_fail(d);
+		return err;
+	}
+	vio_dev_add_status(d, VIO_STATUS_ACKNOWLEDGE);
+	vio_dev_add_status(d, VIO_STATUS_DRIVER);
+	return vio_dev_negotiate(d, wanted & ~drop, 0);
+}
+
 /* §3.1.1 again on a device that was reset: exactly the features negotiated
  * before (the front-end and the queues were built for them), the same
  * interrupt layout. */

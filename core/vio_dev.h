@@ -64,6 +64,10 @@ int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_de
  * cannot carry (bit >= 32) are dropped. `required` bits missing from the
  * result fail with VIO_ENOTSUP. FEATURES_OK not read back: VIO_ENOTSUP. */
 int vio_dev_negotiate(struct vio_dev *d, uint64_t wanted, uint64_t required);
+/* [attach] Negotiate again, from reset, for a smaller set: when what the
+ * device looks like after FEATURES_OK makes a negotiated feature unusable
+ * (§3.1.1 lets the driver give up and start over). As vio_dev_negotiate. */
+int vio_dev_renegotiate_without(struct vio_dev *d, uint64_t wanted, uint64_t drop);
 static inline bool vio_dev_has(const struct vio_dev *d, unsigned bit)
 {
 	return (d->features >> bit) & 1;

@@ -139,7 +139,12 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf
 		    v > VIO_NET_MQ_PAIRS_MAX) {
 			vio_warn(n->os, "net: max_virtqueue_pairs %u out of range: ignoring NET_F_MQ", v);
 			f &= ~VIO_BIT(VIO_NET_F_MQ);
-		} else if (!vio_net_pairs_fit(n, v)) {
+		} else if (!vio_net_pairs_fit(n, v) && !vio_net_pairs_fit(n, 1)) {
+			/* QEMU has pair 0 and the control queue (index 2) until MQ
+			 * is negotiated, then adds the others (hw/net/virtio-net.c
+			 * virtio_net_set_multiqueue, "Add only one queue pair when
+			 * realizing"): the full count is checked after FEATURES_OK
+			 * (vio_net_mq_recheck) */
 			vio_warn(n->os,
 				 "net: max_virtqueue_pairs %u needs queue %lu for control, the device has "
 				 "not that many: ignoring NET_F_MQ",
@@ -341,6 +346,7 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 	n->max_pairs = 1;
 	n->nqp = 1;
 	n->curr_qp = 1;
+	n->want_qp = 1;
 	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ) || vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v))
 		return;
 	if (v < VIO_NET_MQ_PAIRS_MIN || v > VIO_NET_MQ_PAIRS_MAX || !vio_net_pairs_fit(n, v))
@@ -349,6 +355,7 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 	if (want > v)
 		want = v;
 	n->nqp = want > VIO_NET_MAX_QP ? VIO_NET_MAX_QP : want;
+	n->want_qp = p->active_qp && p->active_qp < n->nqp ? p->active_qp : n->nqp;
 }
 
 /* Largest mergeable buffer: the front-end's wish within 4096 .. 64 KiB
@@ -662,8 +669,28 @@ static int vio_net_attach_fail(struct vio_net *n, const char *what, int err)
 	return err;
 }
 
+/* With MQ negotiated the queues of every pair and the control queue after
+ * them must exist now (§5.1.2); a device that lacks them is negotiated
+ * again without MQ, which puts the control queue at 2. */
+static int vio_net_mq_recheck(struct vio_net *n, uint64_t wanted)
+{
+	uint16_t v = 0;
+
+	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ))
+		return VIO_OK;
+	if (!vio_net_cfg16(n, VIO_NET_CFG_MAX_VQ_PAIRS, &v) && v >= VIO_NET_MQ_PAIRS_MIN &&
+	    v <= VIO_NET_MQ_PAIRS_MAX && vio_net_pairs_fit(n, v))
+		return VIO_OK;
+	vio_warn(n->os,
+		 "net: max_virtqueue_pairs %u needs queue %lu for control, the device has not that many "
+		 "after FEATURES_OK: ignoring NET_F_MQ, negotiating again",
+		 v, (unsigned long)vio_net_ctrl_index(v));
+	return vio_dev_renegotiate_without(&n->dev, wanted, VIO_BIT(VIO_NET_F_MQ));
+}
+
 int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p)
 {
+	uint64_t wanted;
 	int err;
 
 	vio_memset(n, 0, sizeof(*n));
@@ -675,7 +702,10 @@ int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_
 	}
 	if (n->dev.pci.device_type != VIO_ID_NET)
 		return vio_net_attach_fail(n, "device type", VIO_ENODEV);
-	err = vio_dev_negotiate(&n->dev, vio_net_wanted(n, p), 0);
+	wanted = vio_net_wanted(n, p);
+	err = vio_dev_negotiate(&n->dev, wanted, 0);
+	if (!err)
+		err = vio_net_mq_recheck(n, wanted);
 	if (err)
 		return vio_net_attach_fail(n, "feature negotiation", err);
 	/* the offer is read again by the negotiation: a device that changed it
@@ -709,16 +739,16 @@ int vio_net_start(struct vio_net *n)
 		vio_vq_kick(&n->rxq[i].vq);
 	/* §5.1.6.5.5: a multiqueue device starts with one pair; commands need
 	 * DRIVER_OK, hence here and not at attach. Failure keeps one pair. */
-	if (n->nqp > 1) {
-		uint16_t pairs = vio_net_h16(n, n->nqp);
+	if (n->want_qp > 1) {
+		uint16_t pairs = vio_net_h16(n, n->want_qp);
 		int err =
 		    vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs));
 
 		if (err)
-			vio_warn(n->os, "net: enabling %u queue pairs failed (%s): using 1", n->nqp,
+			vio_warn(n->os, "net: enabling %u queue pairs failed (%s): using 1", n->want_qp,
 				 vio_strerror(err));
 		else
-			n->curr_qp = n->nqp;
+			n->curr_qp = n->want_qp;
 	}
 	vio_net_rx_filter_apply(n);
 	if (n->guest_offloads_set) {
@@ -728,6 +758,28 @@ int vio_net_start(struct vio_net *n)
 			vio_warn(n->os, "net: restoring guest offloads failed: %s", vio_strerror(err));
 	}
 	return n->dev.broken ? VIO_EBROKEN : VIO_OK;
+}
+
+int vio_net_set_pairs(struct vio_net *n, uint16_t k)
+{
+	uint16_t pairs;
+	int err;
+
+	if (k < 1 || k > n->nqp)
+		return VIO_EINVAL;
+	if (k == n->curr_qp) {
+		n->want_qp = k;
+		return VIO_OK;
+	}
+	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ))
+		return VIO_ENOTSUP;
+	pairs = vio_net_h16(n, k);
+	err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs));
+	if (err)
+		return err;
+	n->curr_qp = k;
+	n->want_qp = k;
+	return VIO_OK;
 }
 
 void vio_net_stop(struct vio_net *n)

@@ -224,7 +224,8 @@ struct vio_net_params {
 	uint64_t features;	   /* optional features the front-end serves */
 	uint16_t rx_size, tx_size; /* max ring sizes; 0 = the device's */
 	uint16_t tx_max_sg;	   /* most data segments of one TX packet */
-	uint16_t max_qp;	   /* queue pairs wanted (>= 1) */
+	uint16_t max_qp;	   /* queue pairs to create (>= 1) */
+	uint16_t active_qp;	   /* of those, pairs to enable at start; 0 = all */
 	enum vio_irq_mode irq_mode;
 	uint8_t random_mac[VIO_ETH_ALEN]; /* entropy for a MAC if NET_F_MAC is absent */
 	/* Largest RX buffer (virtio header included) the front-end can post
@@ -279,8 +280,10 @@ struct vio_net {
 	uint32_t ctrl_timeouts;
 	/* added fields */
 	uint16_t max_pairs; /* device max_virtqueue_pairs (validated), 1 without MQ */
+	uint16_t want_qp;   /* pairs the front-end wants enabled (vio_net_set_pairs),
+			     * re-sent by every vio_net_start() */
 	uint16_t curr_qp;   /* pairs the device serves: 1 until vio_net_start()'s
-			     * MQ_VQ_PAIRS_SET succeeds, then nqp. TX only on
+			     * MQ_VQ_PAIRS_SET succeeds, then want_qp. TX only on
 			     * txq[0..curr_qp); every rxq[0..nqp) is filled and
 			     * drained as usual either way. */
 	bool ctrl_pending;  /* a timed-out command still owns ctrl_buf */
@@ -402,7 +405,8 @@ const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);
  *    max_mtu 1500 (small) or 65517 (mergeable/big: a VLAN-tagged frame of
  *    65535 bytes).
  *  - nqp = min(p->max_qp (0 counts as 1), max_virtqueue_pairs,
- *    VIO_NET_MAX_QP) with MQ, else 1; curr_qp = 1 until start.
+ *    VIO_NET_MAX_QP) with MQ, else 1; curr_qp = 1 until start; want_qp =
+ *    min(p->active_qp (0: nqp), nqp).
  *  - queues: rx i = 2i, tx i = 2i+1, ctrl = 2 * max_pairs (§5.1.2); RX
  *    indirect tables of 2 (legacy split header) or MAX_BIG_SEGS+1 (big);
  *    TX indirect tables of max_sg+1, where max_sg = p->tx_max_sg (0 or
@@ -413,8 +417,8 @@ const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);
  *  - VIO_NET_POLL_RESERVE descriptors of txq 0 are reserved for
  *    vio_net_poll_send(). */
 int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p);
-/* [attach] DRIVER_OK, a kick of every RX queue, then with nqp > 1
- * MQ_VQ_PAIRS_SET(nqp) (§5.1.6.5.5; commands need DRIVER_OK). If that
+/* [attach] DRIVER_OK, a kick of every RX queue, then with want_qp > 1
+ * MQ_VQ_PAIRS_SET(want_qp) (§5.1.6.5.5; commands need DRIVER_OK). If that
  * command fails the device keeps one pair: logged, curr_qp stays 1 and
  * VIO_OK is returned. Then vio_net_rx_filter_apply(). VIO_EBROKEN if the
  * device is latched broken. */
@@ -625,6 +629,13 @@ int vio_net_set_mac(struct vio_net *n, const uint8_t mac[VIO_ETH_ALEN]);
  * VIO_NET_CTRL_DATA_MAX (the front-end then falls back to allmulti/promisc). */
 int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, const uint8_t *mc,
 			  uint32_t nmc);
+/* §5.1.6.5.5: serve k queue pairs (1..nqp) from now on: MQ_VQ_PAIRS_SET
+ * when k differs from curr_qp; on success curr_qp = want_qp = k. The
+ * device may steer received packets to any of the k pairs' RX queues and
+ * the front-end transmits on txq[0..k) only. VIO_EINVAL outside 1..nqp,
+ * VIO_ENOTSUP for k > 1 without MQ, else as vio_net_ctrl_cmd (curr_qp
+ * unchanged: the device keeps the old count). [attach] context. */
+int vio_net_set_pairs(struct vio_net *n, uint16_t k);
 /* CTRL_VLAN (§5.1.6.5.3): let tagged frames of VLAN vid (0..4095) through
  * the device's filter, or stop them. add records the id only when the
  * device acknowledged it; del forgets it whatever the answer (the stack

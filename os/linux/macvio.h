@@ -139,7 +139,8 @@ struct macvio {
 
 	enum macvio_irq_kind irq_kind;
 	enum vio_irq_mode irq_mode;
-	int nvec; /* vectors allocated */
+	int nvec;     /* vectors allocated */
+	u16 qp_limit; /* queue pairs the vectors allow (per-VQ MSI-X: (nvec - 1) / 2) */
 	struct {
 		int vec;
 		void *data;
@@ -195,6 +196,9 @@ void macvio_tx_reclaim_all(struct macvio_txq *tq);
 
 /* macvio_netdev.c */
 void macvio_netdev_setup(struct macvio *vi);
+int macvio_set_real_queues(struct macvio *vi);
+int macvio_set_pairs(struct macvio *vi, u16 k);
+void macvio_affinity_clear(struct macvio *vi);
 void macvio_link_poll(struct macvio *vi, bool rtnl_held);
 void macvio_config_work(struct work_struct *work);
 

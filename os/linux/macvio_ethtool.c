@@ -127,6 +127,24 @@ static int macvio_get_link_ksettings(struct net_device *ndev, struct ethtool_lin
 	return 0;
 }
 
+/* MQ: every pair created at attach can be enabled (max), curr_qp are. */
+static void macvio_get_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	ch->max_combined = vi->net.nqp;
+	ch->combined_count = vi->net.curr_qp;
+}
+
+static int macvio_set_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	if (ch->rx_count || ch->tx_count || ch->other_count)
+		return -EINVAL;
+	return macvio_set_pairs(vi, ch->combined_count);
+}
+
 const struct ethtool_ops macvio_ethtool_ops = {
     .get_drvinfo = macvio_get_drvinfo,
     .get_link = ethtool_op_get_link,
@@ -135,4 +153,6 @@ const struct ethtool_ops macvio_ethtool_ops = {
     .get_ethtool_stats = macvio_get_ethtool_stats,
     .get_ringparam = macvio_get_ringparam,
     .get_link_ksettings = macvio_get_link_ksettings,
+    .get_channels = macvio_get_channels,
+    .set_channels = macvio_set_channels,
 };

@@ -64,7 +64,7 @@ module_param(features_off, ulong, 0444);
 MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = MRG_RXBUF (for tests)");
 
 /* What this front-end serves: the engine's list minus what we do not map
- * yet (MQ: one pair for now; HOST_USO: no UDP_L4 GSO in tx_meta). */
+ * yet (HOST_USO: no UDP_L4 GSO in tx_meta). */
 #define MACVIO_FEATURES                                                                                      \
 	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MRG_RXBUF) |                 \
 	 VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) |            \
@@ -72,8 +72,8 @@ MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = M
 	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_ECN) | VIO_BIT(VIO_NET_F_CTRL_VQ) |         \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                                     \
 	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                                   \
-	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VLAN))
-#define MACVIO_MAX_QP 1
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) |                               \
+	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_MQ))
 
 /* Interrupt set-ups, best first. */
 enum macvio_irq_step {
@@ -195,8 +195,10 @@ static int parse_irq_mode(struct pci_dev *pdev, int *first, int *last)
 	return -EINVAL;
 }
 
-/* Vectors for one step. Per-VQ: config + every queue including the control
- * queue, which the core gives vector 1 + its index (2 * pairs). */
+/* Vectors for one step. Per-VQ: config + one per RX and TX queue (queue i
+ * on vector 1 + i; the control queue is polled and has none), as many as
+ * the function's MSI-X table grants: QEMU's default is 2 x queues + 2, so
+ * the pairs created follow what the host configured (vi->qp_limit). */
 static int irq_vectors(struct macvio *vi, int step)
 {
 	struct pci_dev *pdev = vi->pdev;
@@ -204,8 +206,7 @@ static int irq_vectors(struct macvio *vi, int step)
 
 	switch (step) {
 	case STEP_MSIX_PER_VQ:
-		n = 2 * MACVIO_MAX_QP + 2;
-		n = pci_alloc_irq_vectors(pdev, n, n, PCI_IRQ_MSIX);
+		n = pci_alloc_irq_vectors(pdev, 3, 2 * VIO_NET_MAX_QP + 1, PCI_IRQ_MSIX);
 		break;
 	case STEP_MSIX_SHARED:
 		n = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
@@ -223,6 +224,7 @@ static int irq_vectors(struct macvio *vi, int step)
 	if (n < 0)
 		return n;
 	vi->nvec = n;
+	vi->qp_limit = step == STEP_MSIX_PER_VQ ? (n - 1) / 2 : VIO_NET_MAX_QP;
 	if (step <= STEP_MSIX_SINGLE) {
 		static const enum vio_irq_mode modes[] = {VIO_IRQ_MSIX_PER_VQ, VIO_IRQ_MSIX_SHARED,
 							  VIO_IRQ_MSIX_SINGLE};
@@ -277,6 +279,8 @@ static int irq_req(struct macvio *vi, int vec, irq_handler_t fn, unsigned long f
 
 static void irqs_free(struct macvio *vi)
 {
+	if (vi->nirqs)
+		macvio_affinity_clear(vi);
 	while (vi->nirqs > 0) {
 		vi->nirqs--;
 		free_irq(pci_irq_vector(vi->pdev, vi->irqs[vi->nirqs].vec), vi->irqs[vi->nirqs].data);
@@ -341,7 +345,10 @@ static void attach_params(struct macvio *vi, struct vio_net_params *p)
 	p->rx_size = rx_size;
 	p->tx_size = tx_size;
 	p->tx_max_sg = MACVIO_TX_MAX_SG;
-	p->max_qp = MACVIO_MAX_QP;
+	/* every pair the device and the vectors allow (ethtool -L may enable
+	 * them later), one per online CPU enabled (Linux virtio_net's default) */
+	p->max_qp = vi->qp_limit;
+	p->active_qp = (u16)min_t(unsigned int, num_online_cpus(), VIO_NET_MAX_QP);
 	p->irq_mode = vi->irq_mode;
 	p->copy = copy;
 	p->mrg_buf_max = mrg_max;
@@ -496,10 +503,7 @@ static int macvio_bringup(struct macvio *vi)
 	/* carrier off until ndo_open reads the link: the off->on transition
 	 * is what makes the stack compute operstate "up" (not "unknown") */
 	netif_carrier_off(vi->ndev);
-	err = netif_set_real_num_tx_queues(vi->ndev, vi->net.nqp);
-	if (!err)
-		err = netif_set_real_num_rx_queues(vi->ndev, vi->net.nqp);
-	return err;
+	return macvio_set_real_queues(vi);
 }
 
 static void log_probe(struct macvio *vi)
@@ -512,11 +516,12 @@ static void log_probe(struct macvio *vi)
 		vio_net_features_string(n, feat, 1024);
 	netdev_info(vi->ndev,
 		    "virtio-net %s, irq %s, features %s, mac %pM%s, mtu %u (max %u), rx %s, rx ring %u tx "
-		    "ring %u, link %s\n",
+		    "ring %u, queue pairs %u of %u, link %s\n",
 		    n->dev.pci.modern ? "modern" : "legacy", irq_kind_name(vi), feat ? feat : "?",
 		    vi->ndev->dev_addr, n->mac_random ? " (random)" : "", vi->ndev->mtu, vi->ndev->max_mtu,
 		    n->rx_mode < ARRAY_SIZE(rx_modes) ? rx_modes[n->rx_mode] : "?",
-		    vio_vq_size(&n->rxq[0].vq), vio_vq_size(&n->txq[0].vq), n->link_up ? "up" : "down");
+		    vio_vq_size(&n->rxq[0].vq), vio_vq_size(&n->txq[0].vq), n->curr_qp, n->nqp,
+		    n->link_up ? "up" : "down");
 	kfree(feat);
 }
 

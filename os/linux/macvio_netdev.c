@@ -9,7 +9,9 @@
  * ndo_set_rx_mode, called with BHs off under the address lock, copies the
  * lists and defers to rx_mode_work.
  */
+#include <linux/cpumask.h>
 #include <linux/etherdevice.h>
+#include <linux/interrupt.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
@@ -235,6 +237,128 @@ static int macvio_set_mac_address(struct net_device *ndev, void *p)
 	}
 	eth_commit_mac_addr_change(ndev, p);
 	return 0;
+}
+
+/* ---- queue pairs (MQ) ---- */
+
+/* The CPU of enabled queue q among the online ones: queue q on the
+ * (q mod online)-th, so more queues than CPUs wrap (virtio_net does the
+ * same), fewer leave the last CPUs to share through XPS below. */
+static unsigned int queue_cpu(u16 q)
+{
+	unsigned int n = q % num_online_cpus(), cpu;
+
+	for_each_online_cpu(cpu) if (!n--) return cpu;
+	return cpumask_first(cpu_online_mask);
+}
+
+/* Per-VQ MSI-X: queue q's RX and TX vectors on queue_cpu(q) (a hint to
+ * irqbalance and the kernel's default). cpumask_of() is static, as the
+ * hint must stay valid until cleared. */
+static void affinity_set(struct macvio *vi, u16 k)
+{
+	u16 q;
+
+	if (vi->irq_kind != MACVIO_IRQ_MSIX || vi->irq_mode != VIO_IRQ_MSIX_PER_VQ)
+		return;
+	for (q = 0; q < vi->net.nqp; q++) {
+		const struct cpumask *m = cpumask_of(queue_cpu(q < k ? q : q % k));
+
+		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q)), m);
+		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q + 1)),
+				      m);
+	}
+}
+
+/* Before free_irq (which warns about a hint left set). */
+void macvio_affinity_clear(struct macvio *vi)
+{
+	u16 q;
+
+	if (vi->irq_kind != MACVIO_IRQ_MSIX || vi->irq_mode != VIO_IRQ_MSIX_PER_VQ)
+		return;
+	for (q = 0; q < vi->net.nqp; q++) {
+		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q)),
+				      NULL);
+		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q + 1)),
+				      NULL);
+	}
+}
+
+/* XPS: each CPU sends on the enabled queue(s) placed on it, so a flow's
+ * packets and their completions stay on one CPU's queue; with fewer queues
+ * than CPUs, CPU c sends on queue c mod k. */
+static void xps_set(struct macvio *vi, u16 k)
+{
+	cpumask_var_t mask;
+	unsigned int cpu, i = 0;
+	u16 q;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return;
+	for (q = 0; q < k; q++) {
+		cpumask_clear(mask);
+		i = 0;
+		for_each_online_cpu(cpu)
+		{
+			if (k >= num_online_cpus() ? queue_cpu(q) == cpu : i % k == q)
+				cpumask_set_cpu(cpu, mask);
+			i++;
+		}
+		netif_set_xps_queue(vi->ndev, mask, q);
+	}
+	free_cpumask_var(mask);
+}
+
+/* Tell the stack the device serves curr_qp pairs: real queue counts (a
+ * shrink waits for transmits on the dropped queues to finish,
+ * synchronize_net in netif_set_real_num_tx_queues), XPS and vector hints.
+ * RTNL held once the device is registered. */
+int macvio_set_real_queues(struct macvio *vi)
+{
+	u16 k = vi->net.curr_qp;
+	int err = netif_set_real_num_tx_queues(vi->ndev, k);
+
+	if (!err)
+		err = netif_set_real_num_rx_queues(vi->ndev, k);
+	if (err)
+		return err;
+	xps_set(vi, k);
+	affinity_set(vi, k);
+	return 0;
+}
+
+/* ethtool -L combined k (RTNL held). Growing tells the device first, then
+ * the stack; shrinking the stack first, so nothing is sent on a queue the
+ * device no longer serves. A refused command leaves both as they were. */
+int macvio_set_pairs(struct macvio *vi, u16 k)
+{
+	u16 old = vi->net.curr_qp;
+	int err;
+
+	if (k < 1 || k > vi->net.nqp)
+		return -EINVAL;
+	if (k == old)
+		return 0;
+	if (k < old) {
+		err = netif_set_real_num_tx_queues(vi->ndev, k);
+		if (err)
+			return err;
+	}
+	mutex_lock(&vi->ctrl_mutex);
+	if (vi->removing || vi->suspended || READ_ONCE(vi->broken))
+		err = VIO_EAGAIN;
+	else
+		err = vio_net_set_pairs(&vi->net, k);
+	macvio_reset_check(vi);
+	mutex_unlock(&vi->ctrl_mutex);
+	if (err) {
+		netdev_warn(vi->ndev, "setting %u queue pairs failed: %s\n", k, vio_strerror(err));
+		if (k < old)
+			netif_set_real_num_tx_queues(vi->ndev, old);
+		return ctrl_err(err);
+	}
+	return macvio_set_real_queues(vi);
 }
 
 /* CTRL_VLAN: the device drops tagged frames of ids it was not told

@@ -102,6 +102,9 @@ static int restart(struct macvio *vi, bool running, bool wake)
 			macvio_rx_drain(&vi->rxq[i]);
 	}
 	WRITE_ONCE(vi->broken, err != 0);
+	/* a device that refused the pair count after the reset serves one */
+	if (!err && vi->ndev->real_num_tx_queues != vi->net.curr_qp && macvio_set_real_queues(vi))
+		netdev_warn(vi->ndev, "could not follow the device to %u queue pairs\n", vi->net.curr_qp);
 	if (running)
 		for (i = 0; i < vi->net.nqp; i++) {
 			napi_enable(&vi->rxq[i].napi);

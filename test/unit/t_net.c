@@ -773,6 +773,68 @@ TEST(net_ctrl_queue_has_no_vector)
 	fe_down(&f);
 }
 
+static int pairs_set_count(const struct model *m, int from, uint16_t k)
+{
+	int n = 0;
+
+	for (int i = from; i < m->nctrl; i++)
+		n += m->ctrl_log[i].cls == VIO_NET_CTRL_MQ &&
+		     m->ctrl_log[i].cmd == VIO_NET_CTRL_MQ_VQ_PAIRS_SET && m->ctrl_log[i].len == 2 &&
+		     (m->ctrl_log[i].data[0] | m->ctrl_log[i].data[1] << 8) == k;
+	return n;
+}
+
+/* Pairs created vs enabled (ethtool -L): 4 created, 2 enabled at start;
+ * vio_net_set_pairs moves between 1 and 4 with one command each, refuses
+ * 0 and 5, keeps the old count when the device refuses, and a reset
+ * enables the last count that was set. */
+TEST(net_mq_set_pairs)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MQ);
+	m->nq = 9;
+	m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS] = 4;
+	fe_params_default(&p);
+	p.max_qp = 8;
+	p.active_qp = 2;
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.nqp, 4);
+	ASSERT_EQ(f.n.curr_qp, 2);
+	ASSERT_EQ(pairs_set_count(m, 0, 2), 1);
+	int k = m->nctrl;
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 4), 0);
+	ASSERT_EQ(f.n.curr_qp, 4);
+	ASSERT_EQ(pairs_set_count(m, k, 4), 1);
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 1), 0);
+	ASSERT_EQ(f.n.curr_qp, 1);
+	ASSERT_EQ(pairs_set_count(m, k, 1), 1);
+	k = m->nctrl;
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 1), 0); /* already: no command */
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 0), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 5), VIO_EINVAL);
+	ASSERT_EQ(m->nctrl, k);
+	m->ctrl_ack = VIO_NET_ERR;
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 3), VIO_EIO);
+	ASSERT_EQ(f.n.curr_qp, 1);
+	m->ctrl_ack = VIO_NET_OK;
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 3), 0);
+	k = m->nctrl;
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ASSERT_EQ(f.n.curr_qp, 3);
+	ASSERT_EQ(pairs_set_count(m, k, 3), 1);
+	fe_down(&f);
+
+	m = model_new(M_MODERN); /* no MQ: one pair, and only one */
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.nqp, 1);
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 1), 0);
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 2), VIO_EINVAL);
+	fe_down(&f);
+}
+
 /* MQ (§5.1.6.5.5): two queue pairs at queues 0-3, control queue at 4, and
  * VQ_PAIRS_SET 2 sent at start; traffic on pair 1 reaches queue 3. */
 TEST(net_mq_two_pairs)

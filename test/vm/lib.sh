@@ -110,19 +110,22 @@ host_ip() { echo "10.77.$(($1 + 1)).1"; }
 guest_ip() { echo "10.77.$(($1 + 1)).2"; }
 nic_tap() { echo "${TB_ID}t$1"; }
 
-# tb_nic tap|user I [DEVICE_OPTS] [MODEL]: add NIC I (id nicI) to the next boot.
+# tb_nic tap|user I [DEVICE_OPTS] [MODEL] [QUEUES]: add NIC I (id nicI) to the
+# next boot. QUEUES > 1 (tap only): a multi-queue tap with that many queues
+# and a device with mq=on and 2 x QUEUES + 2 vectors (QEMU's own default).
 tb_nic() {
-	local kind=$1 i=$2 opts=${3:-} model=${4:-$NIC_MODEL} tap
+	local kind=$1 i=$2 opts=${3:-} model=${4:-$NIC_MODEL} qn=${5:-1} tap mq= nq=
 	tb_netns
 	NIC_KIND[$i]=$kind
 	if [ "$kind" = tap ]; then
 		tap=$(nic_tap "$i")
+		[ "$qn" -gt 1 ] && mq=multi_queue nq=",queues=$qn" opts="mq=on,vectors=$((2 * qn + 2))${opts:+,$opts}"
 		if ! host_ns ip link show "$tap" >/dev/null 2>&1; then   # kept across boots
-			host_ns ip tuntap add dev "$tap" mode tap
+			host_ns ip tuntap add dev "$tap" mode tap $mq
 			host_ns ip addr add "$(host_ip "$i")/24" dev "$tap"
 			host_ns ip link set "$tap" up
 		fi
-		QEMU_DEVS+=(-netdev "tap,id=nd$i,ifname=$tap,script=no,downscript=no")
+		QEMU_DEVS+=(-netdev "tap,id=nd$i,ifname=$tap,script=no,downscript=no$nq")
 	else
 		QEMU_DEVS+=(-netdev "user,id=nd$i")
 	fi

@@ -9,7 +9,7 @@ TB_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$TB_DIR/lib.sh"
 TB_NAME=run-all
 LOG_DIR=${LOG_DIR:-/tmp/macvio-tb-logs}
-SCENARIOS=${SCENARIOS:-dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic demo}
+SCENARIOS=${SCENARIOS:-dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic mq demo}
 PASSED=0 FAILED=0 T_ALL=$SECONDS
 ROWS=() FAIL_LINES=()
 mkdir -p "$LOG_DIR"

@@ -1,0 +1,150 @@
+#!/bin/bash
+# mq: multiqueue (VIRTIO_NET_F_MQ) on multi-queue taps, one boot, NICs of
+# N=2 and N=4 queue pairs on a 2-vCPU guest. Per NIC:
+#  - channels: `ethtool -l` says max N, and min(N, CPUs) enabled at probe;
+#  - flows: MQ_FLOWS (8) parallel TCP flows each way, SHA-256 each, with N
+#    pairs enabled; `ethtool -S` per-queue packet counters show the flows
+#    spread over at least two queues each way;
+#  - set_channels: `ethtool -L combined` 1, N, 2 while 128 MiB move each way
+#    (SHA-256 checked after), and `ethtool -l` follows every change.
+. "$(dirname "$0")/../lib.sh"
+tb_init mq
+MIB=${XFER_MIB:-8}
+FLOWS=${MQ_FLOWS:-8}
+[ "$NIC_MODEL" = virtio-net-pci ] || { tb_log "DRIVER=$DRIVER is not virtio: no multiqueue"; tb_finish; }
+
+QN=(2 4)
+for i in "${!QN[@]}"; do tb_nic tap "$i" "" "" "${QN[i]}"; done
+vm_start "${MACHINE:-pc}"
+vm_wait_boot || tb_finish
+
+# channels I: "max current" combined of NIC I
+channels() {
+	guest_run "ethtool -l ${NIC_IF[$1]}" | awk '/^Combined:/ { v[n++] = $2 } END { print v[0], v[1] }'
+}
+
+# qcounts I DIR(rx|tx): "q0 q1 ..." packets per queue from ethtool -S
+qcounts() {
+	guest_run "ethtool -S ${NIC_IF[$1]}" |
+		awk -v d="$2" '$1 ~ "^" d "[0-9]+_packets:$" { q = substr($1, 3); sub(/_.*/, "", q); c[q] = $2; if (q + 1 > n) n = q + 1 }
+			END { for (k = 0; k < n; k++) printf "%d ", c[k] }'
+}
+
+# used BEFORE AFTER: how many queues moved more than 100 packets
+used() {
+	local -a b=($1) a=($2)
+	local k n=0
+	for k in "${!a[@]}"; do [ $((a[k] - ${b[k]:-0})) -gt 100 ] && n=$((n + 1)); done
+	echo $n
+}
+
+# par I MiB DIR FLOWS: FLOWS TCP transfers at once on NIC I (ports 5300+f),
+# each SHA-256 compared at both ends.
+par() {
+	local i=$1 mib=$2 dir=$3 nf=$4 f hip gip out gs hs
+	hip=$(host_ip "$i") gip=$(guest_ip "$i")
+	if [ "$dir" = g2h ]; then
+		guest_run -t 120 "for f in \$(seq $nf); do dd if=/dev/urandom of=/tmp/p\$f.bin bs=1M count=$mib 2>/dev/null; done" >/dev/null ||
+			{ echo "guest data failed"; return 1; }
+		for f in $(seq "$nf"); do
+			host_bg "prx$f" socat -b 262144 -u "TCP-LISTEN:$((5300 + f)),reuseaddr,bind=$hip" "OPEN:$RUN_DIR/p$f.bin,creat,trunc"
+		done
+		out=$(guest_run -t 180 "for f in \$(seq $nf); do tb_bg ptx\$f socat -b 262144 -u FILE:/tmp/p\$f.bin TCP:$hip:\$((5300 + f)),retry=50,interval=0.2; done
+			for f in \$(seq $nf); do tb_wait ptx\$f 150 || { cat /tmp/bg.ptx\$f.log; exit 1; }; done") ||
+			{ echo "guest send failed: $out"; return 1; }
+		for f in $(seq "$nf"); do
+			host_wait "prx$f" 60 || { echo "host receiver $f failed"; return 1; }
+			gs=$(guest_run "sha256sum /tmp/p$f.bin" | cut -d' ' -f1)
+			hs=$(sha256sum "$RUN_DIR/p$f.bin" | cut -d' ' -f1)
+			[ -n "$gs" ] && [ "$gs" = "$hs" ] || { echo "flow $f: SHA-256 mismatch: guest $gs host $hs"; return 1; }
+		done
+		guest_run "rm -f /tmp/p*.bin" >/dev/null; rm -f "$RUN_DIR"/p*.bin
+	else
+		for f in $(seq "$nf"); do head -c $((mib << 20)) /dev/urandom >"$RUN_DIR/h$f.bin"; done
+		guest_run "for f in \$(seq $nf); do tb_bg prx\$f socat -b 262144 -u TCP-LISTEN:\$((5300 + f)),reuseaddr OPEN:/tmp/h\$f.bin,creat,trunc; done" >/dev/null
+		local pids=()
+		for f in $(seq "$nf"); do
+			host_ns socat -b 262144 -u "FILE:$RUN_DIR/h$f.bin" "TCP:$gip:$((5300 + f)),retry=50,interval=0.2" 2>"$RUN_DIR/htx$f.log" &
+			pids+=($!)
+		done
+		for f in "${!pids[@]}"; do wait "${pids[f]}" || { echo "host send $((f + 1)) failed"; return 1; }; done
+		out=$(guest_run -t 180 "for f in \$(seq $nf); do tb_wait prx\$f 150 || { cat /tmp/bg.prx\$f.log; exit 1; }; done") ||
+			{ echo "guest receive failed: $out"; return 1; }
+		for f in $(seq "$nf"); do
+			gs=$(guest_run "sha256sum /tmp/h$f.bin" | cut -d' ' -f1)
+			hs=$(sha256sum "$RUN_DIR/h$f.bin" | cut -d' ' -f1)
+			[ -n "$gs" ] && [ "$gs" = "$hs" ] || { echo "flow $f: SHA-256 mismatch: guest $gs host $hs"; return 1; }
+		done
+		guest_run "rm -f /tmp/h*.bin" >/dev/null; rm -f "$RUN_DIR"/h*.bin
+	fi
+	echo "$nf x $mib MiB $dir, SHA-256 ok"
+}
+
+for i in "${!QN[@]}"; do
+	n=${QN[i]} name=mq.n${QN[i]} ifc=
+	t_bind "$name.bind" "$i" || continue
+	ifc=${NIC_IF[$i]}
+	cpus=$(guest_run "grep -c ^processor /proc/cpuinfo")
+	want=$((n < cpus ? n : cpus))
+	t_begin "$name.channels"
+	c=$(channels "$i")
+	[ "$c" = "$n $want" ] && { t_info "ethtool -l: max $n, enabled $want on $cpus CPUs"; t_pass; } ||
+		t_fail "ethtool -l combined (max current): want '$n $want', got '$c'"
+	t_begin "$name.ping"
+	out=$(ping_both "$i") && t_pass || t_fail "$out"
+
+	for dir in g2h h2g; do
+		t_begin "$name.flows_$dir"
+		guest_run "ethtool -L $ifc combined $n" >/dev/null
+		k=$([ $dir = g2h ] && echo tx || echo rx)
+		b=$(qcounts "$i" $k)
+		if out=$(par "$i" "$MIB" $dir "$FLOWS"); then
+			a=$(qcounts "$i" $k)
+			u=$(used "$b" "$a")
+			if [ "$u" -ge 2 ]; then
+				t_info "$out; $k packets per queue before: $b after: $a ($u queues used of $n)"
+				t_pass
+			else
+				t_fail "$out, but the flows used $u queue(s): $k before: $b after: $a"
+			fi
+		else
+			t_fail "$out"
+		fi
+	done
+
+	# the guest changes channels itself (one command channel: no guest_run
+	# while xfer runs), logging "asked:enabled" after each change
+	guest_run "cat >/tmp/chg.sh <<'EOS'
+bytes() { cat /sys/class/net/$ifc/statistics/rx_bytes /sys/class/net/$ifc/statistics/tx_bytes | awk '{ s += \$1 } END { print s }'; }
+n=0 p=\$(bytes)
+while [ \$n -lt 300 ]; do # until the transfer moves > 1 MB per 0.1 s
+	usleep 100000
+	c=\$(bytes)
+	[ \$((c - p)) -gt 1000000 ] && break
+	p=\$c n=\$((n + 1))
+done
+for k in \"\$@\"; do
+	ethtool -L $ifc combined \$k >/dev/null 2>&1
+	echo \"\$k:\$(ethtool -l $ifc | awk '/^Combined:/ { v = \$2 } END { print v }')\"
+	usleep 200000
+done
+EOS" >/dev/null
+	for dir in g2h h2g; do
+		t_begin "$name.set_channels_$dir"
+		guest_run "ethtool -L $ifc combined $want; tb_bg chg sh /tmp/chg.sh 1 $n 2" >/dev/null
+		if ! out=$(xfer "$i" 128 $dir); then
+			t_fail "transfer while changing channels: $out"
+		elif ! seen=$(guest_run "tb_wait chg 30 && cat /tmp/bg.chg.log" | tr '\n' ' '); then
+			t_fail "channel changes did not finish: $seen"
+		elif [ "$seen" != "1:1 $n:$n 2:2 " ]; then
+			t_fail "ethtool -l after each -L (asked:enabled): $seen"
+		else
+			t_info "$out; channels asked:enabled $seen"
+			t_pass
+		fi
+	done
+	guest_run "ethtool -L $ifc combined $want" >/dev/null
+done
+t_guest mq.dmesg_clean dmesg_bad
+vm_stop
+tb_finish
