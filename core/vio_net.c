@@ -35,6 +35,7 @@ static const struct vio_net_dep vio_net_deps[] = {
     {VIO_NET_F_CTRL_VLAN, B(CTRL_VQ)},
     {VIO_NET_F_GUEST_ANNOUNCE, B(CTRL_VQ)},
     {VIO_NET_F_MQ, B(CTRL_VQ)},
+    {VIO_NET_F_RSS, B(MQ)}, /* §5.1.3.1 asks CTRL_VQ; one RX queue has nothing to steer */
     {VIO_NET_F_CTRL_MAC_ADDR, B(CTRL_VQ)},
     {VIO_NET_F_CTRL_GUEST_OFFLOADS, B(CTRL_VQ)},
     {VIO_NET_F_CTRL_RX_EXTRA, B(CTRL_RX)},
@@ -67,6 +68,32 @@ static int vio_net_cfg16(struct vio_net *n, uint32_t off, uint16_t *v)
 		return err;
 	*v = vio_dev_le(&n->dev) ? vio_le16(raw) : raw;
 	return VIO_OK;
+}
+
+static int vio_net_cfg8(struct vio_net *n, uint32_t off, uint8_t *v)
+{
+	return vio_dev_config_read(&n->dev, off, v, 1);
+}
+
+static int vio_net_cfg32(struct vio_net *n, uint32_t off, uint32_t *v)
+{
+	uint32_t raw;
+	int err = vio_dev_config_read(&n->dev, off, &raw, sizeof(raw));
+
+	if (err)
+		return err;
+	*v = vio_dev_le(&n->dev) ? vio_le32(raw) : raw;
+	return VIO_OK;
+}
+
+/* RSS limits (§5.1.4): a key, a table and a hash type we can use, or the
+ * feature is not usable. */
+static bool vio_net_rss_limits(struct vio_net *n, uint8_t *key, uint16_t *table, uint32_t *hashes)
+{
+	return !vio_net_cfg8(n, VIO_NET_CFG_RSS_KEY_MAX, key) &&
+	       !vio_net_cfg16(n, VIO_NET_CFG_RSS_TABLE, table) &&
+	       !vio_net_cfg32(n, VIO_NET_CFG_RSS_HASHES, hashes) && *key && *table &&
+	       (*hashes & VIO_NET_RSS_HASH_ALL);
 }
 
 /* §5.1.2: the control queue follows the last possible pair, at 2 x pairs;
@@ -150,6 +177,20 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf
 				 "not that many: ignoring NET_F_MQ",
 				 v, (unsigned long)vio_net_ctrl_index(v));
 			f &= ~VIO_BIT(VIO_NET_F_MQ);
+		}
+	}
+	if (f & VIO_BIT(VIO_NET_F_RSS)) {
+		uint8_t key = 0;
+		uint16_t table = 0;
+		uint32_t hashes = 0;
+
+		if (!(f & VIO_BIT(VIO_NET_F_MQ)) || !vio_net_rss_limits(n, &key, &table, &hashes)) {
+			if (f & VIO_BIT(VIO_NET_F_MQ))
+				vio_warn(n->os,
+					 "net: RSS key size %u, table length %u, hash types 0x%lx unusable: "
+					 "ignoring NET_F_RSS",
+					 key, table, (unsigned long)hashes);
+			f &= ~VIO_BIT(VIO_NET_F_RSS);
 		}
 	}
 	/* one pair: the control queue is queue 2, and a device that offers
@@ -358,6 +399,70 @@ static void vio_net_pick_pairs(struct vio_net *n, const struct vio_net_params *p
 	n->want_qp = p->active_qp && p->active_qp < n->nqp ? p->active_qp : n->nqp;
 }
 
+/* RSS after negotiation: our key and table sizes within the device's, the
+ * hash types it supports, the front-end's random key, the default spread.
+ * Limits that changed since validation leave RSS unused (MQ_VQ_PAIRS_SET
+ * then, which QEMU accepts and which turns its RSS off). */
+static void vio_net_rss_setup(struct vio_net *n, const struct vio_net_params *p)
+{
+	uint8_t key = 0;
+	uint16_t table = 0, t = 1;
+	uint32_t hashes = 0;
+
+	vio_memset(&n->rss, 0, sizeof(n->rss));
+	if (!vio_dev_has(&n->dev, VIO_NET_F_RSS))
+		return;
+	if (!vio_net_rss_limits(n, &key, &table, &hashes)) {
+		vio_warn(n->os, "net: RSS limits changed after negotiation: not using RSS");
+		return;
+	}
+	while (t * 2 <= table && t * 2 <= VIO_NET_RSS_TABLE_MAX)
+		t = (uint16_t)(t * 2);
+	n->rss.table_len = t;
+	n->rss.key_len = key < VIO_NET_RSS_KEY_MAX ? key : VIO_NET_RSS_KEY_MAX;
+	n->rss.hash_types = hashes & VIO_NET_RSS_HASH_ALL;
+	vio_memcpy(n->rss.key, p->rss_key, n->rss.key_len);
+	vio_net_rss_spread(n->rss.table, t, n->want_qp);
+}
+
+/* The table RSS_CONFIG carries for k pairs: the front-end's while every
+ * entry is below k, else the default spread (and no longer the user's). */
+static bool vio_net_rss_table_for(struct vio_net *n, uint16_t k, uint16_t *table)
+{
+	uint16_t i;
+	bool ok = n->rss.user;
+
+	for (i = 0; ok && i < n->rss.table_len; i++)
+		ok = n->rss.table[i] < k;
+	if (ok)
+		vio_memcpy(table, n->rss.table, (size_t)n->rss.table_len * sizeof(table[0]));
+	else
+		vio_net_rss_spread(table, n->rss.table_len, k);
+	return ok;
+}
+
+/* Enable k pairs: RSS_CONFIG (max_tx_vq k) with RSS, else VQ_PAIRS_SET. */
+static int vio_net_pairs_cmd(struct vio_net *n, uint16_t k)
+{
+	uint16_t table[VIO_NET_RSS_TABLE_MAX];
+	uint16_t pairs;
+	bool kept;
+	int err;
+
+	if (!n->rss.table_len) {
+		pairs = vio_net_h16(n, k);
+		return vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs,
+					sizeof(pairs));
+	}
+	kept = vio_net_rss_table_for(n, k, table);
+	err = vio_net_rss_send(n, table, n->rss.key, k);
+	if (err)
+		return err;
+	n->rss.user = kept;
+	vio_memcpy(n->rss.table, table, (size_t)n->rss.table_len * sizeof(table[0]));
+	return VIO_OK;
+}
+
 /* Largest mergeable buffer: the front-end's wish within 4096 .. 64 KiB
  * and its own rx_buf_max (a limit, unlike this preference). */
 static uint32_t vio_net_mrg_max(const struct vio_net_params *p)
@@ -390,6 +495,7 @@ static int vio_net_read_config(struct vio_net *n, const struct vio_net_params *p
 	vio_net_read_speed(n);
 	vio_net_read_mtu(n);
 	vio_net_pick_pairs(n, p);
+	vio_net_rss_setup(n, p);
 	n->has_ctrl = vio_dev_has(&n->dev, VIO_NET_F_CTRL_VQ);
 	return VIO_OK;
 }
@@ -739,10 +845,8 @@ int vio_net_start(struct vio_net *n)
 		vio_vq_kick(&n->rxq[i].vq);
 	/* §5.1.6.5.5: a multiqueue device starts with one pair; commands need
 	 * DRIVER_OK, hence here and not at attach. Failure keeps one pair. */
-	if (n->want_qp > 1) {
-		uint16_t pairs = vio_net_h16(n, n->want_qp);
-		int err =
-		    vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs));
+	if (n->want_qp > 1 || n->rss.table_len) {
+		int err = vio_net_pairs_cmd(n, n->want_qp);
 
 		if (err)
 			vio_warn(n->os, "net: enabling %u queue pairs failed (%s): using 1", n->want_qp,
@@ -762,7 +866,6 @@ int vio_net_start(struct vio_net *n)
 
 int vio_net_set_pairs(struct vio_net *n, uint16_t k)
 {
-	uint16_t pairs;
 	int err;
 
 	if (k < 1 || k > n->nqp)
@@ -773,8 +876,7 @@ int vio_net_set_pairs(struct vio_net *n, uint16_t k)
 	}
 	if (!vio_dev_has(&n->dev, VIO_NET_F_MQ))
 		return VIO_ENOTSUP;
-	pairs = vio_net_h16(n, k);
-	err = vio_net_ctrl_cmd(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_VQ_PAIRS_SET, &pairs, sizeof(pairs));
+	err = vio_net_pairs_cmd(n, k);
 	if (err)
 		return err;
 	n->curr_qp = k;

@@ -48,6 +48,8 @@
 #define VIO_NET_CTRL_TIMEOUT_US 1000000	     /* bounded busy-wait per command */
 #define VIO_NET_MRG_BUF_MAX	4096	     /* mergeable: default largest suggested buffer */
 #define VIO_NET_MRG_BUF_LIMIT	65536	     /* mergeable: vio_net_params.mrg_buf_max at most */
+#define VIO_NET_RSS_KEY_MAX	40	     /* RSS key bytes we use at most (Toeplitz, as Linux) */
+#define VIO_NET_RSS_TABLE_MAX	128	     /* indirection entries we use at most */
 #define VIO_NET_BIG_SEG_LEN	4096	     /* big mode: suggested bytes per segment */
 #define VIO_NET_RX_ALIGN	64	     /* mergeable suggestion rounded to a cache line */
 #define VIO_NET_MTU_MAX		(65535 - 18) /* a VLAN-tagged frame in 65535 bytes */
@@ -66,7 +68,8 @@
 	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_HOST_ECN) | VIO_BIT(VIO_NET_F_HOST_USO) |          \
 	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |             \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |             \
-	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VLAN))
+	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) |                               \
+	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) | VIO_BIT(VIO_NET_F_RSS))
 
 enum vio_net_rx_mode {
 	VIO_NET_RX_SMALL = 0, /* one >= 1526-byte buffer per frame */
@@ -227,7 +230,8 @@ struct vio_net_params {
 	uint16_t max_qp;	   /* queue pairs to create (>= 1) */
 	uint16_t active_qp;	   /* of those, pairs to enable at start; 0 = all */
 	enum vio_irq_mode irq_mode;
-	uint8_t random_mac[VIO_ETH_ALEN]; /* entropy for a MAC if NET_F_MAC is absent */
+	uint8_t random_mac[VIO_ETH_ALEN];     /* entropy for a MAC if NET_F_MAC is absent */
+	uint8_t rss_key[VIO_NET_RSS_KEY_MAX]; /* RSS: the initial hash key (random) */
 	/* Largest RX buffer (virtio header included) the front-end can post
 	 * in one piece; 0 = no limit. In small mode NET_F_MTU is not
 	 * negotiated when an mtu-sized frame would not fit (§5.1.4.1). */
@@ -280,19 +284,33 @@ struct vio_net {
 	uint32_t ctrl_timeouts;
 	/* added fields */
 	uint16_t max_pairs; /* device max_virtqueue_pairs (validated), 1 without MQ */
-	uint16_t want_qp;   /* pairs the front-end wants enabled (vio_net_set_pairs),
-			     * re-sent by every vio_net_start() */
-	uint16_t curr_qp;   /* pairs the device serves: 1 until vio_net_start()'s
-			     * MQ_VQ_PAIRS_SET succeeds, then want_qp. TX only on
-			     * txq[0..curr_qp); every rxq[0..nqp) is filled and
-			     * drained as usual either way. */
-	bool ctrl_pending;  /* a timed-out command still owns ctrl_buf */
-	bool announce;	    /* device asked for an announce (§5.1.6.5.3): the
-			     * front-end sends gratuitous ARP/RARP, then clears it */
+	/* RSS (§5.1.6.5.7), negotiated only with MQ: what RSS_CONFIG says, sent
+	 * instead of MQ_VQ_PAIRS_SET by start and set_pairs. The table spreads
+	 * over the enabled pairs until the front-end sets one (rss_user). */
+	struct {
+		uint32_t hash_types;		       /* device-supported, all by default */
+		uint16_t table_len;		       /* power of 2 <= device max, <= 128 */
+		uint8_t key_len;		       /* <= device max, <= 40 */
+		bool user;			       /* table set by vio_net_set_rss */
+		uint16_t table[VIO_NET_RSS_TABLE_MAX]; /* RX queue (pair) per hash bucket */
+		uint8_t key[VIO_NET_RSS_KEY_MAX];
+	} rss;
+	uint16_t want_qp;  /* pairs the front-end wants enabled (vio_net_set_pairs),
+			    * re-sent by every vio_net_start() */
+	uint16_t curr_qp;  /* pairs the device serves: 1 until vio_net_start()'s
+			    * MQ_VQ_PAIRS_SET succeeds, then want_qp. TX only on
+			    * txq[0..curr_qp); every rxq[0..nqp) is filled and
+			    * drained as usual either way. */
+	bool ctrl_pending; /* a timed-out command still owns ctrl_buf */
+	bool announce;	   /* device asked for an announce (§5.1.6.5.3): the
+			    * front-end sends gratuitous ARP/RARP, then clears it */
 	/* receive filter the front-end asked for (CTRL_RX), applied by every
 	 * vio_net_start(): a reset device is promiscuous again (QEMU's
 	 * "compatibility mode"), so the wish is kept here, not in the device */
 	bool rx_promisc, rx_allmulti;
+	/* CTRL_RX_EXTRA wishes, bit (cmd - VIO_NET_CTRL_RX_ALLUNI) for ALLUNI,
+	 * NOMULTI, NOUNI, NOBCAST (vio_net_set_rx_extra) */
+	uint8_t rx_extra;
 	bool rx_promisc_forced; /* our MAC could not reach the device's filter */
 	uint8_t *rx_table;	/* last MAC_TABLE_SET payload [VIO_NET_CTRL_DATA_MAX] */
 	/* CTRL_VLAN: the VLAN ids the device passes (a device with CTRL_VLAN
@@ -613,12 +631,20 @@ int vio_net_ctrl_cmd(struct vio_net *n, uint8_t cls, uint8_t cmd, const void *da
  * device cannot be told it (it would drop our unicast frames otherwise);
  * ALLMULTI rx_allmulti; MAC_TABLE_SET of the last table set, if any
  * (VLAN_ADD of every recorded VLAN id comes first, with CTRL_VLAN and
- * without CTRL_RX too). Failures are logged: the device then stays as permissive as it was.
+ * without CTRL_RX too), then with CTRL_RX_EXTRA each extra mode that is
+ * on. Failures are logged: the device then stays as permissive as it was.
  * Called by vio_net_start(); [attach] context (busy-waits). */
 void vio_net_rx_filter_apply(struct vio_net *n);
 /* Each records the wish (kept across resets, see above) and sends it. */
 int vio_net_set_promisc(struct vio_net *n, bool on);
 int vio_net_set_allmulti(struct vio_net *n, bool on);
+/* CTRL_RX_EXTRA (§5.1.6.5.1): cmd VIO_NET_CTRL_RX_ALLUNI (every unicast
+ * frame, without promiscuous multicast), _NOMULTI, _NOUNI or _NOBCAST
+ * (drop those). VIO_EINVAL for another cmd, VIO_ENOTSUP without the
+ * feature (nothing recorded); otherwise the wish is recorded, re-sent by
+ * every vio_net_start(), and the command's result returned. */
+int vio_net_set_rx_extra(struct vio_net *n, uint8_t cmd, bool on);
+bool vio_net_rx_extra(const struct vio_net *n, uint8_t cmd);
 /* set_mac: MAC_ADDR_SET with CTRL_MAC_ADDR; otherwise on a legacy device
  * with NET_F_MAC a byte-wise write of the config mac field (§5.1.4.3,
  * legacy); otherwise VIO_ENOTSUP. On success n->mac is updated and
@@ -636,6 +662,17 @@ int vio_net_set_mac_table(struct vio_net *n, const uint8_t *uc, uint32_t nuc, co
  * VIO_ENOTSUP for k > 1 without MQ, else as vio_net_ctrl_cmd (curr_qp
  * unchanged: the device keeps the old count). [attach] context. */
 int vio_net_set_pairs(struct vio_net *n, uint16_t k);
+/* RSS (§5.1.6.5.7): a new indirection table (rss.table_len entries, each
+ * an enabled pair below curr_qp) and/or key (rss.key_len bytes); NULL
+ * keeps the current one. A table set here survives resets and pair
+ * changes that keep its entries valid (else the default spread returns).
+ * VIO_ENOTSUP without RSS, VIO_EINVAL for a bad entry; else as
+ * vio_net_ctrl_cmd (nothing changes on failure). */
+int vio_net_set_rss(struct vio_net *n, const uint16_t *table, const uint8_t *key);
+/* [internal] RSS_CONFIG with this table and key and max_tx_vq; the spread
+ * of len buckets over k pairs. */
+int vio_net_rss_send(struct vio_net *n, const uint16_t *table, const uint8_t *key, uint16_t max_tx);
+void vio_net_rss_spread(uint16_t *table, uint16_t len, uint16_t k);
 /* CTRL_VLAN (§5.1.6.5.3): let tagged frames of VLAN vid (0..4095) through
  * the device's filter, or stop them. add records the id only when the
  * device acknowledged it; del forgets it whatever the answer (the stack

@@ -20,7 +20,9 @@ static int vio_net_ctrl_feature(uint8_t cls, uint8_t cmd)
 {
 	switch (cls) {
 	case VIO_NET_CTRL_RX:
-		return VIO_NET_F_CTRL_RX;
+		if (cmd <= VIO_NET_CTRL_RX_ALLMULTI)
+			return VIO_NET_F_CTRL_RX;
+		return cmd <= VIO_NET_CTRL_RX_NOBCAST ? VIO_NET_F_CTRL_RX_EXTRA : -1;
 	case VIO_NET_CTRL_MAC:
 		if (cmd == VIO_NET_CTRL_MAC_TABLE_SET)
 			return VIO_NET_F_CTRL_RX;
@@ -30,7 +32,9 @@ static int vio_net_ctrl_feature(uint8_t cls, uint8_t cmd)
 	case VIO_NET_CTRL_ANNOUNCE:
 		return VIO_NET_F_GUEST_ANNOUNCE;
 	case VIO_NET_CTRL_MQ:
-		return VIO_NET_F_MQ;
+		if (cmd == VIO_NET_CTRL_MQ_VQ_PAIRS_SET)
+			return VIO_NET_F_MQ;
+		return cmd == VIO_NET_CTRL_MQ_RSS_CONFIG ? VIO_NET_F_RSS : -1;
 	case VIO_NET_CTRL_GUEST_OFFLOADS:
 		return VIO_NET_F_CTRL_GUEST_OFFLOADS;
 	default:
@@ -178,6 +182,29 @@ int vio_net_set_allmulti(struct vio_net *n, bool on)
 	return vio_net_ctrl_rx(n, VIO_NET_CTRL_RX_ALLMULTI, on);
 }
 
+static bool vio_net_rx_extra_cmd(uint8_t cmd)
+{
+	return cmd >= VIO_NET_CTRL_RX_ALLUNI && cmd <= VIO_NET_CTRL_RX_NOBCAST;
+}
+
+bool vio_net_rx_extra(const struct vio_net *n, uint8_t cmd)
+{
+	return vio_net_rx_extra_cmd(cmd) && (n->rx_extra >> (cmd - VIO_NET_CTRL_RX_ALLUNI) & 1u);
+}
+
+int vio_net_set_rx_extra(struct vio_net *n, uint8_t cmd, bool on)
+{
+	uint8_t bit;
+
+	if (!vio_net_rx_extra_cmd(cmd))
+		return VIO_EINVAL;
+	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX_EXTRA))
+		return VIO_ENOTSUP;
+	bit = (uint8_t)(1u << (cmd - VIO_NET_CTRL_RX_ALLUNI));
+	n->rx_extra = on ? (uint8_t)(n->rx_extra | bit) : (uint8_t)(n->rx_extra & ~bit);
+	return vio_net_ctrl_rx(n, cmd, on);
+}
+
 /* virtio 1.2 §5.1.4.3 (legacy interface): mac is driver-writable, the way
  * to change the MAC without CTRL_MAC_ADDR; written byte by byte as Linux
  * does. A modern device's config is read-only to the driver (§5.1.4.2). */
@@ -293,6 +320,83 @@ void vio_net_rx_filter_apply(struct vio_net *n)
 		}
 		vio_net_filter_warn(n, "restoring the MAC table", err);
 	}
+	if (vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX_EXTRA)) {
+		uint8_t cmd;
+
+		for (cmd = VIO_NET_CTRL_RX_ALLUNI; cmd <= VIO_NET_CTRL_RX_NOBCAST; cmd++)
+			if (vio_net_rx_extra(n, cmd))
+				vio_net_filter_warn(n, "restoring an extra receive mode",
+						    vio_net_ctrl_rx(n, cmd, true));
+	}
+}
+
+/* ---- RSS: §5.1.6.5.7 ---- */
+
+static uint32_t vio_net_put16le(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	return 2;
+}
+
+/* struct virtio_net_rss_config: le32 hash_types, le16 table mask, le16
+ * unclassified queue (0), le16 table[len], le16 max_tx_vq, u8 key length,
+ * key. Replaces MQ_VQ_PAIRS_SET when RSS is negotiated (max_tx_vq). */
+int vio_net_rss_send(struct vio_net *n, const uint16_t *table, const uint8_t *key, uint16_t max_tx)
+{
+	uint32_t len = 4 + 2 + 2 + 2u * n->rss.table_len + 2 + 1 + n->rss.key_len, o = 0, i;
+	uint8_t *d;
+	int err;
+
+	if (!n->rss.table_len)
+		return VIO_ENOTSUP;
+	err = vio_net_ctrl_begin(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_RSS_CONFIG, len);
+	if (err)
+		return err;
+	d = vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF);
+	o += vio_net_put16le(d + o, (uint16_t)n->rss.hash_types);
+	o += vio_net_put16le(d + o, (uint16_t)(n->rss.hash_types >> 16));
+	o += vio_net_put16le(d + o, (uint16_t)(n->rss.table_len - 1));
+	o += vio_net_put16le(d + o, 0);
+	for (i = 0; i < n->rss.table_len; i++)
+		o += vio_net_put16le(d + o, table[i]);
+	o += vio_net_put16le(d + o, max_tx);
+	d[o++] = n->rss.key_len;
+	vio_memcpy(d + o, key, n->rss.key_len);
+	return vio_net_ctrl_run(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_RSS_CONFIG, len);
+}
+
+/* The default table: bucket i to pair i mod k (Linux's
+ * ethtool_rxfh_indir_default). */
+void vio_net_rss_spread(uint16_t *table, uint16_t len, uint16_t k)
+{
+	uint16_t i;
+
+	for (i = 0; i < len; i++)
+		table[i] = (uint16_t)(i % (k ? k : 1));
+}
+
+int vio_net_set_rss(struct vio_net *n, const uint16_t *table, const uint8_t *key)
+{
+	uint16_t t[VIO_NET_RSS_TABLE_MAX];
+	uint8_t k[VIO_NET_RSS_KEY_MAX];
+	uint16_t i;
+	int err;
+
+	if (!n->rss.table_len)
+		return VIO_ENOTSUP;
+	for (i = 0; table && i < n->rss.table_len; i++)
+		if (table[i] >= n->curr_qp)
+			return VIO_EINVAL;
+	vio_memcpy(t, table ? table : n->rss.table, (size_t)n->rss.table_len * sizeof(t[0]));
+	vio_memcpy(k, key ? key : n->rss.key, n->rss.key_len);
+	err = vio_net_rss_send(n, t, k, n->curr_qp);
+	if (err)
+		return err;
+	vio_memcpy(n->rss.table, t, (size_t)n->rss.table_len * sizeof(t[0]));
+	vio_memcpy(n->rss.key, k, n->rss.key_len);
+	n->rss.user |= table != NULL;
+	return VIO_OK;
 }
 
 /* ---- VLAN filter: §5.1.6.5.3 ---- */

@@ -251,6 +251,17 @@ static inline int vio_vring_need_event(uint16_t event_idx, uint16_t new_idx, uin
 #define VIO_NET_CFG_MTU		 10
 #define VIO_NET_CFG_SPEED	 12
 #define VIO_NET_CFG_DUPLEX	 16
+#define VIO_NET_CFG_RSS_KEY_MAX	 17 /* u8 rss_max_key_size */
+#define VIO_NET_CFG_RSS_TABLE	 18 /* le16 rss_max_indirection_table_length */
+#define VIO_NET_CFG_RSS_HASHES	 20 /* le32 supported_hash_types */
+/* RSS hash types (§5.1.6.5.7.1) */
+#define VIO_NET_RSS_HASH_IPV4  (1u << 0)
+#define VIO_NET_RSS_HASH_TCPV4 (1u << 1)
+#define VIO_NET_RSS_HASH_UDPV4 (1u << 2)
+#define VIO_NET_RSS_HASH_IPV6  (1u << 3)
+#define VIO_NET_RSS_HASH_TCPV6 (1u << 4)
+#define VIO_NET_RSS_HASH_UDPV6 (1u << 5)
+#define VIO_NET_RSS_HASH_ALL   0x1ffu /* with the _EX variants */
 /* speed: Mbit/s 0..0x7fffffff, or unknown; duplex: half, full or unknown */
 #define VIO_NET_SPEED_MAX      0x7fffffffu
 #define VIO_NET_SPEED_UNKNOWN  0xffffffffu
@@ -291,6 +302,10 @@ struct vio_net_hdr {
 #define VIO_NET_CTRL_RX			0
 #define VIO_NET_CTRL_RX_PROMISC		0
 #define VIO_NET_CTRL_RX_ALLMULTI	1
+#define VIO_NET_CTRL_RX_ALLUNI		2 /* these four need CTRL_RX_EXTRA */
+#define VIO_NET_CTRL_RX_NOMULTI		3
+#define VIO_NET_CTRL_RX_NOUNI		4
+#define VIO_NET_CTRL_RX_NOBCAST		5
 #define VIO_NET_CTRL_MAC		1
 #define VIO_NET_CTRL_MAC_TABLE_SET	0
 #define VIO_NET_CTRL_MAC_ADDR_SET	1
@@ -302,6 +317,7 @@ struct vio_net_hdr {
 #define VIO_NET_CTRL_ANNOUNCE_ACK	0
 #define VIO_NET_CTRL_MQ			4
 #define VIO_NET_CTRL_MQ_VQ_PAIRS_SET	0
+#define VIO_NET_CTRL_MQ_RSS_CONFIG	1
 #define VIO_NET_CTRL_GUEST_OFFLOADS	5
 #define VIO_NET_CTRL_GUEST_OFFLOADS_SET 0
 

@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 
 #include "macvio.h"
+#include "vio_log.h"
 
 struct fe_stat {
 	const char *name;
@@ -145,6 +146,75 @@ static int macvio_set_channels(struct net_device *ndev, struct ethtool_channels 
 	return macvio_set_pairs(vi, ch->combined_count);
 }
 
+/* RSS (ethtool -x / -X): Toeplitz over the device's supported hash types,
+ * rss.table_len buckets of RX queue (pair) numbers, an rss.key_len key. */
+static u32 macvio_get_rxfh_key_size(struct net_device *ndev)
+{
+	return ((struct macvio *)netdev_priv(ndev))->net.rss.key_len;
+}
+
+static u32 macvio_get_rxfh_indir_size(struct net_device *ndev)
+{
+	return ((struct macvio *)netdev_priv(ndev))->net.rss.table_len;
+}
+
+static int macvio_get_rxfh(struct net_device *ndev, u32 *indir, u8 *key, u8 *hfunc)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	u16 i;
+
+	if (!vi->net.rss.table_len)
+		return -EOPNOTSUPP;
+	mutex_lock(&vi->ctrl_mutex);
+	for (i = 0; indir && i < vi->net.rss.table_len; i++)
+		indir[i] = vi->net.rss.table[i];
+	if (key)
+		memcpy(key, vi->net.rss.key, vi->net.rss.key_len);
+	mutex_unlock(&vi->ctrl_mutex);
+	if (hfunc)
+		*hfunc = ETH_RSS_HASH_TOP;
+	return 0;
+}
+
+static int macvio_set_rxfh(struct net_device *ndev, const u32 *indir, const u8 *key, const u8 hfunc)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	u16 table[VIO_NET_RSS_TABLE_MAX];
+	int err;
+	u16 i;
+
+	if (!vi->net.rss.table_len)
+		return -EOPNOTSUPP;
+	if (hfunc != ETH_RSS_HASH_NO_CHANGE && hfunc != ETH_RSS_HASH_TOP)
+		return -EOPNOTSUPP;
+	for (i = 0; indir && i < vi->net.rss.table_len; i++) {
+		if (indir[i] > U16_MAX)
+			return -EINVAL;
+		table[i] = (u16)indir[i];
+	}
+	mutex_lock(&vi->ctrl_mutex);
+	if (vi->removing || vi->suspended || READ_ONCE(vi->broken))
+		err = VIO_EAGAIN;
+	else
+		err = vio_net_set_rss(&vi->net, indir ? table : NULL, key);
+	macvio_reset_check(vi);
+	mutex_unlock(&vi->ctrl_mutex);
+	if (err)
+		netdev_warn(ndev, "setting RSS failed: %s\n", vio_strerror(err));
+	return err == VIO_OK ? 0 : err == VIO_EINVAL ? -EINVAL : err == VIO_EAGAIN ? -EBUSY : -EIO;
+}
+
+/* ethtool's -X asks how many RX rings there are */
+static int macvio_get_rxnfc(struct net_device *ndev, struct ethtool_rxnfc *info, u32 *rule_locs)
+{
+	struct macvio *vi = netdev_priv(ndev);
+
+	if (info->cmd != ETHTOOL_GRXRINGS)
+		return -EOPNOTSUPP;
+	info->data = vi->net.curr_qp;
+	return 0;
+}
+
 const struct ethtool_ops macvio_ethtool_ops = {
     .get_drvinfo = macvio_get_drvinfo,
     .get_link = ethtool_op_get_link,
@@ -155,4 +225,9 @@ const struct ethtool_ops macvio_ethtool_ops = {
     .get_link_ksettings = macvio_get_link_ksettings,
     .get_channels = macvio_get_channels,
     .set_channels = macvio_set_channels,
+    .get_rxfh_key_size = macvio_get_rxfh_key_size,
+    .get_rxfh_indir_size = macvio_get_rxfh_indir_size,
+    .get_rxfh = macvio_get_rxfh,
+    .set_rxfh = macvio_set_rxfh,
+    .get_rxnfc = macvio_get_rxnfc,
 };

@@ -73,7 +73,8 @@ MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = M
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                                     \
 	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                                   \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) |                               \
-	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_MQ))
+	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) |           \
+	 VIO_BIT(VIO_NET_F_RSS))
 
 /* Interrupt set-ups, best first. */
 enum macvio_irq_step {
@@ -353,6 +354,7 @@ static void attach_params(struct macvio *vi, struct vio_net_params *p)
 	p->copy = copy;
 	p->mrg_buf_max = mrg_max;
 	get_random_bytes(p->random_mac, sizeof(p->random_mac));
+	netdev_rss_key_fill(p->rss_key, sizeof(p->rss_key)); /* the system's key, as virtio_net */
 }
 
 static int vio_to_errno(int err)

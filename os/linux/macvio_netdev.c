@@ -181,11 +181,24 @@ static void macvio_set_rx_mode(struct net_device *ndev)
 /* Promiscuous / all-multicast / address filters (§5.1.6.5.1-2), in process
  * context. A table the device cannot take falls back to all-multicast,
  * never to losing traffic. */
+/* CTRL_RX_EXTRA: send a mode only when it changes; ctrl_mutex held. */
+static void rx_extra(struct macvio *vi, u8 cmd, bool on)
+{
+	int err;
+
+	if (!has(vi, VIO_NET_F_CTRL_RX_EXTRA) || vio_net_rx_extra(&vi->net, cmd) == on)
+		return;
+	err = vio_net_set_rx_extra(&vi->net, cmd, on);
+	if (err)
+		net_warn_ratelimited("%s: receive mode %u %s failed: %s\n", vi->ndev->name, cmd,
+				     on ? "on" : "off", vio_strerror(err));
+}
+
 void macvio_rx_mode_work(struct work_struct *work)
 {
 	struct macvio *vi = container_of(work, struct macvio, rx_mode_work);
 	struct net_device *ndev = vi->ndev;
-	bool promisc, allmulti;
+	bool promisc, allmulti, multi, alluni = false;
 	u32 nuc, nmc;
 	u8 *tab;
 	int err;
@@ -193,6 +206,7 @@ void macvio_rx_mode_work(struct work_struct *work)
 	netif_addr_lock_bh(ndev);
 	promisc = ndev->flags & IFF_PROMISC;
 	allmulti = ndev->flags & IFF_ALLMULTI;
+	multi = ndev->flags & IFF_MULTICAST;
 	tab = rx_mode_tables(ndev, &nuc, &nmc);
 	netif_addr_unlock_bh(ndev);
 	mutex_lock(&vi->ctrl_mutex);
@@ -201,7 +215,12 @@ void macvio_rx_mode_work(struct work_struct *work)
 	if (!tab || vio_net_set_mac_table(&vi->net, tab, nuc, tab + (size_t)nuc * ETH_ALEN, nmc)) {
 		net_warn_ratelimited("%s: MAC filter table (%u uc, %u mc) refused: accepting all multicast\n",
 				     ndev->name, nuc, nmc);
-		promisc |= nuc > 0;
+		/* extra unicast addresses the table cannot carry: every
+		 * unicast frame (ALLUNI), or promiscuous without RX_EXTRA */
+		if (has(vi, VIO_NET_F_CTRL_RX_EXTRA))
+			alluni = nuc > 0;
+		else
+			promisc |= nuc > 0;
 		allmulti = true;
 	}
 	err = vio_net_set_promisc(&vi->net, promisc);
@@ -212,6 +231,10 @@ void macvio_rx_mode_work(struct work_struct *work)
 	if (err)
 		net_warn_ratelimited("%s: all-multicast %s failed: %s\n", ndev->name, allmulti ? "on" : "off",
 				     vio_strerror(err));
+	/* `ip link set IF multicast off`: the device drops every multicast
+	 * frame (NOMULTI), unless promiscuous or all-multicast asks for them */
+	rx_extra(vi, VIO_NET_CTRL_RX_ALLUNI, alluni && !promisc);
+	rx_extra(vi, VIO_NET_CTRL_RX_NOMULTI, !multi && !promisc && !allmulti);
 	macvio_reset_check(vi);
 out:
 	mutex_unlock(&vi->ctrl_mutex);

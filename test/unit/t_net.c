@@ -983,3 +983,145 @@ TEST(net_rx_frag_reports_posted_size)
 	model_buf_free(m, fr);
 	fe_down(&f);
 }
+
+/* ---- RSS (§5.1.6.5.7) ---- */
+
+static struct model *mk_rss(uint8_t key, uint16_t table, uint32_t hashes)
+{
+	struct model *m = model_new(M_MODERN);
+
+	m->features |= F(VIO_NET_F_MQ) | F(VIO_NET_F_RSS);
+	m->nq = 9;
+	m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS] = 4;
+	m->devcfg[VIO_NET_CFG_RSS_KEY_MAX] = key;
+	m->devcfg[VIO_NET_CFG_RSS_TABLE] = (uint8_t)table;
+	m->devcfg[VIO_NET_CFG_RSS_TABLE + 1] = (uint8_t)(table >> 8);
+	for (int i = 0; i < 4; i++)
+		m->devcfg[VIO_NET_CFG_RSS_HASHES + i] = (uint8_t)(hashes >> (8 * i));
+	return m;
+}
+
+static uint16_t le16at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* One RSS_CONFIG as sent: hash types, mask, table, max_tx_vq, key. */
+static void rss_cmd_check(const struct mctrl_cmd *c, uint32_t hashes, uint16_t len, const uint16_t *table,
+			  uint16_t max_tx, const uint8_t *key, uint8_t klen)
+{
+	ASSERT_EQ(c->cls, VIO_NET_CTRL_MQ);
+	ASSERT_EQ(c->cmd, VIO_NET_CTRL_MQ_RSS_CONFIG);
+	ASSERT_EQ(c->len, 4u + 2 + 2 + 2u * len + 2 + 1 + klen);
+	ASSERT_EQ(le16at(c->data) | (uint32_t)le16at(c->data + 2) << 16, hashes);
+	ASSERT_EQ(le16at(c->data + 4), len - 1);
+	ASSERT_EQ(le16at(c->data + 6), 0);
+	for (uint16_t i = 0; i < len; i++)
+		ASSERT_EQ(le16at(c->data + 8 + 2 * i), table[i]);
+	ASSERT_EQ(le16at(c->data + 8 + 2 * len), max_tx);
+	ASSERT_EQ(c->data[10 + 2 * len], klen);
+	ASSERT_MEM(c->data + 11 + 2 * len, key, klen);
+}
+
+/* Start sends RSS_CONFIG instead of VQ_PAIRS_SET: all supported hash
+ * types, 128 buckets spread over the 2 enabled pairs, the front-end's
+ * key; a table set through vio_net_set_rss survives a pair change that
+ * keeps it valid and a reset, one that does not fit falls back to the
+ * spread; bad entries are refused without a command. */
+TEST(net_rss_config)
+{
+	struct model *m = mk_rss(40, 128, 0x1ff);
+	struct vio_net_params p;
+	uint16_t t[128], want[128];
+	struct fe f;
+
+	fe_params_default(&p);
+	p.max_qp = 8;
+	p.active_qp = 2;
+	for (int i = 0; i < 40; i++)
+		p.rss_key[i] = (uint8_t)(0xa0 + i);
+	up(&f, m, &p);
+	ASSERT(model_has(m, VIO_NET_F_RSS));
+	ASSERT_EQ(f.n.rss.table_len, 128);
+	ASSERT_EQ(f.n.rss.key_len, 40);
+	ASSERT_EQ(f.n.curr_qp, 2);
+	ASSERT_EQ(pairs_set_count(m, 0, 2), 0);
+	for (int i = 0; i < 128; i++)
+		want[i] = (uint16_t)(i % 2);
+	rss_cmd_check(&m->ctrl_log[0], 0x1ff, 128, want, 2, p.rss_key, 40);
+
+	for (int i = 0; i < 128; i++)
+		t[i] = 1;
+	int k = m->nctrl;
+	ASSERT_EQ(vio_net_set_rss(&f.n, t, NULL), 0);
+	rss_cmd_check(&m->ctrl_log[k], 0x1ff, 128, t, 2, p.rss_key, 40);
+	t[5] = 2; /* pair 2 is not enabled */
+	ASSERT_EQ(vio_net_set_rss(&f.n, t, NULL), VIO_EINVAL);
+	ASSERT_EQ(m->nctrl, k + 1);
+	t[5] = 1;
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 4), 0); /* the user's table stays */
+	rss_cmd_check(&m->ctrl_log[k + 1], 0x1ff, 128, t, 4, p.rss_key, 40);
+	k = m->nctrl;
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	int found = 0;
+	for (int i = k; i < m->nctrl; i++)
+		if (m->ctrl_log[i].cls == VIO_NET_CTRL_MQ) {
+			rss_cmd_check(&m->ctrl_log[i], 0x1ff, 128, t, 4, p.rss_key, 40);
+			found++;
+		}
+	ASSERT_EQ(found, 1);
+	ASSERT_EQ(vio_net_set_pairs(&f.n, 1), 0); /* entries of 1 do not fit one pair */
+	for (int i = 0; i < 128; i++)
+		want[i] = 0;
+	rss_cmd_check(&m->ctrl_log[m->nctrl - 1], 0x1ff, 128, want, 1, p.rss_key, 40);
+	ASSERT(!f.n.rss.user);
+	fe_down(&f);
+}
+
+/* RSS limits the device reports: a table length that is no power of two
+ * is rounded down (a 200-entry table is used as 128), a bigger key is
+ * used as 40 bytes; zero key size, table length or hash types, or RSS
+ * without MQ, and RSS is not negotiated (one pair still works). */
+TEST(net_rss_limits)
+{
+	struct vio_net_params p;
+	struct model *m;
+	struct fe f;
+
+	fe_params_default(&p);
+	p.max_qp = 4;
+	m = mk_rss(52, 200, 0x3f);
+	up(&f, m, &p);
+	ASSERT(model_has(m, VIO_NET_F_RSS));
+	ASSERT_EQ(f.n.rss.table_len, 128);
+	ASSERT_EQ(f.n.rss.key_len, 40);
+	ASSERT_EQ(f.n.rss.hash_types, 0x3f);
+	fe_down(&f);
+	m = mk_rss(40, 100, 0x1ff);
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.rss.table_len, 64);
+	fe_down(&f);
+
+	static const struct {
+		uint8_t key;
+		uint16_t table;
+		uint32_t hashes;
+	} bad[] = {{0, 128, 0x1ff}, {40, 0, 0x1ff}, {40, 128, 0}, {40, 128, 0x600}};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = mk_rss(bad[i].key, bad[i].table, bad[i].hashes);
+		up(&f, m, &p);
+		ASSERT(!model_has(m, VIO_NET_F_RSS));
+		ASSERT(model_has(m, VIO_NET_F_MQ));
+		ASSERT(model_log_has(m, "ignoring NET_F_RSS"));
+		ASSERT_EQ(f.n.rss.table_len, 0);
+		ASSERT_EQ(f.n.curr_qp, 4); /* VQ_PAIRS_SET instead */
+		ASSERT_EQ(vio_net_set_rss(&f.n, NULL, NULL), VIO_ENOTSUP);
+		fe_down(&f);
+	}
+	m = mk_rss(40, 128, 0x1ff);
+	m->features &= ~F(VIO_NET_F_MQ);
+	up(&f, m, &p);
+	ASSERT(!model_has(m, VIO_NET_F_RSS));
+	ASSERT_EQ(f.n.nqp, 1);
+	fe_down(&f);
+}

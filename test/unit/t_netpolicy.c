@@ -305,3 +305,67 @@ TEST(netpolicy_vlan_restored_after_reset)
 	EXPECT_CLEAN(m);
 	model_free(m);
 }
+
+/* ---- CTRL_RX_EXTRA (§5.1.6.5.1) ---- */
+
+/* ALLUNI/NOMULTI/NOUNI/NOBCAST: one-byte commands of class RX, recorded
+ * and restored after a reset; other commands and a device without the
+ * feature are refused without a command. */
+TEST(netpolicy_rx_extra)
+{
+	struct model *m = model_new(M_MODERN);
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_CTRL_RX_EXTRA);
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	ASSERT(model_has(m, VIO_NET_F_CTRL_RX_EXTRA));
+	int k = m->nctrl;
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI, true), 0);
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_NOMULTI, true), 0);
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_NOBCAST, true), 0);
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_NOBCAST, false), 0);
+	ASSERT_EQ(m->nctrl, k + 4);
+	ASSERT_EQ(m->ctrl_log[k].cls, VIO_NET_CTRL_RX);
+	ASSERT_EQ(m->ctrl_log[k].cmd, VIO_NET_CTRL_RX_ALLUNI);
+	ASSERT_EQ(m->ctrl_log[k].len, 1);
+	ASSERT_EQ(m->ctrl_log[k].data[0], 1);
+	ASSERT_EQ(m->ctrl_log[k + 3].cmd, VIO_NET_CTRL_RX_NOBCAST);
+	ASSERT_EQ(m->ctrl_log[k + 3].data[0], 0);
+	ASSERT(vio_net_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI));
+	ASSERT(vio_net_rx_extra(&f.n, VIO_NET_CTRL_RX_NOMULTI));
+	ASSERT(!vio_net_rx_extra(&f.n, VIO_NET_CTRL_RX_NOBCAST));
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLMULTI, true), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, 6, true), VIO_EINVAL);
+	ASSERT_EQ(m->nctrl, k + 4);
+	m->nctrl = 0;
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	int allu = 0, nom = 0, other = 0;
+	for (int i = 0; i < m->nctrl; i++) {
+		const struct mctrl_cmd *c = &m->ctrl_log[i];
+		if (c->cls != VIO_NET_CTRL_RX || c->cmd < VIO_NET_CTRL_RX_ALLUNI)
+			continue;
+		allu += c->cmd == VIO_NET_CTRL_RX_ALLUNI && c->data[0] == 1;
+		nom += c->cmd == VIO_NET_CTRL_RX_NOMULTI && c->data[0] == 1;
+		other += c->cmd != VIO_NET_CTRL_RX_ALLUNI && c->cmd != VIO_NET_CTRL_RX_NOMULTI;
+	}
+	ASSERT_EQ(allu, 1);
+	ASSERT_EQ(nom, 1);
+	ASSERT_EQ(other, 0);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+
+	m = model_new(M_MODERN); /* not offered */
+	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
+	ASSERT_EQ(fe_start(&f), 0);
+	k = m->nctrl;
+	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI, true), VIO_ENOTSUP);
+	ASSERT(!vio_net_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI));
+	ASSERT_EQ(m->nctrl, k);
+	fe_teardown(&f);
+	fe_free(&f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}

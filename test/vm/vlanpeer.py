@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-2-Clause
-"""vlanpeer.py: a VLAN peer on a tap for hosts without 802.1Q support.
+"""vlanpeer.py: a VLAN peer on a tap for hosts without 802.1Q support
+(and a raw frame source for receive-filter tests: VID 0 sends untagged).
 
 The test bed's host kernel has no 8021q (nor bridge), so a VLAN device on
 the tap is not possible. This speaks the little a ping needs, tagged, on a
@@ -9,6 +10,9 @@ SRC_IP/our MAC to DST_IP/PEER_MAC on VLAN VID, answers ARP for SRC_IP on
 that VLAN, and compares every echo reply's payload with what it sent.
 
     vlanpeer.py IFACE PEER_MAC VID SRC_IP DST_IP COUNT SIZE [WAIT_S]
+
+PEER_MAC may be any address (a foreign unicast or a multicast MAC, to see
+what the guest's filter lets through).
 
 Prints "sent N replies R ok K arp A": K replies carried the payload of
 their request byte for byte. Exit status 0 unless the socket failed.
@@ -43,6 +47,8 @@ def mac(s):
 
 
 def tagged(dst, src, vid, etype, payload):
+    if not vid:
+        return dst + src + struct.pack("!H", etype) + payload
     return dst + src + struct.pack("!HHH", ETH_P_8021Q, vid, etype) + payload
 
 
@@ -81,7 +87,7 @@ def main():
     def handle(frame, anc):
         nonlocal replies, ok, arps
         v, f = frame_vid(anc, frame)
-        if v != vid or f[6:12] == ours or len(f) < 14:
+        if (v or 0) != vid or f[6:12] == ours or len(f) < 14:
             return
         etype = struct.unpack("!H", f[12:14])[0]
         body = f[14:]

@@ -94,8 +94,8 @@ struct mchain {
 
 struct mctrl_cmd {
 	uint8_t cls, cmd;
-	uint32_t len; /* data bytes */
-	uint8_t data[128];
+	uint32_t len;	   /* data bytes */
+	uint8_t data[512]; /* enough for an RSS_CONFIG of 128 entries and a 40-byte key */
 };
 
 struct model;

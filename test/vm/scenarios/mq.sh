@@ -7,6 +7,10 @@
 #    spread over at least two queues each way;
 #  - set_channels: `ethtool -L combined` 1, N, 2 while 128 MiB move each way
 #    (SHA-256 checked after), and `ethtool -l` follows every change.
+# And a third NIC with rss=on (N=2): RSS negotiated, `ethtool -x` shows the
+# table and key, and host->guest flows land on the queue the table names:
+# `ethtool -X weight 1 0` puts them all on RX queue 0, `weight 0 1` moves
+# them to queue 1 (per-queue rx packets, 4 flows SHA-256 each time).
 . "$(dirname "$0")/../lib.sh"
 tb_init mq
 MIB=${XFER_MIB:-8}
@@ -15,6 +19,8 @@ FLOWS=${MQ_FLOWS:-8}
 
 QN=(2 4)
 for i in "${!QN[@]}"; do tb_nic tap "$i" "" "" "${QN[i]}"; done
+RSS=${#QN[@]}
+tb_nic tap "$RSS" rss=on "" 2
 vm_start "${MACHINE:-pc}"
 vm_wait_boot || tb_finish
 
@@ -145,6 +151,45 @@ EOS" >/dev/null
 	done
 	guest_run "ethtool -L $ifc combined $want" >/dev/null
 done
+# RSS: packets per RX queue while 4 flows come in, after a table change
+rss_run() { # prints "q0 q1" rx packet deltas, or fails
+	local b a out
+	b=$(qcounts "$RSS" rx)
+	out=$(par "$RSS" 4 h2g 4) || { echo "$out"; return 1; }
+	a=$(qcounts "$RSS" rx)
+	awk -v b="$b" -v a="$a" 'BEGIN { n = split(b, x, " "); split(a, y, " "); for (k = 1; k <= n; k++) printf "%d ", y[k] - x[k] }'
+}
+if t_bind mq.rss.bind "$RSS"; then
+	ifc=${NIC_IF[$RSS]}
+	t_begin mq.rss.table
+	if ! guest_run "dmesg | grep '$(nic_pci "$RSS")' | grep -q 'features.* NET_RSS'" >/dev/null; then
+		t_fail "RSS not negotiated: $(guest_run "dmesg | grep '$(nic_pci "$RSS")' | grep -o 'features [A-Z_0-9 ]*'")"
+	elif out=$(guest_run "ethtool -x $ifc") && grep -q "with 2 RX ring" <<<"$out" &&
+		[ "$(grep -cE '^ +[0-9]+: ' <<<"$out")" -ge 16 ] && grep -qi "toeplitz: on" <<<"$out"; then
+		t_info "$(grep -E 'ring|^ +0: ' <<<"$out" | tr -s ' \n' ' ')"
+		t_pass
+	else
+		t_fail "ethtool -x: $out"
+	fi
+	for w in "1 0" "0 1"; do
+		t_begin "mq.rss.weight_${w// /_}"
+		if ! out=$(guest_run "ethtool -X $ifc weight $w 2>&1"); then
+			t_fail "ethtool -X weight $w: $out"
+		elif ! r=$(rss_run); then
+			t_fail "flows: $r"
+		else
+			read -r q0 q1 <<<"$r"
+			if [ "$w" = "1 0" ]; then hit=$q0 miss=$q1; else hit=$q1 miss=$q0; fi
+			if [ "$hit" -ge 100 ] && [ "$miss" -le $((hit / 20)) ]; then
+				t_info "table weight $w: rx packets per queue $r"
+				t_pass
+			else
+				t_fail "table weight $w: rx packets per queue $r (want nearly all on the weighted queue)"
+			fi
+		fi
+	done
+	guest_run "ethtool -X $ifc default" >/dev/null
+fi
 t_guest mq.dmesg_clean dmesg_bad
 vm_stop
 tb_finish

@@ -80,7 +80,7 @@ offl_check() {
 		"tx-tcp-segmentation $(onoff tso4)" "tx-tcp6-segmentation $(onoff tso6)" \
 		"tx-tcp-ecn-segmentation $(onoff ecn)" "rx-checksumming $(onoff fhas NET_GUEST_CSUM)" \
 		"rx-gro-hw $(onoff gtso)" "large-receive-offload off" \
-		"tx-udp-segmentation off" "rx-vlan-filter off"; do
+		"tx-udp-segmentation off" "rx-vlan-filter $(onoff fhas NET_CTRL_VLAN)"; do
 		set -- $f
 		got=$(kget "$1")
 		[ "$got" = "$2" ] || { echo "ethtool -k: $1 is '$got', negotiation says '$2'"; bad=1; }

@@ -77,6 +77,50 @@ if [ "$NIC_MODEL" = virtio-net-pci ]; then
 		t_fail "VLAN 20 joined: want 20 replies: $r"
 	fi
 	guest_run "ip link del $ifc.20; ip link del $ifc.10" >/dev/null
+
+	# Receive filter (CTRL_RX; CTRL_RX_EXTRA for macvio): 20 echo requests
+	# from the host to a foreign unicast MAC reach the guest only while it
+	# is promiscuous; 20 to multicast 239.1.2.3 (01:00:5e:01:02:03) only
+	# while a socket in the guest is a member, and (macvio) not while the
+	# interface says `multicast off` (NOMULTI). Counted as the guest NIC's
+	# rx packets; "<= 2" leaves room for an unrelated frame.
+	frames() { # DST_MAC DST_IP: the guest NIC's rx delta over 20 frames
+		local b a
+		b=$(guest_run "sleep 1; cat /sys/class/net/$ifc/statistics/rx_packets") || return 1
+		host_ns /usr/bin/python3 "$TB_DIR/vlanpeer.py" "$(nic_tap 0)" "$1" 0 "$(host_ip 0)" "$2" 20 200 0.5 \
+			>/dev/null || return 1
+		a=$(guest_run "cat /sys/class/net/$ifc/statistics/rx_packets") || return 1
+		echo $((a - b))
+	}
+	t_begin tap.filter_unicast
+	fu=02:00:00:00:00:99 gip=$(guest_ip 0)
+	r1=$(frames $fu "$gip") && guest_run "ip link set $ifc promisc on" >/dev/null &&
+		r2=$(frames $fu "$gip") && guest_run "ip link set $ifc promisc off" >/dev/null &&
+		r3=$(frames $fu "$gip")
+	if [ "${r1:-99}" -le 2 ] && [ "${r2:-0}" -ge 20 ] && [ "${r3:-99}" -le 2 ]; then
+		t_info "foreign unicast: $r1 received, promiscuous $r2, off again $r3"
+		t_pass
+	else
+		t_fail "foreign unicast: want <=2 / >=20 / <=2, got ${r1:-?} / ${r2:-?} / ${r3:-?}"
+	fi
+	t_begin tap.filter_multicast
+	mm=01:00:5e:01:02:03 mip=239.1.2.3 m3=- m4=-
+	m1=$(frames $mm $mip) &&
+		guest_run "tb_bg mjoin socat -u UDP4-RECV:5999,ip-add-membership=$mip:$ifc OPEN:/dev/null" >/dev/null &&
+		m2=$(frames $mm $mip)
+	if [ "$DRIVER" = macvio ] && [ -n "${m2:-}" ]; then
+		guest_run "ip link set $ifc multicast off" >/dev/null && m3=$(frames $mm $mip) &&
+			guest_run "ip link set $ifc multicast on" >/dev/null && m4=$(frames $mm $mip)
+	fi
+	guest_run "kill \$(pidof socat) 2>/dev/null; true" >/dev/null # tb_kill would end only its subshell
+	m5=$(frames $mm $mip)
+	if [ "${m1:-99}" -le 2 ] && [ "${m2:-0}" -ge 20 ] && [ "${m5:-99}" -le 2 ] &&
+		{ [ "$DRIVER" != macvio ] || { [ "$m3" -le 2 ] && [ "$m4" -ge 20 ]; }; }; then
+		t_info "multicast $mip: not joined $m1, joined $m2, multicast off $m3, on $m4, left $m5"
+		t_pass
+	else
+		t_fail "multicast $mip: want <=2 / >=20 / <=2 / >=20 / <=2, got not joined ${m1:-?}, joined ${m2:-?}, multicast off $m3, on $m4, left ${m5:-?}"
+	fi
 fi
 t_guest tap.dmesg_clean dmesg_bad
 vm_stop
