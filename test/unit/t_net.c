@@ -1058,6 +1058,12 @@ TEST(net_rss_config)
 	t[5] = 2; /* pair 2 is not enabled */
 	ASSERT_EQ(vio_net_set_rss(&f.n, t, NULL), VIO_EINVAL);
 	ASSERT_EQ(m->nctrl, k + 1);
+	t[5] = 0;
+	m->ctrl_ack = VIO_NET_ERR; /* refused: the table stays the one acked */
+	ASSERT_EQ(vio_net_set_rss(&f.n, t, NULL), VIO_EIO);
+	ASSERT_EQ(f.n.rss.table[5], 1);
+	m->ctrl_ack = VIO_NET_OK;
+	k = m->nctrl - 1;
 	t[5] = 1;
 	ASSERT_EQ(vio_net_set_pairs(&f.n, 4), 0); /* the user's table stays */
 	rss_cmd_check(&m->ctrl_log[k + 1], 0x1ff, 128, t, 4, p.rss_key, 40);
