@@ -791,7 +791,9 @@ static int vio_net_mq_recheck(struct vio_net *n, uint64_t wanted)
 		 "net: max_virtqueue_pairs %u needs queue %lu for control, the device has not that many "
 		 "after FEATURES_OK: ignoring NET_F_MQ, negotiating again",
 		 v, (unsigned long)vio_net_ctrl_index(v));
-	return vio_dev_renegotiate_without(&n->dev, wanted, VIO_BIT(VIO_NET_F_MQ));
+	/* and without what needs MQ (RSS), or the dependency check after
+	 * negotiation would refuse the result */
+	return vio_dev_renegotiate_without(&n->dev, vio_net_drop_deps(wanted & ~VIO_BIT(VIO_NET_F_MQ)), 0);
 }
 
 int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p)

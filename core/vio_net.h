@@ -641,8 +641,8 @@ int vio_net_set_allmulti(struct vio_net *n, bool on);
 /* CTRL_RX_EXTRA (§5.1.6.5.1): cmd VIO_NET_CTRL_RX_ALLUNI (every unicast
  * frame, without promiscuous multicast), _NOMULTI, _NOUNI or _NOBCAST
  * (drop those). VIO_EINVAL for another cmd, VIO_ENOTSUP without the
- * feature (nothing recorded); otherwise the wish is recorded, re-sent by
- * every vio_net_start(), and the command's result returned. */
+ * feature; otherwise the command's result, and the mode is recorded (and
+ * re-sent by every vio_net_start()) only when the device acknowledged it. */
 int vio_net_set_rx_extra(struct vio_net *n, uint8_t cmd, bool on);
 bool vio_net_rx_extra(const struct vio_net *n, uint8_t cmd);
 /* set_mac: MAC_ADDR_SET with CTRL_MAC_ADDR; otherwise on a legacy device

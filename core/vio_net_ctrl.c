@@ -195,14 +195,17 @@ bool vio_net_rx_extra(const struct vio_net *n, uint8_t cmd)
 int vio_net_set_rx_extra(struct vio_net *n, uint8_t cmd, bool on)
 {
 	uint8_t bit;
+	int err;
 
 	if (!vio_net_rx_extra_cmd(cmd))
 		return VIO_EINVAL;
 	if (!n->has_ctrl || !vio_dev_has(&n->dev, VIO_NET_F_CTRL_RX_EXTRA))
 		return VIO_ENOTSUP;
 	bit = (uint8_t)(1u << (cmd - VIO_NET_CTRL_RX_ALLUNI));
-	n->rx_extra = on ? (uint8_t)(n->rx_extra | bit) : (uint8_t)(n->rx_extra & ~bit);
-	return vio_net_ctrl_rx(n, cmd, on);
+	err = vio_net_ctrl_rx(n, cmd, on);
+	if (!err) /* refused: the front-end sees the old state and asks again */
+		n->rx_extra = on ? (uint8_t)(n->rx_extra | bit) : (uint8_t)(n->rx_extra & ~bit);
+	return err;
 }
 
 /* virtio 1.2 §5.1.4.3 (legacy interface): mac is driver-writable, the way

@@ -232,6 +232,7 @@ int vio_net_reinit(struct vio_net *n)
 		return err;
 	}
 	vio_net_read_status(n);
+	vio_net_read_speed(n); /* a resumed or migrated device may report another */
 	/* back with the link down: its coming up is a link cycle of its own
 	 * (a TX kick meanwhile, e.g. netpoll's, meets QEMU's drop path) */
 	n->link_went_down = !n->link_up;

@@ -32,7 +32,8 @@
 
 /* Bytes of a received packet copied into the skb head; the rest is attached
  * as page fragments (virtio_net's GOOD_COPY_LEN). */
-#define MACVIO_RX_COPY 128
+#define MACVIO_RX_COPY	     128
+#define MACVIO_RX_COPY_SMALL 1536 /* one frame: copied out of a buffer bigger than a page */
 /* With the DMA API (ACCESS_PLATFORM) an RX buffer is a page fragment:
  * [struct macvio_rxmeta | pad] then the area the device writes (virtio
  * header first); the meta keeps the mapping. Without it (macvio_rx.c

@@ -339,13 +339,23 @@ static void xps_set(struct macvio *vi, u16 k)
  * RTNL held once the device is registered. */
 int macvio_set_real_queues(struct macvio *vi)
 {
-	u16 k = vi->net.curr_qp;
+	u16 k = vi->net.curr_qp, q;
 	int err = netif_set_real_num_tx_queues(vi->ndev, k);
 
 	if (!err)
 		err = netif_set_real_num_rx_queues(vi->ndev, k);
 	if (err)
 		return err;
+	/* a queue the device no longer serves keeps its chains until the
+	 * pairs grow again or a reset; one stopped for room must not stay
+	 * stopped, or the watchdog would reset the device for it */
+	for (q = k; q < vi->net.nqp; q++) {
+		struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, q);
+
+		__netif_tx_lock_bh(txq);
+		netif_tx_start_queue(txq);
+		__netif_tx_unlock_bh(txq);
+	}
 	xps_set(vi, k);
 	affinity_set(vi, k);
 	return 0;
@@ -369,6 +379,10 @@ int macvio_set_pairs(struct macvio *vi, u16 k)
 			return err;
 	}
 	mutex_lock(&vi->ctrl_mutex);
+	/* a table the user set (ethtool -X) stays while it fits the new
+	 * count (the ethtool core refuses one that does not); the default
+	 * spreads over the new count */
+	vi->net.rss.user = netif_is_rxfh_configured(vi->ndev);
 	if (vi->removing || vi->suspended || READ_ONCE(vi->broken))
 		err = VIO_EAGAIN;
 	else

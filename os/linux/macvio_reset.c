@@ -73,8 +73,11 @@ static void quiesce(struct macvio *vi, bool running)
 
 static int reinit(struct macvio *vi)
 {
-	int err = vio_net_reinit(&vi->net);
+	int err;
 	u16 i;
+
+	vi->net.rss.user = netif_is_rxfh_configured(vi->ndev); /* as macvio_set_pairs */
+	err = vio_net_reinit(&vi->net);
 
 	if (err)
 		return err;

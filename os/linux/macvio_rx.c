@@ -137,11 +137,11 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 	if (rx_bare(rq))
 		return rx_buf_new_bare(rq, len, in_napi, b);
 	/* napi_alloc_frag serves more than a page only while its cache holds
-	 * a compound page: stay within one (the core accepts any length down
-	 * to its minimum, and mergeable buffers need no more) */
-	if (len > VIO_NET_MRG_BUF_MAX && rq->vi->net.rx_mode == VIO_NET_RX_MERGEABLE) {
-		len = VIO_NET_MRG_BUF_MAX;
-		truesize = MACVIO_RX_PAD + len;
+	 * a compound page: stay within one, header included (the core accepts
+	 * any length down to its minimum, and mergeable buffers need no more) */
+	if (truesize > PAGE_SIZE && rq->vi->net.rx_mode == VIO_NET_RX_MERGEABLE) {
+		len = PAGE_SIZE - MACVIO_RX_PAD;
+		truesize = PAGE_SIZE;
 	}
 	frag = rx_alloc_frag(rq, truesize, in_napi);
 	if (unlikely(!frag)) {
@@ -473,6 +473,17 @@ static struct sk_buff *rx_copy(struct macvio_rxq *rq, const struct vio_net_rx_pk
 	return skb;
 }
 
+/* A frame of at most MACVIO_RX_COPY_SMALL bytes in one buffer larger than
+ * a page (mrg_max): copied out and the buffer posted again, so a socket is
+ * charged ~2 KiB for it, not the 32 KiB buffer (truesize), and no buffer
+ * is allocated. Big GSO packets, the reason for big buffers, go up
+ * without a copy. */
+static bool rx_copy_small(const struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
+{
+	return pkt->nfrags == 1 && pkt->len <= MACVIO_RX_COPY_SMALL && rq->frags[0].size > PAGE_SIZE &&
+	       rx_bare(rq) && !READ_ONCE(rx_csum_complete);
+}
+
 /* One good packet from the core: refill, then build and pass up. */
 static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 {
@@ -480,7 +491,7 @@ static void rx_packet(struct macvio_rxq *rq, const struct vio_net_rx_pkt *pkt)
 	struct vio_net_rx_pkt done;
 	struct sk_buff *skb;
 
-	if (rq->vi->net.copy) {
+	if (rq->vi->net.copy || rx_copy_small(rq, pkt)) {
 		skb = rx_copy(rq, pkt);
 		if (unlikely(!skb))
 			return;

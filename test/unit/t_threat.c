@@ -340,6 +340,34 @@ TEST(threat_announce_without_feature_and_failed_ack)
 	fe_down(&f);
 }
 
+/* RSS offered with MQ on a device that never adds the queues for its
+ * pairs: the second negotiation drops RSS with MQ (RSS needs it), attach
+ * succeeds with one pair and a working control queue at 2. */
+TEST(threat_mq_queues_missing_with_rss)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_MQ) | F(VIO_NET_F_RSS);
+	m->nq = 4; /* 2 pairs need 5 */
+	put16le(m->devcfg + VIO_NET_CFG_MAX_VQ_PAIRS, 2);
+	m->devcfg[VIO_NET_CFG_RSS_KEY_MAX] = 40;
+	put16le(m->devcfg + VIO_NET_CFG_RSS_TABLE, 128);
+	m->devcfg[VIO_NET_CFG_RSS_HASHES] = 0x3f;
+	fe_params_default(&p);
+	p.max_qp = 2;
+	ASSERT_EQ(fe_attach(&f, m, &p), 0);
+	ASSERT(!model_has(m, VIO_NET_F_MQ));
+	ASSERT(!model_has(m, VIO_NET_F_RSS));
+	ASSERT(model_log_has(m, "negotiating again"));
+	ASSERT_EQ(f.n.nqp, 1);
+	ASSERT_EQ(f.n.ctrlq.index, 2);
+	ASSERT_EQ(fe_start(&f), 0);
+	ASSERT_EQ(vio_net_set_promisc(&f.n, true), 0);
+	fe_down(&f);
+}
+
 /* max_virtqueue_pairs valid at the check, 0x8000 once FEATURES_OK is set:
  * re-validated after negotiation (vio_net_mq_recheck), negotiated again
  * without MQ: one pair, the control queue at 2 where the device looks. */

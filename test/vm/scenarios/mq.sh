@@ -7,15 +7,22 @@
 #    spread over at least two queues each way;
 #  - set_channels: `ethtool -L combined` 1, N, 2 while 128 MiB move each way
 #    (SHA-256 checked after), and `ethtool -l` follows every change.
-# And a third NIC with rss=on (N=2): RSS negotiated, `ethtool -x` shows the
-# table and key, and host->guest flows land on the queue the table names:
-# `ethtool -X weight 1 0` puts them all on RX queue 0, `weight 0 1` moves
-# them to queue 1 (per-queue rx packets, 4 flows SHA-256 each time).
+# And a third NIC with rss=on (N=2): RSS negotiated and `ethtool -x` shows
+# the table and key. With MQ_RSS_STEER=1 also: host->guest flows land on
+# the queue the table names (`ethtool -X weight 1 0` all on RX queue 0,
+# `weight 0 1` on queue 1; 4 flows SHA-256 each time). Not in make check:
+# QEMU 7.2's software RSS can stall a flow for good. A packet that came
+# in on tap queue 1 and is steered to RX queue 0 while that ring is full
+# waits in queue 1's backlog, which only a guest kick of RX queue 1 flushes
+# (virtio_net_handle_rx), and a queue the table starves is never kicked
+# (seen in CI: one of 4 flows stopped, 3 finished).
 . "$(dirname "$0")/../lib.sh"
 tb_init mq
 MIB=${XFER_MIB:-8}
 FLOWS=${MQ_FLOWS:-8}
 [ "$NIC_MODEL" = virtio-net-pci ] || { tb_log "DRIVER=$DRIVER is not virtio: no multiqueue"; tb_finish; }
+# per-queue counters and the probe line are macvio's names
+[ "$DRIVER" = macvio ] || { tb_log "DRIVER=$DRIVER: the checks read macvio's counters"; tb_finish; }
 
 QN=(2 4)
 for i in "${!QN[@]}"; do tb_nic tap "$i" "" "" "${QN[i]}"; done
@@ -34,6 +41,12 @@ qcounts() {
 	guest_run "ethtool -S ${NIC_IF[$1]}" |
 		awk -v d="$2" '$1 ~ "^" d "[0-9]+_packets:$" { q = substr($1, 3); sub(/_.*/, "", q); c[q] = $2; if (q + 1 > n) n = q + 1 }
 			END { for (k = 0; k < n; k++) printf "%d ", c[k] }'
+}
+
+# resets I: recoveries so far (every resets_<cause> counter), to prove a
+# channel change did not go through the watchdog or a reset
+resets() {
+	guest_run "ethtool -S ${NIC_IF[$1]}" | awk '$1 ~ /^resets_/ { s += $2 } END { print s + 0 }'
 }
 
 # used BEFORE AFTER: how many queues moved more than 100 packets
@@ -70,7 +83,7 @@ par() {
 		guest_run "for f in \$(seq $nf); do tb_bg prx\$f socat -b 262144 -u TCP-LISTEN:\$((5300 + f)),reuseaddr OPEN:/tmp/h\$f.bin,creat,trunc; done" >/dev/null
 		local pids=()
 		for f in $(seq "$nf"); do
-			host_ns socat -b 262144 -u "FILE:$RUN_DIR/h$f.bin" "TCP:$gip:$((5300 + f)),retry=50,interval=0.2" 2>"$RUN_DIR/htx$f.log" &
+			host_ns timeout 150 socat -b 262144 -u "FILE:$RUN_DIR/h$f.bin" "TCP:$gip:$((5300 + f)),retry=50,interval=0.2" 2>"$RUN_DIR/htx$f.log" &
 			pids+=($!)
 		done
 		for f in "${!pids[@]}"; do wait "${pids[f]}" || { echo "host send $((f + 1)) failed"; return 1; }; done
@@ -137,6 +150,7 @@ done
 EOS" >/dev/null
 	for dir in g2h h2g; do
 		t_begin "$name.set_channels_$dir"
+		r0=$(resets "$i")
 		guest_run "ethtool -L $ifc combined $want; tb_bg chg sh /tmp/chg.sh 1 $n 2" >/dev/null
 		if ! out=$(xfer "$i" 128 $dir); then
 			t_fail "transfer while changing channels: $out"
@@ -144,6 +158,8 @@ EOS" >/dev/null
 			t_fail "channel changes did not finish: $seen"
 		elif [ "$seen" != "1:1 $n:$n 2:2 " ]; then
 			t_fail "ethtool -l after each -L (asked:enabled): $seen"
+		elif [ "$(resets "$i")" != "$r0" ]; then
+			t_fail "the channel changes cost a device reset: resets $r0 -> $(resets "$i")"
 		else
 			t_info "$out; channels asked:enabled $seen"
 			t_pass
@@ -171,7 +187,7 @@ if t_bind mq.rss.bind "$RSS"; then
 	else
 		t_fail "ethtool -x: $out"
 	fi
-	for w in "1 0" "0 1"; do
+	for w in ${MQ_RSS_STEER:+"1 0" "0 1"}; do
 		t_begin "mq.rss.weight_${w// /_}"
 		if ! out=$(guest_run "ethtool -X $ifc weight $w 2>&1"); then
 			t_fail "ethtool -X weight $w: $out"
