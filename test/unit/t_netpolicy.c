@@ -210,6 +210,25 @@ TEST(netpolicy_filter_forced_promisc_survives_promisc_off)
 
 /* ---- CTRL_VLAN (§5.1.6.5.3) ---- */
 
+/* A started device offering `features` on top of the model's defaults. */
+static struct model *ctrl_up(struct fe *f, uint64_t features)
+{
+	struct model *m = model_new(M_MODERN);
+
+	m->features |= features;
+	ASSERT_EQ(fe_attach(f, m, NULL), 0);
+	ASSERT_EQ(fe_start(f), 0);
+	return m;
+}
+
+static void ctrl_down(struct fe *f, struct model *m)
+{
+	fe_teardown(f);
+	fe_free(f);
+	EXPECT_CLEAN(m);
+	model_free(m);
+}
+
 static bool vlan_cmd_at(const struct model *m, int k, uint8_t cmd, uint16_t vid)
 {
 	const struct mctrl_cmd *c = &m->ctrl_log[k];
@@ -222,12 +241,9 @@ static bool vlan_cmd_at(const struct model *m, int k, uint8_t cmd, uint16_t vid)
  * 4095 and a device without CTRL_VLAN are refused without a command. */
 TEST(netpolicy_vlan_add_del)
 {
-	struct model *m = model_new(M_MODERN);
 	struct fe f;
+	struct model *m = ctrl_up(&f, F(VIO_NET_F_CTRL_VLAN));
 
-	m->features |= F(VIO_NET_F_CTRL_VLAN);
-	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
-	ASSERT_EQ(fe_start(&f), 0);
 	ASSERT(model_has(m, VIO_NET_F_CTRL_VLAN));
 	int k = m->nctrl;
 	ASSERT_EQ(vio_net_vlan_add(&f.n, 10), 0);
@@ -246,34 +262,23 @@ TEST(netpolicy_vlan_add_del)
 	ASSERT(!vio_net_vlan_has(&f.n, 20));
 	ASSERT_EQ(vio_net_vlan_del(&f.n, 4095), VIO_EIO);
 	ASSERT(!vio_net_vlan_has(&f.n, 4095)); /* the stack forgot it anyway */
-	fe_teardown(&f);
-	fe_free(&f);
-	EXPECT_CLEAN(m);
-	model_free(m);
+	ctrl_down(&f, m);
 
-	m = model_new(M_MODERN); /* not offered */
-	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
-	ASSERT_EQ(fe_start(&f), 0);
+	m = ctrl_up(&f, 0); /* not offered */
 	k = m->nctrl;
 	ASSERT_EQ(vio_net_vlan_add(&f.n, 10), VIO_ENOTSUP);
 	ASSERT(!vio_net_vlan_has(&f.n, 10));
 	ASSERT_EQ(m->nctrl, k);
-	fe_teardown(&f);
-	fe_free(&f);
-	EXPECT_CLEAN(m);
-	model_free(m);
+	ctrl_down(&f, m);
 }
 
 /* A reset device passes no VLAN: recovery adds every recorded id back,
  * in order, and a refused one is logged and does not stop the rest. */
 TEST(netpolicy_vlan_restored_after_reset)
 {
-	struct model *m = model_new(M_MODERN);
 	struct fe f;
+	struct model *m = ctrl_up(&f, F(VIO_NET_F_CTRL_VLAN));
 
-	m->features |= F(VIO_NET_F_CTRL_VLAN);
-	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
-	ASSERT_EQ(fe_start(&f), 0);
 	ASSERT_EQ(vio_net_vlan_add(&f.n, 0), 0);
 	ASSERT_EQ(vio_net_vlan_add(&f.n, 100), 0);
 	ASSERT_EQ(vio_net_vlan_add(&f.n, 4095), 0);
@@ -300,10 +305,7 @@ TEST(netpolicy_vlan_restored_after_reset)
 		seen +=
 		    m->ctrl_log[k].cls == VIO_NET_CTRL_VLAN && m->ctrl_log[k].cmd == VIO_NET_CTRL_VLAN_ADD;
 	ASSERT_EQ(seen, 3);
-	fe_teardown(&f);
-	fe_free(&f);
-	EXPECT_CLEAN(m);
-	model_free(m);
+	ctrl_down(&f, m);
 }
 
 /* ---- CTRL_RX_EXTRA (§5.1.6.5.1) ---- */
@@ -313,12 +315,9 @@ TEST(netpolicy_vlan_restored_after_reset)
  * feature are refused without a command. */
 TEST(netpolicy_rx_extra)
 {
-	struct model *m = model_new(M_MODERN);
 	struct fe f;
+	struct model *m = ctrl_up(&f, F(VIO_NET_F_CTRL_RX_EXTRA));
 
-	m->features |= F(VIO_NET_F_CTRL_RX_EXTRA);
-	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
-	ASSERT_EQ(fe_start(&f), 0);
 	ASSERT(model_has(m, VIO_NET_F_CTRL_RX_EXTRA));
 	int k = m->nctrl;
 	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI, true), 0);
@@ -352,20 +351,12 @@ TEST(netpolicy_rx_extra)
 	ASSERT_EQ(allu, 1);
 	ASSERT_EQ(nom, 1);
 	ASSERT_EQ(other, 0);
-	fe_teardown(&f);
-	fe_free(&f);
-	EXPECT_CLEAN(m);
-	model_free(m);
+	ctrl_down(&f, m);
 
-	m = model_new(M_MODERN); /* not offered */
-	ASSERT_EQ(fe_attach(&f, m, NULL), 0);
-	ASSERT_EQ(fe_start(&f), 0);
+	m = ctrl_up(&f, 0); /* not offered */
 	k = m->nctrl;
 	ASSERT_EQ(vio_net_set_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI, true), VIO_ENOTSUP);
 	ASSERT(!vio_net_rx_extra(&f.n, VIO_NET_CTRL_RX_ALLUNI));
 	ASSERT_EQ(m->nctrl, k);
-	fe_teardown(&f);
-	fe_free(&f);
-	EXPECT_CLEAN(m);
-	model_free(m);
+	ctrl_down(&f, m);
 }
