@@ -198,6 +198,12 @@ void macvio_tx_reclaim_all(struct macvio_txq *tq);
 /* macvio_netdev.c */
 void macvio_netdev_setup(struct macvio *vi);
 int macvio_set_real_queues(struct macvio *vi);
+/* A run-time control change (ethtool -L / -X) must wait: the device is
+ * going away, suspended or being recovered. ctrl_mutex held. */
+static inline bool macvio_ctrl_closed(const struct macvio *vi)
+{
+	return vi->removing || vi->suspended || READ_ONCE(vi->broken);
+}
 int macvio_set_pairs(struct macvio *vi, u16 k);
 void macvio_affinity_clear(struct macvio *vi);
 void macvio_link_poll(struct macvio *vi, bool rtnl_held);

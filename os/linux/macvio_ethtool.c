@@ -193,7 +193,7 @@ static int macvio_set_rxfh(struct net_device *ndev, const u32 *indir, const u8 *
 		table[i] = (u16)indir[i];
 	}
 	mutex_lock(&vi->ctrl_mutex);
-	if (vi->removing || vi->suspended || READ_ONCE(vi->broken))
+	if (macvio_ctrl_closed(vi))
 		err = VIO_EAGAIN;
 	else
 		err = vio_net_set_rss(&vi->net, indir ? table : NULL, key);

@@ -275,37 +275,25 @@ static unsigned int queue_cpu(u16 q)
 	return cpumask_first(cpu_online_mask);
 }
 
-/* Per-VQ MSI-X: queue q's RX and TX vectors on queue_cpu(q) (a hint to
- * irqbalance and the kernel's default). cpumask_of() is static, as the
- * hint must stay valid until cleared. */
-static void affinity_set(struct macvio *vi, u16 k)
+/* Per-VQ MSI-X: queue q's RX and TX vectors on queue_cpu(q mod k) (a hint
+ * to irqbalance and the kernel's default); k 0 clears the hints, which
+ * free_irq requires. cpumask_of() is static, as a hint must stay valid
+ * until cleared. */
+static void affinity_hints(struct macvio *vi, u16 k)
 {
-	u16 q;
+	u16 q, i;
 
 	if (vi->irq_kind != MACVIO_IRQ_MSIX || vi->irq_mode != VIO_IRQ_MSIX_PER_VQ)
 		return;
-	for (q = 0; q < vi->net.nqp; q++) {
-		const struct cpumask *m = cpumask_of(queue_cpu(q < k ? q : q % k));
-
-		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q)), m);
-		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q + 1)),
-				      m);
-	}
+	for (q = 0; q < vi->net.nqp; q++)
+		for (i = 2 * q; i <= 2 * q + 1; i++) /* RX queue 2q, TX queue 2q + 1 */
+			irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, i)),
+					      k ? cpumask_of(queue_cpu(q % k)) : NULL);
 }
 
-/* Before free_irq (which warns about a hint left set). */
 void macvio_affinity_clear(struct macvio *vi)
 {
-	u16 q;
-
-	if (vi->irq_kind != MACVIO_IRQ_MSIX || vi->irq_mode != VIO_IRQ_MSIX_PER_VQ)
-		return;
-	for (q = 0; q < vi->net.nqp; q++) {
-		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q)),
-				      NULL);
-		irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, 2 * q + 1)),
-				      NULL);
-	}
+	affinity_hints(vi, 0);
 }
 
 /* XPS: each CPU sends on the enabled queue(s) placed on it, so a flow's
@@ -357,7 +345,7 @@ int macvio_set_real_queues(struct macvio *vi)
 		__netif_tx_unlock_bh(txq);
 	}
 	xps_set(vi, k);
-	affinity_set(vi, k);
+	affinity_hints(vi, k);
 	return 0;
 }
 
@@ -383,7 +371,7 @@ int macvio_set_pairs(struct macvio *vi, u16 k)
 	 * count (the ethtool core refuses one that does not); the default
 	 * spreads over the new count */
 	vi->net.rss.user = netif_is_rxfh_configured(vi->ndev);
-	if (vi->removing || vi->suspended || READ_ONCE(vi->broken))
+	if (macvio_ctrl_closed(vi))
 		err = VIO_EAGAIN;
 	else
 		err = vio_net_set_pairs(&vi->net, k);
