@@ -101,6 +101,11 @@ static void vio_dev_bus_queue_disable(void *ctx, uint16_t idx)
 	vio_pci_queue_disable(ctx, idx);
 }
 
+static int vio_dev_bus_queue_reset(void *ctx, uint16_t idx)
+{
+	return vio_pci_queue_reset(ctx, idx, VIO_DEV_QUEUE_RESET_US);
+}
+
 static void vio_dev_bus_notify(void *ctx, uint16_t idx, uint32_t notify)
 {
 	vio_pci_notify(ctx, idx, notify);
@@ -113,6 +118,7 @@ static void vio_dev_bus_init(struct vio_dev *d)
 	    .queue_max = vio_dev_bus_queue_max,
 	    .queue_setup = vio_dev_bus_queue_setup,
 	    .queue_disable = vio_dev_bus_queue_disable,
+	    .queue_reset = vio_dev_bus_queue_reset,
 	    .notify = vio_dev_bus_notify,
 	    .legacy = !vio_dev_le(d),
 	};
@@ -150,6 +156,11 @@ static uint64_t vio_dev_accept(struct vio_dev *d, uint64_t offered, uint64_t wan
 {
 	uint64_t ring = VIO_DEV_RING_FEATURES | (d->split_only ? 0 : VIO_BIT(VIO_F_RING_PACKED));
 	uint64_t accept = offered & ((wanted & ~VIO_DEV_TRANSPORT_MASK) | ring);
+
+	/* RING_RESET only for a device driver that resets queues itself, and
+	 * only with the modern common window that has queue_reset */
+	if (d->pci.modern && d->pci.common.len >= VIO_PCI_COMMON_SIZE_RESET)
+		accept |= offered & wanted & VIO_BIT(VIO_F_RING_RESET);
 
 	if (d->pci.modern)
 		accept |= VIO_BIT(VIO_F_VERSION_1); /* checked offered by the caller */

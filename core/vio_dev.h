@@ -23,6 +23,10 @@
 	(VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_VERSION_1) |                \
 	 VIO_BIT(VIO_F_ACCESS_PLATFORM) | VIO_BIT(VIO_F_ANY_LAYOUT))
 
+/* RING_RESET: how long a queue reset may take before we give up on it (a
+ * device reset then follows). QEMU completes it inside the write. */
+#define VIO_DEV_QUEUE_RESET_US 1000000
+
 struct vio_dev {
 	struct vio_pci pci;
 	const struct vio_os *os;

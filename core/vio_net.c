@@ -39,6 +39,7 @@ static const struct vio_net_dep vio_net_deps[] = {
     {VIO_NET_F_CTRL_MAC_ADDR, B(CTRL_VQ)},
     {VIO_NET_F_CTRL_GUEST_OFFLOADS, B(CTRL_VQ)},
     {VIO_NET_F_CTRL_RX_EXTRA, B(CTRL_RX)},
+    {VIO_NET_F_HASH_REPORT, B(CTRL_VQ)}, /* hash types are set by command */
 };
 #undef B
 
@@ -94,6 +95,14 @@ static bool vio_net_rss_limits(struct vio_net *n, uint8_t *key, uint16_t *table,
 	       !vio_net_cfg16(n, VIO_NET_CFG_RSS_TABLE, table) &&
 	       !vio_net_cfg32(n, VIO_NET_CFG_RSS_HASHES, hashes) && *key && *table &&
 	       (*hashes & VIO_NET_RSS_HASH_ALL);
+}
+
+/* HASH_REPORT's limits (§5.1.4: rss_max_key_size and supported_hash_types
+ * exist with RSS or HASH_REPORT): a key and one hash type we know. */
+static bool vio_net_hash_limits(struct vio_net *n, uint8_t *key, uint32_t *hashes)
+{
+	return !vio_net_cfg8(n, VIO_NET_CFG_RSS_KEY_MAX, key) &&
+	       !vio_net_cfg32(n, VIO_NET_CFG_RSS_HASHES, hashes) && *key && (*hashes & VIO_NET_RSS_HASH_ALL);
 }
 
 /* §5.1.2: the control queue follows the last possible pair, at 2 x pairs;
@@ -191,6 +200,19 @@ static uint64_t vio_net_validate_cfg(struct vio_net *n, uint64_t f, uint32_t buf
 					 "ignoring NET_F_RSS",
 					 key, table, (unsigned long)hashes);
 			f &= ~VIO_BIT(VIO_NET_F_RSS);
+		}
+	}
+	if (f & VIO_BIT(VIO_NET_F_HASH_REPORT)) {
+		uint8_t key = 0;
+		uint32_t hashes = 0;
+
+		/* the 20-byte header is virtio_net_hdr_v1_hash: VERSION_1 only */
+		if (!n->dev.pci.modern || !vio_net_hash_limits(n, &key, &hashes)) {
+			vio_warn(
+			    n->os,
+			    "net: hash key size %u, hash types 0x%lx unusable: ignoring NET_F_HASH_REPORT",
+			    key, (unsigned long)hashes);
+			f &= ~VIO_BIT(VIO_NET_F_HASH_REPORT);
 		}
 	}
 	/* one pair: the control queue is queue 2, and a device that offers
@@ -365,6 +387,8 @@ static void vio_net_pick_modes(struct vio_net *n)
 	n->hdr_len = (vio_dev_has(d, VIO_NET_F_MRG_RXBUF) || vio_dev_has(d, VIO_F_VERSION_1))
 			 ? VIO_NET_HDR_LEN
 			 : VIO_NET_HDR_LEN_LEGACY;
+	if (vio_dev_has(d, VIO_NET_F_HASH_REPORT))
+		n->hdr_len = VIO_NET_HDR_LEN_HASH; /* both ways (virtio_net_hdr_v1_hash) */
 	n->any_layout = vio_dev_has(d, VIO_F_VERSION_1) || vio_dev_has(d, VIO_F_ANY_LAYOUT);
 	if (vio_dev_has(d, VIO_NET_F_MRG_RXBUF))
 		n->rx_mode = VIO_NET_RX_MERGEABLE;
@@ -410,8 +434,21 @@ static void vio_net_rss_setup(struct vio_net *n, const struct vio_net_params *p)
 	uint32_t hashes = 0;
 
 	vio_memset(&n->rss, 0, sizeof(n->rss));
+	if (vio_dev_has(&n->dev, VIO_NET_F_HASH_REPORT) && !vio_dev_has(&n->dev, VIO_NET_F_RSS)) {
+		/* hash types and a key, no table: HASH_CONFIG at start */
+		n->rss.hash_report = true; /* the header is 20 bytes whatever follows */
+		if (!vio_net_hash_limits(n, &key, &hashes)) {
+			vio_warn(n->os, "net: hash limits changed after negotiation: not asking for hashes");
+			return;
+		}
+		n->rss.key_len = key < VIO_NET_RSS_KEY_MAX ? key : VIO_NET_RSS_KEY_MAX;
+		n->rss.hash_types = hashes & VIO_NET_RSS_HASH_ALL;
+		vio_memcpy(n->rss.key, p->rss_key, n->rss.key_len);
+		return;
+	}
 	if (!vio_dev_has(&n->dev, VIO_NET_F_RSS))
 		return;
+	n->rss.hash_report = vio_dev_has(&n->dev, VIO_NET_F_HASH_REPORT);
 	if (!vio_net_rss_limits(n, &key, &table, &hashes)) {
 		vio_warn(n->os, "net: RSS limits changed after negotiation: not using RSS");
 		return;
@@ -690,7 +727,7 @@ static int vio_net_queues_init(struct vio_net *n, const struct vio_net_params *p
 	err = vio_net_ctrl_init(n);
 	if (err)
 		return err;
-	err = vio_net_dma(n, &n->poll_buf, VIO_NET_HDR_LEN + VIO_NET_POLL_FRAME_MAX, "poll buffer");
+	err = vio_net_dma(n, &n->poll_buf, (size_t)n->hdr_len + VIO_NET_POLL_FRAME_MAX, "poll buffer");
 	if (err)
 		return err;
 	vio_vq_reserve(&n->txq[0].vq, VIO_NET_POLL_RESERVE);
@@ -838,6 +875,21 @@ int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_
 	return VIO_OK;
 }
 
+/* HASH_REPORT without RSS: the device reports nothing until told which
+ * hash types to compute (QEMU: virtio_net_handle_rss, do_rss false). A
+ * refusal leaves packets flowing, without hashes (hash_on false). */
+static void vio_net_hash_start(struct vio_net *n)
+{
+	int err;
+
+	if (!n->rss.key_len)
+		return;
+	err = vio_net_hash_send(n, n->rss.key);
+	if (err)
+		vio_warn(n->os, "net: setting the hash types failed (%s): no hash reports",
+			 vio_strerror(err));
+}
+
 int vio_net_start(struct vio_net *n)
 {
 	uint16_t i;
@@ -856,6 +908,8 @@ int vio_net_start(struct vio_net *n)
 		else
 			n->curr_qp = n->want_qp;
 	}
+	if (n->rss.hash_report && !n->rss.table_len)
+		vio_net_hash_start(n);
 	vio_net_rx_filter_apply(n);
 	if (n->guest_offloads_set) {
 		int err = vio_net_set_guest_offloads(n, n->guest_offloads);
@@ -898,6 +952,7 @@ void vio_net_stop(struct vio_net *n)
 	}
 	n->link_up = false;
 	n->curr_qp = 1;
+	n->rss.hash_on = false; /* the device forgot the hash types */
 }
 
 /* §5.1.6.5.3: the device asks for an announcement through status; the
@@ -979,6 +1034,7 @@ static const struct vio_net_stat_desc vio_net_rx_stats[] = {
 	RXS(packets), RXS(bytes), RXS(csum_valid), RXS(csum_partial), RXS(gso), RXS(merged),
 	RXS(err_len), RXS(err_num_buffers), RXS(err_hdr), RXS(drops), RXS(interrupts),
 	RXS(poll_packets), VQS(vio_net_rxq, kicks), VQS(vio_net_rxq, kicks_suppressed),
+	RXS(hashed), RXS(err_hash), RXS(kicks_peer),
 };
 static const struct vio_net_stat_desc vio_net_tx_stats[] = {
 	TXS(packets), TXS(bytes), TXS(csum), TXS(gso), TXS(err_meta), TXS(full), TXS(interrupts),

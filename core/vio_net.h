@@ -37,7 +37,7 @@
 
 /* Engine constants (added with the implementation; tests may rely on them). */
 #define VIO_NET_MIN_MTU		68   /* RFC 791 minimum: a smaller config mtu is ignored */
-#define VIO_NET_TX_HDR_STRIDE	16   /* bytes per TX header slot (hdrs[head]) */
+#define VIO_NET_TX_HDR_STRIDE	32   /* bytes per TX header slot (hdrs[head]): the 20-byte hash header */
 #define VIO_NET_POLL_RESERVE	2    /* txq 0 descriptors set aside for the polled send */
 #define VIO_NET_CTRL_BUF_SIZE	4096 /* control command buffer: hdr, ack, data */
 #define VIO_NET_CTRL_HDR_OFF	0    /* struct virtio_net_ctrl { u8 class, cmd } */
@@ -69,7 +69,8 @@
 	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |             \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |             \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) |                               \
-	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) | VIO_BIT(VIO_NET_F_RSS))
+	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) | VIO_BIT(VIO_NET_F_RSS) |          \
+	 VIO_BIT(VIO_NET_F_HASH_REPORT) | VIO_BIT(VIO_F_RING_RESET))
 
 enum vio_net_rx_mode {
 	VIO_NET_RX_SMALL = 0, /* one >= 1526-byte buffer per frame */
@@ -163,6 +164,11 @@ struct vio_net_rx_pkt {
 	uint8_t gso_type; /* VIO_NET_HDR_GSO_*, 0 = none */
 	uint16_t gso_size;
 	uint16_t csum_start, csum_offset;
+	/* HASH_REPORT: the device's hash of the packet and its type
+	 * (VIO_NET_HASH_REPORT_*), NONE when it reported none or one we cannot
+	 * trust (vio_net_rx_hash); vio_net_hash_l4() says L3 or L4 */
+	uint8_t hash_report;
+	uint32_t hash;
 };
 
 struct vio_net_rxq_stats {
@@ -175,6 +181,9 @@ struct vio_net_rxq_stats {
 	uint64_t drops;		  /* packets dropped for any of the errors above */
 	uint64_t interrupts;	  /* counted by the front-end's handler */
 	uint64_t poll_packets;	  /* received by the polled path */
+	uint64_t hashed;	  /* HASH_REPORT: packets with a hash for the stack */
+	uint64_t err_hash;	  /* a report of a type not asked for: hash ignored, packet kept */
+	uint64_t kicks_peer;	  /* other RX queues notified after this one ran dry (RSS) */
 };
 
 /* Shadow of one posted RX chain, keyed by head. */
@@ -269,7 +278,7 @@ struct vio_net {
 	uint32_t speed_bad; /* last out-of-range speed logged (logged once per value) */
 	uint8_t duplex_bad; /* last out-of-range duplex logged */
 	uint16_t mtu, max_mtu;
-	uint16_t hdr_len; /* 10 legacy, 12 with MRG_RXBUF or VERSION_1 */
+	uint16_t hdr_len; /* 10 legacy, 12 with MRG_RXBUF or VERSION_1, 20 with HASH_REPORT */
 	bool any_layout;  /* header may share a descriptor with data */
 	enum vio_net_rx_mode rx_mode;
 	uint16_t nqp; /* queue pairs in use */
@@ -288,10 +297,14 @@ struct vio_net {
 	 * instead of MQ_VQ_PAIRS_SET by start and set_pairs. The table spreads
 	 * over the enabled pairs until the front-end sets one (rss_user). */
 	struct {
-		uint32_t hash_types;		       /* device-supported, all by default */
-		uint16_t table_len;		       /* power of 2 <= device max, <= 128 */
-		uint8_t key_len;		       /* <= device max, <= 40 */
-		bool user;			       /* table set by vio_net_set_rss */
+		uint32_t hash_types; /* device-supported, all by default */
+		uint16_t table_len;  /* power of 2 <= device max, <= 128 */
+		uint8_t key_len;     /* <= device max, <= 40 */
+		bool user;	     /* table set by vio_net_set_rss */
+		/* HASH_REPORT negotiated (hdr_len 20); reports are trusted
+		 * only once the device acknowledged the hash types it may
+		 * use (hash_on: RSS_CONFIG or HASH_CONFIG, cleared by stop) */
+		bool hash_report, hash_on;
 		uint16_t table[VIO_NET_RSS_TABLE_MAX]; /* RX queue (pair) per hash bucket */
 		uint8_t key[VIO_NET_RSS_KEY_MAX];
 	} rss;
@@ -481,6 +494,12 @@ uint16_t vio_net_rx_room(const struct vio_net_rxq *q);
  * Batch: call vio_net_rx_kick() once after. */
 int vio_net_rx_post(struct vio_net_rxq *q, const struct vio_net_rxbuf *b);
 int vio_net_rx_post_big(struct vio_net_rxq *q, const struct vio_net_rxbuf *segs, uint16_t nseg);
+/* Publish and notify when the device wants it (returns whether it did).
+ * With RSS and more than one pair enabled, a notification that was wanted
+ * (the device ran out of buffers here) also notifies every other enabled
+ * RX queue, counted in kicks_peer: QEMU's software RSS leaves a packet
+ * steered to a queue without buffers in the backlog of the queue it came
+ * in on, and flushes that backlog only when that queue is kicked. */
 bool vio_net_rx_kick(struct vio_net_rxq *q);
 /* Take one received packet. Returns 1: a packet, frags[0..pkt->nfrags)
  * filled; 0: nothing pending; VIO_EIO: one bad packet dropped (counted),
@@ -666,9 +685,16 @@ int vio_net_set_pairs(struct vio_net *n, uint16_t k);
  * an enabled pair below curr_qp) and/or key (rss.key_len bytes); NULL
  * keeps the current one. A table set here survives resets and pair
  * changes that keep its entries valid (else the default spread returns).
- * VIO_ENOTSUP without RSS, VIO_EINVAL for a bad entry; else as
+ * With HASH_REPORT and no RSS only the key can change (HASH_CONFIG; a
+ * table is VIO_EINVAL).
+ * VIO_ENOTSUP without RSS or HASH_REPORT, VIO_EINVAL for a bad entry; else as
  * vio_net_ctrl_cmd (nothing changes on failure). */
 int vio_net_set_rss(struct vio_net *n, const uint16_t *table, const uint8_t *key);
+/* [internal] HASH_CONFIG (HASH_REPORT without RSS): rss.hash_types and
+ * this key. */
+int vio_net_hash_send(struct vio_net *n, const uint8_t *key);
+/* [any] Is a HASH_REPORT value one of the L4 (TCP/UDP) types? */
+bool vio_net_hash_l4(uint8_t report);
 /* [internal] RSS_CONFIG with this table and key and max_tx_vq; the spread
  * of len buckets over k pairs. */
 int vio_net_rss_send(struct vio_net *n, const uint16_t *table, const uint8_t *key, uint16_t max_tx);

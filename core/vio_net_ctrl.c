@@ -34,6 +34,8 @@ static int vio_net_ctrl_feature(uint8_t cls, uint8_t cmd)
 	case VIO_NET_CTRL_MQ:
 		if (cmd == VIO_NET_CTRL_MQ_VQ_PAIRS_SET)
 			return VIO_NET_F_MQ;
+		if (cmd == VIO_NET_CTRL_MQ_HASH_CONFIG)
+			return VIO_NET_F_HASH_REPORT;
 		return cmd == VIO_NET_CTRL_MQ_RSS_CONFIG ? VIO_NET_F_RSS : -1;
 	case VIO_NET_CTRL_GUEST_OFFLOADS:
 		return VIO_NET_F_CTRL_GUEST_OFFLOADS;
@@ -366,7 +368,37 @@ int vio_net_rss_send(struct vio_net *n, const uint16_t *table, const uint8_t *ke
 	o += vio_net_put16le(d + o, max_tx);
 	d[o++] = n->rss.key_len;
 	vio_memcpy(d + o, key, n->rss.key_len);
-	return vio_net_ctrl_run(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_RSS_CONFIG, len);
+	err = vio_net_ctrl_run(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_RSS_CONFIG, len);
+	if (!err) /* the hash types it now computes are ours: reports are trusted */
+		n->rss.hash_on = n->rss.hash_report;
+	return err;
+}
+
+/* struct virtio_net_hash_config: le32 hash_types, le16 reserved[4], u8 key
+ * length, key: RSS_CONFIG's layout with a one-entry table (QEMU reads it
+ * so: virtio_net_handle_rss with do_rss false). */
+int vio_net_hash_send(struct vio_net *n, const uint8_t *key)
+{
+	uint32_t len = 4 + 8 + 1 + n->rss.key_len, o = 0;
+	uint8_t *d;
+	int err;
+
+	if (!n->rss.hash_report || !n->rss.key_len)
+		return VIO_ENOTSUP;
+	err = vio_net_ctrl_begin(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_HASH_CONFIG, len);
+	if (err)
+		return err;
+	d = vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF);
+	o += vio_net_put16le(d + o, (uint16_t)n->rss.hash_types);
+	o += vio_net_put16le(d + o, (uint16_t)(n->rss.hash_types >> 16));
+	vio_memset(d + o, 0, 8);
+	o += 8;
+	d[o++] = n->rss.key_len;
+	vio_memcpy(d + o, key, n->rss.key_len);
+	err = vio_net_ctrl_run(n, VIO_NET_CTRL_MQ, VIO_NET_CTRL_MQ_HASH_CONFIG, len);
+	if (!err)
+		n->rss.hash_on = true;
+	return err;
 }
 
 /* The default table: bucket i to pair i mod k (Linux's
@@ -379,6 +411,24 @@ void vio_net_rss_spread(uint16_t *table, uint16_t len, uint16_t k)
 		table[i] = (uint16_t)(i % (k ? k : 1));
 }
 
+/* HASH_REPORT without RSS: only the key can change. */
+static int vio_net_set_hash_key(struct vio_net *n, const uint16_t *table, const uint8_t *key)
+{
+	int err;
+
+	if (!n->rss.key_len)
+		return VIO_ENOTSUP;
+	if (table)
+		return VIO_EINVAL;
+	if (!key)
+		return VIO_OK;
+	err = vio_net_hash_send(n, key);
+	if (err)
+		return err;
+	vio_memcpy(n->rss.key, key, n->rss.key_len);
+	return VIO_OK;
+}
+
 int vio_net_set_rss(struct vio_net *n, const uint16_t *table, const uint8_t *key)
 {
 	uint16_t t[VIO_NET_RSS_TABLE_MAX];
@@ -387,7 +437,7 @@ int vio_net_set_rss(struct vio_net *n, const uint16_t *table, const uint8_t *key
 	int err;
 
 	if (!n->rss.table_len)
-		return VIO_ENOTSUP;
+		return vio_net_set_hash_key(n, table, key);
 	for (i = 0; table && i < n->rss.table_len; i++)
 		if (table[i] >= n->curr_qp)
 			return VIO_EINVAL;

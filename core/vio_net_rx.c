@@ -191,9 +191,34 @@ int vio_net_rx_post_big(struct vio_net_rxq *q, const struct vio_net_rxbuf *segs,
 	return vio_net_rx_add(q, segs, nseg);
 }
 
+/* RSS in QEMU's software steering (hw/net/virtio-net.c, QEMU 7.2): a
+ * packet that tap queue j hands over and RSS steers to RX queue k waits in
+ * queue j's backlog when k has no buffers, and virtio_net_handle_rx
+ * flushes only the backlog of the queue the guest kicked. Refilling k
+ * kicks k, not j: a flow stalls for good when the table starves j. So when
+ * the device asked to hear about new buffers on k (it ran dry, the only
+ * time QEMU enables RX notifications: virtio_net_has_buffers), every other
+ * enabled RX queue is notified too - rare, and harmless to any device. */
+static void vio_net_rx_kick_peers(struct vio_net_rxq *q)
+{
+	struct vio_net *n = q->net;
+	uint16_t k = n->curr_qp, i;
+
+	if (!n->rss.table_len || k < 2 || k > n->nqp || n->dev.broken)
+		return;
+	for (i = 0; i < k; i++)
+		if (&n->rxq[i] != q) {
+			vio_vq_notify_only(&n->rxq[i].vq);
+			q->stats.kicks_peer++;
+		}
+}
+
 bool vio_net_rx_kick(struct vio_net_rxq *q)
 {
-	return vio_vq_kick(&q->vq);
+	if (!vio_vq_kick(&q->vq))
+		return false;
+	vio_net_rx_kick_peers(q);
+	return true;
 }
 
 /* ---- completion ---- */
@@ -464,7 +489,7 @@ static int vio_net_rx_merge(struct vio_net_rxq *q, uint16_t nbufs, struct vio_ne
 /* Checks on the first buffer: an Ethernet header must follow the virtio
  * header in it (Linux: hdr_len + ETH_HLEN), and num_buffers in [1, ring]. */
 static int vio_net_rx_first(struct vio_net_rxq *q, const struct vio_net_rxslot *s, uint32_t len,
-			    struct vio_net_hdr *h, uint16_t *nbufs)
+			    struct vio_net_hdr_hash *h, uint16_t *nbufs)
 {
 	const struct vio_net *n = q->net;
 
@@ -472,7 +497,7 @@ static int vio_net_rx_first(struct vio_net_rxq *q, const struct vio_net_rxslot *
 		return vio_net_rx_drop(q, &q->stats.err_len);
 	vio_memset(h, 0, sizeof(*h));
 	vio_memcpy(h, s->buf.vaddr, n->hdr_len); /* read once: the device may rewrite */
-	*nbufs = vio_net_rx_nbufs(n, h);
+	*nbufs = vio_net_rx_nbufs(n, &h->hdr);
 	if (*nbufs == 0 || *nbufs > vio_vq_size(&q->vq))
 		return vio_net_rx_drop(q, &q->stats.err_num_buffers);
 	return VIO_OK;
@@ -494,13 +519,45 @@ static void vio_net_rx_count(struct vio_net_rxq *q, const struct vio_net_rx_pkt 
 		vio_net_rx_ewma(q, pkt->len);
 }
 
+/* HASH_REPORT (§5.1.6.4): the device's hash reaches the stack only when
+ * its type is one we asked for (bit report - 1 of rss.hash_types) and the
+ * device acknowledged that request. A report before that, or of a type we
+ * did not ask for, is no hash: QEMU, for one, leaves the field as its tap
+ * backend wrote it until hash types are set (hw/net/virtio-net.c,
+ * virtio_net_process_rss runs only with rss_data.enabled). */
+static void vio_net_rx_hash(struct vio_net_rxq *q, const struct vio_net_hdr_hash *h,
+			    struct vio_net_rx_pkt *pkt)
+{
+	const struct vio_net *n = q->net;
+	uint16_t r = vio_net_h16(n, h->hash_report);
+
+	pkt->hash_report = VIO_NET_HASH_REPORT_NONE;
+	pkt->hash = 0;
+	if (!n->rss.hash_report || r == VIO_NET_HASH_REPORT_NONE || !n->rss.hash_on)
+		return;
+	if (r > VIO_NET_HASH_REPORT_UDPV6_EX || !(n->rss.hash_types & (1u << (r - 1)))) {
+		q->stats.err_hash++;
+		return;
+	}
+	pkt->hash_report = (uint8_t)r;
+	pkt->hash = vio_net_h32(n, h->hash_value);
+	q->stats.hashed++;
+}
+
+bool vio_net_hash_l4(uint8_t report)
+{
+	return report != VIO_NET_HASH_REPORT_NONE && report != VIO_NET_HASH_REPORT_IPV4 &&
+	       report != VIO_NET_HASH_REPORT_IPV6 && report != VIO_NET_HASH_REPORT_IPV6_EX &&
+	       report <= VIO_NET_HASH_REPORT_UDPV6_EX;
+}
+
 int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio_net_rx_frag *frags,
 		   uint16_t max_frags)
 {
 	const struct vio_net *n = q->net;
 	uint16_t need = n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS : 1;
 	struct vio_net_rxslot s;
-	struct vio_net_hdr h;
+	struct vio_net_hdr_hash h;
 	uint16_t nbufs;
 	uint32_t len;
 	int r;
@@ -527,8 +584,9 @@ int vio_net_rx_get(struct vio_net_rxq *q, struct vio_net_rx_pkt *pkt, struct vio
 	 * Ethernet frame, however many mergeable buffers the device chains */
 	if (pkt->len > VIO_NET_PKT_MAX)
 		return vio_net_rx_drop(q, &q->stats.err_len);
-	if (vio_net_rx_parse(n, &h, pkt))
+	if (vio_net_rx_parse(n, &h.hdr, pkt))
 		return vio_net_rx_drop(q, &q->stats.err_hdr);
+	vio_net_rx_hash(q, &h, pkt);
 	vio_net_rx_count(q, pkt);
 	return 1;
 }

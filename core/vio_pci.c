@@ -493,6 +493,37 @@ int vio_pci_reset(struct vio_pci *t, uint32_t timeout_us)
 	return VIO_ETIMEDOUT;
 }
 
+/* VIRTIO_F_RING_RESET (§2.6.1, §4.1.4.3.2): write 1 to queue_reset of the
+ * selected queue, then wait until queue_reset and queue_enable both read 0
+ * (what Linux's vp_modern_set_queue_reset waits for). Bounded as the
+ * device reset above. The queue is then disabled: the device uses none of
+ * its buffers, and it is enabled again by vio_pci_queue_setup. */
+int vio_pci_queue_reset(struct vio_pci *t, uint16_t idx, uint32_t timeout_us)
+{
+	const struct vio_os *os = t->os;
+	uint64_t start = os->now_ns ? os->now_ns(os->ctx) : 0;
+	uint32_t polls = timeout_us / VIO_PCI_RESET_POLL_US + 1;
+	uint16_t r, e;
+
+	if (!t->modern || t->common.len < VIO_PCI_COMMON_SIZE_RESET || idx >= vio_pci_num_queues(t))
+		return VIO_ENOTSUP;
+	vio_pci_cw16(t, VIO_PCI_COMMON_Q_SELECT, idx);
+	vio_pci_cw16(t, VIO_PCI_COMMON_Q_RESET, 1);
+	for (;;) {
+		r = vio_pci_c16(t, VIO_PCI_COMMON_Q_RESET);
+		e = vio_pci_c16(t, VIO_PCI_COMMON_Q_ENABLE);
+		if (r == 0 && e == 0)
+			return VIO_OK;
+		if (!polls-- || (os->now_ns && os->now_ns(os->ctx) - start > (uint64_t)timeout_us * 1000))
+			break;
+		if (os->udelay)
+			os->udelay(os->ctx, VIO_PCI_RESET_POLL_US);
+	}
+	vio_err(os, "pci: queue %u reset did not complete in %u us (queue_reset %u, queue_enable %u)", idx,
+		timeout_us, r, e);
+	return VIO_ETIMEDOUT;
+}
+
 /* ---- features: §2.2, §4.1.4.3 ---- */
 
 uint64_t vio_pci_get_features(struct vio_pci *t)

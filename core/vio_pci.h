@@ -88,6 +88,11 @@ uint16_t vio_pci_queue_max(struct vio_pci *t, uint16_t idx);
 int vio_pci_queue_setup(struct vio_pci *t, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
 			uint64_t used, uint16_t vector);
 void vio_pci_queue_disable(struct vio_pci *t, uint16_t idx);
+/* [attach] RING_RESET: reset one queue (§2.6.1) and wait, at most
+ * timeout_us, for the device to say it is done; it then holds none of the
+ * queue's buffers and the queue is disabled. VIO_ENOTSUP on a legacy
+ * interface or a common window without queue_reset, VIO_ETIMEDOUT. */
+int vio_pci_queue_reset(struct vio_pci *t, uint16_t idx, uint32_t timeout_us);
 /* The notification address of queue idx, resolved once at setup: returns
  * the (bar, offset) pair vio_pci_notify writes to. */
 int vio_pci_queue_notify_off(struct vio_pci *t, uint16_t idx, uint32_t *off);

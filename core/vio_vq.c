@@ -127,7 +127,7 @@ static int vio_vq_alloc_indirect(struct vio_vq *vq, const struct vio_vq_params *
 				VIO_VQ_DESC_ALIGN, &vq->indirect);
 	if (err)
 		return err;
-	vq->max_indirect = mi;
+	vq->max_indirect = vq->indirect_cap = mi;
 	return VIO_OK;
 }
 
@@ -139,17 +139,13 @@ static size_t vio_vq_layout(const struct vio_vq *vq, size_t *avail_off, size_t *
 	return vio_vq_ring_bytes(vq->size, vq->legacy, avail_off, used_off);
 }
 
-static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
+/* Point the ring parts into ring memory for the current size. */
+static void vio_vq_set_layout(struct vio_vq *vq)
 {
-	size_t avail_off, used_off, bytes;
-	char *base;
-	int err;
+	size_t avail_off, used_off;
+	char *base = vq->ring.vaddr;
 
-	bytes = vio_vq_layout(vq, &avail_off, &used_off);
-	err = vio_dev_dma_alloc(vq->dev, bytes, VIO_LEGACY_QUEUE_ALIGN, &vq->ring);
-	if (err)
-		return err;
-	base = vq->ring.vaddr;
+	vio_vq_layout(vq, &avail_off, &used_off);
 	/* via void *: the offsets keep each part aligned (see the layout) */
 	vq->desc = (void *)base;
 	vq->avail = (void *)(base + avail_off);
@@ -158,7 +154,18 @@ static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
 	vq->avail_event = (uint16_t *)&vq->used->ring[vq->size];
 	if (vq->packed)
 		vio_vq_packed_layout(vq);
+}
 
+static int vio_vq_alloc(struct vio_vq *vq, const struct vio_vq_params *p)
+{
+	size_t avail_off, used_off, bytes;
+	int err;
+
+	bytes = vio_vq_layout(vq, &avail_off, &used_off);
+	err = vio_dev_dma_alloc(vq->dev, bytes, VIO_LEGACY_QUEUE_ALIGN, &vq->ring);
+	if (err)
+		return err;
+	vio_vq_set_layout(vq);
 	vq->shadow = vio_dev_zalloc(vq->dev, (size_t)vq->size * sizeof(*vq->shadow));
 	vq->next = vio_dev_zalloc(vq->dev, (size_t)vq->size * sizeof(*vq->next));
 	if (!vq->shadow || !vq->next)
@@ -198,7 +205,7 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 		vq->dev = NULL;
 		return err;
 	}
-	vq->size = size;
+	vq->size = vq->cap = size;
 	err = vio_vq_alloc(vq, p);
 	if (!err)
 		err = vio_vq_program(vq);
@@ -212,31 +219,61 @@ int vio_vq_create(struct vio_vq *vq, struct vio_dev *dev, const struct vio_vq_pa
 	return VIO_OK;
 }
 
-/* The queue as vio_vq_create left it, on the memory it already has: after
- * a device reset every chain must have been taken back (detach_unused). */
-int vio_vq_restart(struct vio_vq *vq)
+/* The queue as vio_vq_create left it, at `size` entries, on the memory it
+ * already has: after a device or queue reset every chain must have been
+ * taken back (detach_unused). */
+int vio_vq_resize(struct vio_vq *vq, uint16_t size)
 {
 	size_t avail_off, used_off;
 	uint16_t max;
 
 	if (!vq || !vq->dev || !vq->ring.vaddr)
 		return VIO_EINVAL;
+	if (!size || (size & (size - 1)) || size > vq->cap || (vq->legacy && size != vq->size) ||
+	    size <= vq->reserved)
+		return VIO_EINVAL;
 	for (max = 0; max < vq->size; max++)
 		if (vq->shadow[max].cookie)
 			return VIO_EINVAL; /* a chain still out: the caller must drain first */
 	max = vq->bus->queue_max(vq->bus->ctx, vq->index);
-	if (!max || max < vq->size || (vq->legacy && max != vq->size)) {
-		vio_err(vq->os, "queue %u: device size is now %u, the ring has %u", vq->index, max, vq->size);
+	if (!max || max < size || (vq->legacy && max != size)) {
+		vio_err(vq->os, "queue %u: device size is now %u, the ring needs %u", vq->index, max, size);
 		return VIO_EIO;
 	}
+	vq->size = size;
+	vio_vq_set_layout(vq);
+	/* §2.7.5.3.1: no indirect table longer than the queue */
+	vq->max_indirect = vq->indirect_cap < size ? vq->indirect_cap : size;
 	vio_memset(vq->ring.vaddr, 0, vio_vq_layout(vq, &avail_off, &used_off));
-	vio_memset(vq->shadow, 0, (size_t)vq->size * sizeof(*vq->shadow));
+	vio_memset(vq->shadow, 0, (size_t)vq->cap * sizeof(*vq->shadow));
 	vio_vq_init_free_list(vq);
 	vq->avail_idx = vq->avail_pub = vq->kicked_idx = vq->last_used = 0;
 	vq->detach_pos = 0;
 	vq->broken = false;
 	vq->cb_disabled = false;
 	return vio_vq_program(vq);
+}
+
+int vio_vq_restart(struct vio_vq *vq)
+{
+	return vq ? vio_vq_resize(vq, vq->size) : VIO_EINVAL;
+}
+
+/* RING_RESET (§2.6.1): the device forgets this queue; vio_vq_detach_unused
+ * then hands back every chain, and vio_vq_resize enables it again. */
+int vio_vq_reset(struct vio_vq *vq)
+{
+	int err;
+
+	if (!vq || !vq->dev || !vq->ring.vaddr)
+		return VIO_EINVAL;
+	if (!vq->bus->queue_reset)
+		return VIO_ENOTSUP;
+	err = vq->bus->queue_reset(vq->bus->ctx, vq->index);
+	if (err)
+		return err;
+	vq->detach_pos = 0;
+	return VIO_OK;
 }
 
 void vio_vq_destroy(struct vio_vq *vq)
@@ -249,8 +286,8 @@ void vio_vq_destroy(struct vio_vq *vq)
 	if (vq->ring.vaddr && vq->bus)
 		vq->bus->queue_disable(vq->bus->ctx, vq->index);
 	vio_dev_dma_free(d, &vq->indirect);
-	vio_dev_free(d, vq->shadow, (size_t)vq->size * sizeof(*vq->shadow));
-	vio_dev_free(d, vq->next, (size_t)vq->size * sizeof(*vq->next));
+	vio_dev_free(d, vq->shadow, (size_t)vq->cap * sizeof(*vq->shadow));
+	vio_dev_free(d, vq->next, (size_t)vq->cap * sizeof(*vq->next));
 	vio_dev_dma_free(d, &vq->ring);
 	vio_memset(vq, 0, sizeof(*vq));
 }
@@ -452,6 +489,11 @@ void vio_vq_notify(struct vio_vq *vq)
 		return;
 	vq->bus->notify(vq->bus->ctx, vq->index, vq->notify_off);
 	vq->stats.kicks++;
+}
+
+void vio_vq_notify_only(const struct vio_vq *vq)
+{
+	vq->bus->notify(vq->bus->ctx, vq->index, vq->notify_off);
 }
 
 bool vio_vq_kick(struct vio_vq *vq)

@@ -58,6 +58,8 @@ struct vio_vq_bus {
 	int (*queue_setup)(void *ctx, uint16_t idx, uint16_t size, uint64_t desc, uint64_t avail,
 			   uint64_t used, uint16_t vector, uint32_t *notify);
 	void (*queue_disable)(void *ctx, uint16_t idx);
+	/* RING_RESET: reset queue idx alone (NULL: cannot) */
+	int (*queue_reset)(void *ctx, uint16_t idx);
 	void (*notify)(void *ctx, uint16_t idx, uint32_t notify);
 	/* the legacy interface (§2.4, §2.7.2): guest byte order, the used
 	 * ring at the next 4 KiB, and the device's size only (no resize) */
@@ -97,6 +99,7 @@ struct vio_vq {
 	bool legacy;		      /* bus->legacy, read once */
 	uint16_t index;		      /* queue index on the device */
 	uint16_t size;		      /* ring size, a power of two */
+	uint16_t cap;		      /* entries allocated: size can change up to this */
 	uint16_t vector;	      /* MSI-X vector or VIO_MSI_NO_VECTOR */
 	uint32_t notify_off;
 	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
@@ -128,6 +131,7 @@ struct vio_vq {
 	 * when INDIRECT_DESC is not negotiated or max_indirect is 0 */
 	struct vio_dma indirect;
 	uint16_t max_indirect;
+	uint16_t indirect_cap; /* descriptors per indirect table allocated */
 
 	/* packed ring (§2.8, vio_vq_packed.c) when `packed`: next[] and
 	 * free_head are the free-id list, shadow[] is keyed by buffer id,
@@ -171,6 +175,17 @@ void vio_vq_destroy(struct vio_vq *vq);
  * VIO_EINVAL while a chain is still out; VIO_EIO if the device's size no
  * longer allows this ring (a legacy device cannot change it). */
 int vio_vq_restart(struct vio_vq *vq);
+/* [attach] vio_vq_restart at another size: a power of two up to the size
+ * the queue was created with (vq->cap, whose memory it keeps) and the
+ * device's maximum, above the reserve. VIO_EINVAL otherwise (or while a
+ * chain is out), VIO_EIO if the device no longer allows it. */
+int vio_vq_resize(struct vio_vq *vq, uint16_t size);
+/* [attach] VIRTIO_F_RING_RESET: reset this queue alone on the device
+ * (§2.6.1), which then uses none of its buffers; take them back with
+ * vio_vq_detach_unused, then vio_vq_resize (any size) enables it again.
+ * VIO_ENOTSUP when the transport cannot, VIO_ETIMEDOUT when the device
+ * never confirms (then only a device reset helps). */
+int vio_vq_reset(struct vio_vq *vq);
 
 /* Set aside n descriptors that only vio_vq_add_reserved may use (the polled
  * path of a kernel debugger must find room while normal traffic fills the
@@ -236,6 +251,10 @@ bool vio_vq_has_room(const struct vio_vq *vq, uint16_t nseg);
 bool vio_vq_kick_prepare(struct vio_vq *vq);
 /* [any] Write the notification. */
 void vio_vq_notify(struct vio_vq *vq);
+/* [any] Write the notification and nothing else: no counter, no ring state,
+ * so a context that does not own the queue may nudge it (the queue must
+ * exist; a notification never harms, §2.9). */
+void vio_vq_notify_only(const struct vio_vq *vq);
 /* kick_prepare + notify when wanted; returns whether it notified. */
 bool vio_vq_kick(struct vio_vq *vq);
 

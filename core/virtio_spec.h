@@ -89,6 +89,9 @@
 #define VIO_PCI_COMMON_Q_USEDLO	     48
 #define VIO_PCI_COMMON_Q_USEDHI	     52
 #define VIO_PCI_COMMON_SIZE	     56 /* what we use; 1.2 adds notify_data, reset */
+#define VIO_PCI_COMMON_Q_NDATA	     56 /* le16 queue_notify_data (1.2) */
+#define VIO_PCI_COMMON_Q_RESET	     58 /* le16 queue_reset (1.2, with RING_RESET) */
+#define VIO_PCI_COMMON_SIZE_RESET    60 /* a common window that has queue_reset */
 
 /* ISR status bits: virtio 1.2 §4.1.4.5 */
 #define VIO_ISR_QUEUE  0x1
@@ -295,6 +298,32 @@ struct vio_net_hdr {
 };
 #define VIO_NET_HDR_LEN_LEGACY 10 /* without num_buffers */
 #define VIO_NET_HDR_LEN	       12
+_Static_assert(sizeof(struct vio_net_hdr) == VIO_NET_HDR_LEN, "§5.1.6: 12-byte virtio_net_hdr");
+
+/* struct virtio_net_hdr_v1_hash (§5.1.6): with NET_F_HASH_REPORT every
+ * header, received and sent, has these 8 bytes more; the device fills them
+ * on receive, the driver leaves them zero on transmit. */
+struct vio_net_hdr_hash {
+	struct vio_net_hdr hdr;
+	uint32_t hash_value;  /* le32 */
+	uint16_t hash_report; /* le16, VIO_NET_HASH_REPORT_* */
+	uint16_t padding;
+};
+#define VIO_NET_HDR_LEN_HASH 20
+_Static_assert(sizeof(struct vio_net_hdr_hash) == VIO_NET_HDR_LEN_HASH, "§5.1.6: 20-byte v1_hash header");
+/* hash_report values (§5.1.6.4, "Hash reporting for incoming packets"): report r comes from hash type bit
+ * r - 1 (VIO_NET_RSS_HASH_*: IPv4, TCPv4, UDPv4, IPv6, TCPv6, UDPv6, then
+ * the three _EX types) */
+#define VIO_NET_HASH_REPORT_NONE     0
+#define VIO_NET_HASH_REPORT_IPV4     1
+#define VIO_NET_HASH_REPORT_TCPV4    2
+#define VIO_NET_HASH_REPORT_UDPV4    3
+#define VIO_NET_HASH_REPORT_IPV6     4
+#define VIO_NET_HASH_REPORT_TCPV6    5
+#define VIO_NET_HASH_REPORT_UDPV6    6
+#define VIO_NET_HASH_REPORT_IPV6_EX  7
+#define VIO_NET_HASH_REPORT_TCPV6_EX 8
+#define VIO_NET_HASH_REPORT_UDPV6_EX 9
 
 /* Control virtqueue: §5.1.6.5 */
 #define VIO_NET_OK			0
@@ -318,6 +347,7 @@ struct vio_net_hdr {
 #define VIO_NET_CTRL_MQ			4
 #define VIO_NET_CTRL_MQ_VQ_PAIRS_SET	0
 #define VIO_NET_CTRL_MQ_RSS_CONFIG	1
+#define VIO_NET_CTRL_MQ_HASH_CONFIG	2 /* HASH_REPORT without RSS: hash types + key */
 #define VIO_NET_CTRL_GUEST_OFFLOADS	5
 #define VIO_NET_CTRL_GUEST_OFFLOADS_SET 0
 

@@ -147,7 +147,8 @@ static int macvio_set_channels(struct net_device *ndev, struct ethtool_channels 
 }
 
 /* RSS (ethtool -x / -X): Toeplitz over the device's supported hash types,
- * rss.table_len buckets of RX queue (pair) numbers, an rss.key_len key. */
+ * rss.table_len buckets of RX queue (pair) numbers, an rss.key_len key.
+ * With HASH_REPORT and no RSS: the key alone (table_len 0). */
 static u32 macvio_get_rxfh_key_size(struct net_device *ndev)
 {
 	return ((struct macvio *)netdev_priv(ndev))->net.rss.key_len;
@@ -163,7 +164,7 @@ static int macvio_get_rxfh(struct net_device *ndev, u32 *indir, u8 *key, u8 *hfu
 	struct macvio *vi = netdev_priv(ndev);
 	u16 i;
 
-	if (!vi->net.rss.table_len)
+	if (!vi->net.rss.key_len)
 		return -EOPNOTSUPP;
 	mutex_lock(&vi->ctrl_mutex);
 	for (i = 0; indir && i < vi->net.rss.table_len; i++)
@@ -183,7 +184,7 @@ static int macvio_set_rxfh(struct net_device *ndev, const u32 *indir, const u8 *
 	int err;
 	u16 i;
 
-	if (!vi->net.rss.table_len)
+	if (!vi->net.rss.key_len)
 		return -EOPNOTSUPP;
 	if (hfunc != ETH_RSS_HASH_NO_CHANGE && hfunc != ETH_RSS_HASH_TOP)
 		return -EOPNOTSUPP;

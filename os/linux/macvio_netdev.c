@@ -546,6 +546,11 @@ static void netdev_features_setup(struct macvio *vi)
 	ndev->vlan_features = ndev->features & ~NETIF_F_GRO_HW;
 	if (has(vi, VIO_NET_F_CTRL_VLAN))
 		ndev->features |= NETIF_F_HW_VLAN_CTAG_FILTER;
+	/* the device's hash on each skb (rx_hash); the stack may turn it off */
+	if (has(vi, VIO_NET_F_HASH_REPORT)) {
+		ndev->hw_features |= NETIF_F_RXHASH;
+		ndev->features |= NETIF_F_RXHASH;
+	}
 }
 
 void macvio_netdev_setup(struct macvio *vi)

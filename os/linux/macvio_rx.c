@@ -518,6 +518,9 @@ built:
 		dev_kfree_skb_any(skb);
 		return;
 	}
+	if (pkt->hash_report && (ndev->features & NETIF_F_RXHASH))
+		skb_set_hash(skb, pkt->hash,
+			     vio_net_hash_l4(pkt->hash_report) ? PKT_HASH_TYPE_L4 : PKT_HASH_TYPE_L3);
 	skb->protocol = eth_type_trans(skb, ndev);
 	skb_record_rx_queue(skb, rq - rq->vi->rxq);
 	napi_gro_receive(&rq->napi, skb);

@@ -1131,3 +1131,280 @@ TEST(net_rss_limits)
 	ASSERT_EQ(f.n.nqp, 1);
 	fe_down(&f);
 }
+
+/* ---- HASH_REPORT (§5.1.6.4) and the RSS peer kick ---- */
+
+static struct model *mk_hash(uint8_t key, uint32_t hashes)
+{
+	struct model *m = model_new(M_MODERN);
+
+	m->features |= F(VIO_NET_F_HASH_REPORT);
+	m->devcfg[VIO_NET_CFG_RSS_KEY_MAX] = key;
+	for (int i = 0; i < 4; i++)
+		m->devcfg[VIO_NET_CFG_RSS_HASHES + i] = (uint8_t)(hashes >> (8 * i));
+	return m;
+}
+
+/* The last MQ command of type cmd in the log, or NULL. */
+static const struct mctrl_cmd *last_mq(const struct model *m, uint8_t cmd)
+{
+	for (int i = m->nctrl - 1; i >= 0; i--)
+		if (m->ctrl_log[i].cls == VIO_NET_CTRL_MQ && m->ctrl_log[i].cmd == cmd)
+			return &m->ctrl_log[i];
+	return NULL;
+}
+
+static int count_mq(const struct model *m, uint8_t cmd)
+{
+	int n = 0;
+
+	for (int i = 0; i < m->nctrl; i++)
+		n += m->ctrl_log[i].cls == VIO_NET_CTRL_MQ && m->ctrl_log[i].cmd == cmd;
+	return n;
+}
+
+/* HASH_CONFIG as sent: le32 hash types, 8 reserved zero bytes, key. */
+static void hash_cmd_check(const struct mctrl_cmd *c, uint32_t hashes, const uint8_t *key, uint8_t klen)
+{
+	static const uint8_t zero[8];
+
+	ASSERT(c != NULL);
+	ASSERT_EQ(c->len, 4u + 8 + 1 + klen);
+	ASSERT_EQ(le16at(c->data) | (uint32_t)le16at(c->data + 2) << 16, hashes);
+	ASSERT_MEM(c->data + 4, zero, 8);
+	ASSERT_EQ(c->data[12], klen);
+	ASSERT_MEM(c->data + 13, key, klen);
+}
+
+/* One 200-byte frame through rxq 0 with the model's hash fields; the
+ * packet must arrive whole whatever the hash says. */
+static void hash_rx(struct fe *f, uint16_t report, uint32_t value, struct vio_net_rx_pkt *pkt)
+{
+	struct vio_net_rx_frag fr[256];
+	struct vio_net_hdr h = {0};
+	uint8_t *frame = mk_frame(f->m, 200, 9), out[256];
+
+	f->m->rx_hash_report = report;
+	f->m->rx_hash_value = value;
+	ASSERT_EQ(mnet_rx_put(f->m, 0, &h, frame, 200, -1), 1);
+	ASSERT_EQ(rx_take(f, pkt, fr, out, sizeof(out)), 1);
+	ASSERT_EQ(pkt->hdr_len, VIO_NET_HDR_LEN_HASH);
+	ASSERT_EQ(pkt->len, 200);
+	ASSERT_MEM(out, frame, 200);
+	recycle(f, pkt, fr);
+	model_buf_free(f->m, frame);
+}
+
+/* HASH_REPORT without RSS: 20-byte headers both ways (the polled path's
+ * too), HASH_CONFIG with every supported type and the front-end's key at
+ * start and after a reset; a reported hash of a type asked for reaches
+ * the packet (L4 for TCP/UDP, L3 for IP), one of another type or an
+ * unknown report is counted and dropped from the packet (not the packet). */
+TEST(net_hash_report)
+{
+	struct model *m = mk_hash(40, 0x1ff);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_params p;
+	struct mpkt pk;
+	uint8_t *fr;
+	struct fe f;
+
+	fe_params_default(&p);
+	for (int i = 0; i < 40; i++)
+		p.rss_key[i] = (uint8_t)(0x31 * i);
+	up(&f, m, &p);
+	ASSERT(model_has(m, VIO_NET_F_HASH_REPORT));
+	ASSERT_EQ(f.n.hdr_len, VIO_NET_HDR_LEN_HASH);
+	ASSERT_EQ(f.n.rss.table_len, 0);
+	ASSERT(f.n.rss.hash_on);
+	ASSERT_EQ(count_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 1);
+	hash_cmd_check(last_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 0x1ff, p.rss_key, 40);
+
+	hash_rx(&f, VIO_NET_HASH_REPORT_TCPV4, 0xdeadbeef, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_TCPV4);
+	ASSERT_EQ(pkt.hash, 0xdeadbeef);
+	ASSERT(vio_net_hash_l4(pkt.hash_report));
+	hash_rx(&f, VIO_NET_HASH_REPORT_IPV6, 7, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_IPV6);
+	ASSERT(!vio_net_hash_l4(pkt.hash_report));
+	hash_rx(&f, VIO_NET_HASH_REPORT_NONE, 0x1234, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_NONE);
+	ASSERT_EQ(pkt.hash, 0);
+	hash_rx(&f, 10, 0x1234, &pkt); /* beyond UDPv6_EX */
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_NONE);
+	ASSERT_EQ(f.n.rxq[0].stats.hashed, 2);
+	ASSERT_EQ(f.n.rxq[0].stats.err_hash, 1);
+	ASSERT_EQ(f.n.rxq[0].stats.packets, 4);
+
+	/* transmit: the hash fields go out zero */
+	tx_one(&f, NULL, 120, (void *)0x5, &pk, &fr);
+	ASSERT_EQ(pk.hdr_len, VIO_NET_HDR_LEN_HASH);
+	ASSERT_EQ(pk.hhdr.hash_value, 0);
+	ASSERT_EQ(pk.hhdr.hash_report, 0);
+	model_vq_push(m, mnet_txq(m, 0), pk.head, 0);
+	mpkt_free(&pk);
+	model_buf_free(m, fr);
+	void *ck[4];
+	ASSERT_EQ(vio_net_tx_reclaim(&f.n.txq[0], ck, 4), 1);
+	/* the polled path's frame sits behind the same 20 bytes */
+	uint8_t frame[64];
+	memset(frame, 0x5a, sizeof(frame));
+	ASSERT_EQ(vio_net_poll_send(&f.n, frame, sizeof(frame), 0), VIO_ETIMEDOUT);
+	ASSERT_EQ(mnet_tx_pop(m, mnet_txq(m, 0), &pk), 1);
+	ASSERT_EQ(pk.hdr_len, VIO_NET_HDR_LEN_HASH);
+	ASSERT_EQ(pk.frame_len, sizeof(frame));
+	ASSERT_MEM(pk.frame, frame, sizeof(frame));
+	mpkt_free(&pk);
+
+	/* a reset forgets the hash types: asked for again */
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ASSERT_EQ(count_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 2);
+	ASSERT(f.n.rss.hash_on);
+	/* a new key: HASH_CONFIG again; a table is not ours to set */
+	uint8_t key[40];
+	memset(key, 0x77, sizeof(key));
+	uint16_t table[1] = {0};
+	ASSERT_EQ(vio_net_set_rss(&f.n, table, key), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_rss(&f.n, NULL, key), 0);
+	hash_cmd_check(last_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 0x1ff, key, 40);
+	ASSERT_MEM(f.n.rss.key, key, 40);
+	fe_down(&f);
+}
+
+/* Hash types the device supports limit what a report may say; a device
+ * that refuses HASH_CONFIG gets no trust: its reports are ignored (not
+ * counted as errors: it was never told what to hash), packets flow, and a
+ * later acknowledged key change turns hashes on. */
+TEST(net_hash_report_trust)
+{
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_params p;
+	struct model *m;
+	struct fe f;
+
+	fe_params_default(&p);
+	m = mk_hash(40, VIO_NET_RSS_HASH_IPV4 | VIO_NET_RSS_HASH_TCPV4);
+	up(&f, m, &p);
+	hash_cmd_check(last_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 0x3, p.rss_key, 40);
+	hash_rx(&f, VIO_NET_HASH_REPORT_TCPV4, 1, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_TCPV4);
+	hash_rx(&f, VIO_NET_HASH_REPORT_UDPV4, 2, &pkt); /* not asked for */
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_NONE);
+	ASSERT_EQ(f.n.rxq[0].stats.err_hash, 1);
+	fe_down(&f);
+
+	m = mk_hash(40, 0x1ff);
+	m->ctrl_ack = VIO_NET_ERR;
+	up(&f, m, &p);
+	ASSERT(model_log_has(m, "setting the hash types failed"));
+	ASSERT(!f.n.rss.hash_on);
+	hash_rx(&f, VIO_NET_HASH_REPORT_TCPV4, 3, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_NONE);
+	ASSERT_EQ(f.n.rxq[0].stats.err_hash, 0);
+	m->ctrl_ack = VIO_NET_OK;
+	ASSERT_EQ(vio_net_set_rss(&f.n, NULL, p.rss_key), 0);
+	ASSERT(f.n.rss.hash_on);
+	hash_rx(&f, VIO_NET_HASH_REPORT_TCPV4, 3, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_TCPV4);
+	ASSERT_EQ(pkt.hash, 3);
+	fe_down(&f);
+}
+
+/* Limits that make hash reports unusable (no key, no hash type we know,
+ * no control queue) leave HASH_REPORT out: 12-byte headers, no command. */
+TEST(net_hash_report_limits)
+{
+	static const struct {
+		uint8_t key;
+		uint32_t hashes;
+		bool ctrl;
+	} bad[] = {{0, 0x1ff, true}, {40, 0, true}, {40, 0x600, true}, {40, 0x1ff, false}};
+	struct vio_net_params p;
+
+	fe_params_default(&p);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct model *m = mk_hash(bad[i].key, bad[i].hashes);
+		struct fe f;
+
+		if (!bad[i].ctrl)
+			m->features &= ~F(VIO_NET_F_CTRL_VQ);
+		up(&f, m, &p);
+		ASSERT(!model_has(m, VIO_NET_F_HASH_REPORT));
+		ASSERT_EQ(f.n.hdr_len, VIO_NET_HDR_LEN);
+		if (bad[i].ctrl)
+			ASSERT(model_log_has(m, "ignoring NET_F_HASH_REPORT"));
+		ASSERT_EQ(count_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 0);
+		ASSERT_EQ(vio_net_set_rss(&f.n, NULL, p.rss_key), VIO_ENOTSUP);
+		fe_down(&f);
+	}
+}
+
+/* With RSS too, RSS_CONFIG carries the hash types: no HASH_CONFIG. */
+TEST(net_hash_report_rss)
+{
+	struct model *m = mk_rss(40, 128, 0x1ff);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= F(VIO_NET_F_HASH_REPORT);
+	fe_params_default(&p);
+	p.max_qp = 2;
+	up(&f, m, &p);
+	ASSERT(model_has(m, VIO_NET_F_HASH_REPORT) && model_has(m, VIO_NET_F_RSS));
+	ASSERT_EQ(f.n.hdr_len, VIO_NET_HDR_LEN_HASH);
+	ASSERT_EQ(count_mq(m, VIO_NET_CTRL_MQ_HASH_CONFIG), 0);
+	ASSERT_EQ(count_mq(m, VIO_NET_CTRL_MQ_RSS_CONFIG), 1);
+	ASSERT(f.n.rss.hash_on);
+	hash_rx(&f, VIO_NET_HASH_REPORT_UDPV6_EX, 0xabc, &pkt);
+	ASSERT_EQ(pkt.hash_report, VIO_NET_HASH_REPORT_UDPV6_EX);
+	ASSERT(vio_net_hash_l4(pkt.hash_report));
+	fe_down(&f);
+}
+
+/* QEMU's software RSS flushes a steered packet only when the queue it came
+ * in on is kicked: when the device asks to hear about new buffers on one
+ * RX queue, the other enabled ones are notified too - with RSS only, and
+ * only when the kick itself was wanted. */
+static void peer_kick_case(bool rss, bool wanted, uint64_t want_peer)
+{
+	struct model *m = rss ? mk_rss(40, 128, 0x1ff) : model_new(M_MODERN);
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_rx_frag fr[256];
+	struct vio_net_params p;
+	struct vio_net_hdr h = {0};
+	uint8_t out[256];
+	struct fe f;
+
+	if (!rss) {
+		m->features |= F(VIO_NET_F_MQ);
+		m->nq = 9;
+		m->devcfg[VIO_NET_CFG_MAX_VQ_PAIRS] = 4;
+	}
+	m->features &= ~F(VIO_F_EVENT_IDX); /* flags decide: no_notify */
+	fe_params_default(&p);
+	p.max_qp = 3;
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.curr_qp, 3);
+	uint8_t *frame = mk_frame(m, 100, 2);
+	ASSERT_EQ(mnet_rx_put(m, 0, &h, frame, 100, -1), 1);
+	ASSERT_EQ(rx_take(&f, &pkt, fr, out, sizeof(out)), 1);
+	recycle(&f, &pkt, fr);
+	ASSERT(fe_fill_rx(&f, 0) > 0);
+	model_vq_set_no_notify(m, mnet_rxq(m, 0), !wanted);
+	uint64_t n1 = m->q[mnet_rxq(m, 1)].notifies, n2 = m->q[mnet_rxq(m, 2)].notifies;
+	uint64_t n3 = m->q[mnet_rxq(m, 3)].notifies;
+	ASSERT_EQ(vio_net_rx_kick(&f.n.rxq[0]), wanted);
+	ASSERT_EQ(m->q[mnet_rxq(m, 1)].notifies, n1 + want_peer);
+	ASSERT_EQ(m->q[mnet_rxq(m, 2)].notifies, n2 + want_peer);
+	ASSERT_EQ(m->q[mnet_rxq(m, 3)].notifies, n3); /* pair 3 is not enabled */
+	ASSERT_EQ(f.n.rxq[0].stats.kicks_peer, 2 * want_peer);
+	model_buf_free(m, frame);
+	fe_down(&f);
+}
+TEST(net_rss_peer_kick)
+{
+	peer_kick_case(true, true, 1);
+	peer_kick_case(true, false, 0);
+	peer_kick_case(false, true, 0);
+}

@@ -183,6 +183,10 @@ struct model {
 	/* net */
 	bool ctrl_auto;	  /* service the control queue on notify */
 	uint8_t ctrl_ack; /* VIO_NET_OK / VIO_NET_ERR */
+	/* HASH_REPORT: what mnet_rx_put writes into the 20-byte header
+	 * (little-endian on the wire, as the device must) */
+	uint32_t rx_hash_value;
+	uint16_t rx_hash_report;
 	struct mctrl_cmd ctrl_log[32];
 	int nctrl;
 
@@ -256,7 +260,10 @@ int model_vq_complete_all(struct model *m, int q);
 /* ---- virtio-net device side ---- */
 struct mpkt {
 	uint16_t head;
-	struct vio_net_hdr hdr; /* as the driver wrote it (hdr_len bytes) */
+	union { /* as the driver wrote it (hdr_len bytes) */
+		struct vio_net_hdr hdr;
+		struct vio_net_hdr_hash hhdr; /* HASH_REPORT */
+	};
 	uint32_t hdr_len;
 	uint8_t *frame; /* malloc'd, frame_len bytes */
 	uint32_t frame_len;

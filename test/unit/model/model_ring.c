@@ -327,7 +327,10 @@ int model_vq_complete_all(struct model *m, int qi)
 
 uint32_t mnet_hdr_len(const struct model *m)
 {
-	/* §5.1.6: num_buffers is present with VERSION_1 or MRG_RXBUF */
+	/* §5.1.6: num_buffers is present with VERSION_1 or MRG_RXBUF, the
+	 * hash fields with HASH_REPORT */
+	if (model_has(m, VIO_NET_F_HASH_REPORT))
+		return VIO_NET_HDR_LEN_HASH;
 	return (model_has(m, VIO_F_VERSION_1) || model_has(m, VIO_NET_F_MRG_RXBUF)) ? VIO_NET_HDR_LEN
 										    : VIO_NET_HDR_LEN_LEGACY;
 }
@@ -385,7 +388,7 @@ int mnet_tx_pop(struct model *m, int qi, struct mpkt *p)
 		memcpy(all + o, c->out[i].p, c->out[i].len);
 		o += c->out[i].len;
 	}
-	memcpy(&p->hdr, all, p->hdr_len);
+	memcpy(&p->hhdr, all, p->hdr_len);
 	p->frame_len = c->out_len - p->hdr_len;
 	p->frame = malloc(p->frame_len ? p->frame_len : 1);
 	memcpy(p->frame, all + p->hdr_len, p->frame_len);
@@ -422,7 +425,15 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 	uint32_t total = hl + len;
 	scratch_grow(m, 4, total);
 	uint8_t *bytes = m->scr_bytes;
-	memcpy(bytes, h, hl);
+	memcpy(bytes, h, hl < VIO_NET_HDR_LEN ? hl : VIO_NET_HDR_LEN);
+	if (hl == VIO_NET_HDR_LEN_HASH) {
+		uint32_t v = vio_le32(m->rx_hash_value);
+		uint16_t r = vio_le16(m->rx_hash_report), pad = 0;
+
+		memcpy(bytes + offsetof(struct vio_net_hdr_hash, hash_value), &v, 4);
+		memcpy(bytes + offsetof(struct vio_net_hdr_hash, hash_report), &r, 2);
+		memcpy(bytes + offsetof(struct vio_net_hdr_hash, padding), &pad, 2);
+	}
 	memcpy(bytes + hl, frame, len);
 	bool mrg = model_has(m, VIO_NET_F_MRG_RXBUF);
 	struct mq *q = live_q(m, qi);
@@ -473,7 +484,7 @@ int mnet_rx_put(struct model *m, int qi, const struct vio_net_hdr *h, const void
 		n++;
 	}
 	uint16_t nb = (uint16_t)(nbuf_override >= 0 ? nbuf_override : n);
-	if (hl == VIO_NET_HDR_LEN)
+	if (hl >= VIO_NET_HDR_LEN)
 		memcpy(bytes + offsetof(struct vio_net_hdr, num_buffers), &nb, 2);
 	off = 0;
 	for (int i = 0; i < n; i++) {

@@ -7,15 +7,21 @@
 #    spread over at least two queues each way;
 #  - set_channels: `ethtool -L combined` 1, N, 2 while 128 MiB move each way
 #    (SHA-256 checked after), and `ethtool -l` follows every change.
-# And a third NIC with rss=on (N=2): RSS negotiated and `ethtool -x` shows
-# the table and key. With MQ_RSS_STEER=1 also: host->guest flows land on
-# the queue the table names (`ethtool -X weight 1 0` all on RX queue 0,
-# `weight 0 1` on queue 1; 4 flows SHA-256 each time). Not in make check:
-# QEMU 7.2's software RSS can stall a flow for good. A packet that came
-# in on tap queue 1 and is steered to RX queue 0 while that ring is full
-# waits in queue 1's backlog, which only a guest kick of RX queue 1 flushes
-# (virtio_net_handle_rx), and a queue the table starves is never kicked
-# (seen in CI: one of 4 flows stopped, 3 finished).
+# A third NIC with rss=on,hash=on (N=2): RSS and HASH_REPORT negotiated,
+# `ethtool -x` shows the table and key; host->guest flows land on the
+# queue the table names (`ethtool -X weight 1 0` all on RX queue 0,
+# `weight 0 1` on queue 1; 4 flows SHA-256 each time; MQ_RSS_STEER=0 skips
+# this). QEMU 7.2's software RSS used to stall a flow for good here: a
+# packet from tap queue 1 steered to a full RX queue 0 waits in queue 1's
+# backlog, which only a kick of RX queue 1 flushes (virtio_net_handle_rx);
+# the driver now notifies the other RX queues when one ran dry
+# (vio_net_rx_kick, counted in rx<i>_kicks_peer).
+# Receive hashes, on that NIC and on a fourth with hash=on alone (one pair,
+# HASH_CONFIG instead of RSS_CONFIG): for 4 UDP flows, skb->hash in the
+# guest (read by test/vm/rxhash.c's BPF filter) equals the Toeplitz hash
+# of the key `ethtool -x` shows (test/vm/rsshash.py); with `ethtool -K
+# rxhash off` no packet carries it; on the fourth NIC a key set with
+# `ethtool -X hkey` reaches the device (the hashes follow the new key).
 . "$(dirname "$0")/../lib.sh"
 tb_init mq
 MIB=${XFER_MIB:-8}
@@ -26,8 +32,11 @@ FLOWS=${MQ_FLOWS:-8}
 
 QN=(2 4)
 for i in "${!QN[@]}"; do tb_nic tap "$i" "" "" "${QN[i]}"; done
-RSS=${#QN[@]}
-tb_nic tap "$RSS" rss=on "" 2
+RSS=${#QN[@]} HASH=$((${#QN[@]} + 1))
+tb_nic tap "$RSS" rss=on,hash=on "" 2
+tb_nic tap "$HASH" hash=on
+gcc -O2 -static -Wall -Wextra -Werror -o "$RUN_DIR/rxhash" "$TB_DIR/rxhash.c" || tb_die "building rxhash failed"
+EXTRA_FILES+=("$RUN_DIR/rxhash:bin/rxhash")
 vm_start "${MACHINE:-pc}"
 vm_wait_boot || tb_finish
 
@@ -175,6 +184,54 @@ rss_run() { # prints "q0 q1" rx packet deltas, or fails
 	a=$(qcounts "$RSS" rx)
 	awk -v b="$b" -v a="$a" 'BEGIN { n = split(b, x, " "); split(a, y, " "); for (k = 1; k <= n; k++) printf "%d ", y[k] - x[k] }'
 }
+# hash_key I: the RSS/hash key `ethtool -x` shows (aa:bb:...)
+hash_key() {
+	guest_run "ethtool -x ${NIC_IF[$1]}" | awk '/RSS hash key:/ { getline; print; exit }'
+}
+# hash_run I: 4 UDP flows x 50 datagrams host->guest (ports 6001..6004 to
+# 5400); prints rxhash's "match M other O" against the flows' Toeplitz
+# hashes under the current key
+hash_run() {
+	local i=$1 ifc=${NIC_IF[$1]} hip gip key f hs=() out
+	hip=$(host_ip "$i") gip=$(guest_ip "$i")
+	key=$(hash_key "$i")
+	[ -n "$key" ] || { echo "no key in ethtool -x"; return 1; }
+	for f in 1 2 3 4; do hs+=("$(python3 "$TB_DIR/rsshash.py" hash "$key" "$hip" "$gip" $((6000 + f)) 5400)"); done
+	guest_run "tb_bg rxh rxhash $ifc 5400 200 60 ${hs[*]}
+		n=0; until grep -q ready /tmp/bg.rxh.log 2>/dev/null || [ \$n -ge 100 ]; do usleep 100000; n=\$((n + 1)); done" >/dev/null
+	for f in 1 2 3 4; do
+		host_ns python3 "$TB_DIR/rsshash.py" send "$hip" "$gip" $((6000 + f)) 5400 50 || { echo "host send failed"; return 1; }
+	done
+	out=$(guest_run "tb_wait rxh 70; cat /tmp/bg.rxh.log") || true
+	grep '^match' <<<"$out" || { echo "rxhash: $out"; return 1; }
+}
+# hash_checks NAME I: the hash reaches the stack, and not with rxhash off
+hash_checks() {
+	local name=$1 i=$2 ifc=${NIC_IF[$2]} r m o
+	t_begin "$name.rxhash"
+	if ! guest_run "dmesg | grep '$(nic_pci "$i")' | grep -q 'features.* NET_HASH_REPORT'" >/dev/null; then
+		t_fail "HASH_REPORT not negotiated"
+	elif ! r=$(hash_run "$i"); then
+		t_fail "$r"
+	else
+		read -r _ m _ o <<<"$r"
+		if [ "$o" = 0 ] && [ "$m" -ge 180 ]; then
+			t_info "skb->hash = Toeplitz hash for 4 flows: $r; rx hashed $(guest_run "ethtool -S $ifc" | awk '/_hashed:/ { s += $2 } END { print s }')"
+			t_pass
+		else
+			t_fail "skb->hash against the Toeplitz hashes: $r (want >= 180 matching, 0 other)"
+		fi
+	fi
+	t_begin "$name.rxhash_off"
+	guest_run "ethtool -K $ifc rxhash off" >/dev/null
+	if ! r=$(hash_run "$i"); then
+		t_fail "$r"
+	else
+		read -r _ m _ o <<<"$r"
+		if [ "$m" = 0 ] && [ "$o" -ge 180 ]; then t_info "rxhash off: $r"; t_pass; else t_fail "rxhash off: $r (want 0 matching)"; fi
+	fi
+	guest_run "ethtool -K $ifc rxhash on" >/dev/null
+}
 if t_bind mq.rss.bind "$RSS"; then
 	ifc=${NIC_IF[$RSS]}
 	t_begin mq.rss.table
@@ -187,7 +244,9 @@ if t_bind mq.rss.bind "$RSS"; then
 	else
 		t_fail "ethtool -x: $out"
 	fi
-	for w in ${MQ_RSS_STEER:+"1 0" "0 1"}; do
+	[ "${MQ_RSS_STEER:-1}" = 0 ] && t_info "MQ_RSS_STEER=0: steering not checked"
+	for w in $([ "${MQ_RSS_STEER:-1}" = 0 ] || echo "1_0 0_1"); do
+		w=${w/_/ }
 		t_begin "mq.rss.weight_${w// /_}"
 		if ! out=$(guest_run "ethtool -X $ifc weight $w 2>&1"); then
 			t_fail "ethtool -X weight $w: $out"
@@ -205,6 +264,23 @@ if t_bind mq.rss.bind "$RSS"; then
 		fi
 	done
 	guest_run "ethtool -X $ifc default" >/dev/null
+	t_info "peer kicks (rx<i>_kicks_peer): $(guest_run "ethtool -S $ifc" | awk '/kicks_peer/ { printf "%s ", $2 }')"
+	hash_checks mq.rss "$RSS"
+fi
+if t_bind mq.hash.bind "$HASH"; then
+	hash_checks mq.hash "$HASH"
+	t_begin mq.hash.key
+	key=$(od -An -tx1 -N40 /dev/urandom | tr -s ' \n' ':' | sed 's/^://; s/:$//')
+	if ! out=$(guest_run "ethtool -X ${NIC_IF[$HASH]} hkey $key 2>&1"); then
+		t_fail "ethtool -X hkey: $out"
+	elif ! r=$(hash_run "$HASH"); then
+		t_fail "$r"
+	elif [ "$(hash_key "$HASH")" != "$key" ]; then
+		t_fail "ethtool -x shows key $(hash_key "$HASH"), not $key"
+	else
+		read -r _ m _ o <<<"$r"
+		if [ "$o" = 0 ] && [ "$m" -ge 180 ]; then t_info "new key: $r"; t_pass; else t_fail "new key: $r"; fi
+	fi
 fi
 t_guest mq.dmesg_clean dmesg_bad
 vm_stop
