@@ -572,7 +572,7 @@ static int vio_net_dma(struct vio_net *n, struct vio_dma *dma, size_t size, cons
 
 /* Chains one RX ring may hold: VIO_NET_RX_RING_BYTES_MAX of the largest
  * chain this mode posts, at least 16, at most the ring size. */
-static uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_rxq *q)
+uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_rxq *q)
 {
 	uint32_t chain, max;
 
@@ -762,7 +762,7 @@ static void vio_net_mem_free(struct vio_net *n, void **p, size_t size)
 
 static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 {
-	size_t size = vio_vq_size(&q->vq);
+	size_t size = q->vq.cap; /* what was allocated, whatever the ring's size now */
 
 	vio_net_mem_free(n, (void **)&q->bigsegs, size * VIO_NET_MAX_BIG_SEGS * sizeof(*q->bigsegs));
 	vio_net_mem_free(n, (void **)&q->slots, size * sizeof(*q->slots));
@@ -777,7 +777,7 @@ static void vio_net_rxq_free(struct vio_net *n, struct vio_net_rxq *q)
 
 static void vio_net_txq_free(struct vio_net *n, struct vio_net_txq *q)
 {
-	size_t size = vio_vq_size(&q->vq);
+	size_t size = q->vq.cap;
 
 	vio_net_mem_free(n, (void **)&q->segs, (size_t)(q->max_sg + 1) * sizeof(*q->segs));
 	vio_net_mem_free(n, (void **)&q->stash, size * sizeof(*q->stash));

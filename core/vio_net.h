@@ -356,6 +356,8 @@ struct vio_net {
 	uint32_t resets[VIO_NET_RESET_CAUSES];
 	uint32_t reset_failures;
 	uint32_t ctrl_fast_fails; /* commands refused at once: one still pending */
+	/* ring sizes asked for (vio_net_set_ring_sizes); 0 = as created */
+	uint16_t rx_ring, tx_ring;
 };
 
 /* ---- reset and recovery (vio_net_reset.c) ---- */
@@ -401,6 +403,30 @@ bool vio_net_tx_stalled(struct vio_net_txq *q, uint64_t now_ns, uint64_t timeout
 /* [attach] Record the outcome (err from reinit/start, or VIO_OK). */
 void vio_net_reset_end(struct vio_net *n, int err);
 const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);
+
+/* ---- ring sizes (ethtool -G) ---- */
+/* [attach] The ring sizes every queue runs at from the next (re)start on:
+ * 0 keeps one. A power of two of at least 2, within the size every queue
+ * of the kind was created with (its memory stays; vq.cap), a TX ring
+ * still holding one packet of max_sg segments next to the polled
+ * reserve: else VIO_EINVAL. VIO_ENOTSUP in copy mode and on a legacy
+ * device (it cannot resize). Applied by vio_net_reinit (the recovery
+ * path: what a device without RING_RESET needs) or queue by queue: */
+int vio_net_set_ring_sizes(struct vio_net *n, uint16_t rx, uint16_t tx);
+/* [attach] VIRTIO_F_RING_RESET (§2.6.1): with the queue's own path frozen
+ * (NAPI off / TX stopped), reset it alone on the device. Then take back
+ * every buffer (vio_net_rx_drain / vio_net_tx_drain until NULL) and call
+ * *_restart, which enables it again at the size asked for; refill RX and
+ * kick. VIO_ENOTSUP without RING_RESET (use the recovery path),
+ * VIO_EBROKEN on a broken queue; a reset the device never confirms, or a
+ * restart that fails, latches the queue broken (vio_net_reset_wanted then
+ * asks for the device reset). restart: VIO_EINVAL when not drained. */
+int vio_net_rxq_reset(struct vio_net_rxq *q);
+int vio_net_rxq_restart(struct vio_net_rxq *q);
+int vio_net_txq_reset(struct vio_net_txq *q);
+int vio_net_txq_restart(struct vio_net_txq *q);
+/* [internal] Chains one RX ring may hold posted (VIO_NET_RX_RING_BYTES_MAX). */
+uint16_t vio_net_rx_budget(const struct vio_net *n, const struct vio_net_rxq *q);
 
 /* Features copy mode never negotiates: a bounce slot or pool buffer holds
  * one frame, not a 64 KiB GSO packet. */

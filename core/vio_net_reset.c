@@ -182,6 +182,12 @@ void vio_net_reset_end(struct vio_net *n, int err)
 	vio_info(n->os, "net: device back after reset, link %s", n->link_up ? "up" : "down");
 }
 
+/* The size a queue runs at: the one asked for, or (0) its own. */
+static uint16_t vio_net_ring_of(const struct vio_vq *vq, uint16_t want)
+{
+	return want ? want : vio_vq_size(vq);
+}
+
 static int vio_net_reinit_queues(struct vio_net *n)
 {
 	uint16_t i;
@@ -191,9 +197,11 @@ static int vio_net_reinit_queues(struct vio_net *n)
 		struct vio_net_txq *t = &n->txq[i];
 
 		n->rxq[i].drain_slot = NULL;
-		err = vio_vq_restart(&n->rxq[i].vq);
+		/* at the sizes asked for last (vio_net_set_ring_sizes) */
+		err = vio_vq_resize(&n->rxq[i].vq, vio_net_ring_of(&n->rxq[i].vq, n->rx_ring));
 		if (!err)
-			err = vio_vq_restart(&t->vq);
+			err = vio_vq_resize(&t->vq, vio_net_ring_of(&t->vq, n->tx_ring));
+		n->rxq[i].max_posted = vio_net_rx_budget(n, &n->rxq[i]);
 		t->inflight = 0;
 		t->stash_head = 0;
 		t->stash_count = 0;
@@ -236,5 +244,118 @@ int vio_net_reinit(struct vio_net *n)
 	/* back with the link down: its coming up is a link cycle of its own
 	 * (a TX kick meanwhile, e.g. netpoll's, meets QEMU's drop path) */
 	n->link_went_down = !n->link_up;
+	return VIO_OK;
+}
+
+/* ---- ring sizes: ethtool -G (VIRTIO_F_RING_RESET, §2.6.1) ---- */
+
+/* A TX ring must still take one packet of max_sg segments next to the
+ * polled path's reserve (vio_net_txq_clamp_sg at attach). */
+static bool vio_net_tx_ring_ok(const struct vio_net *n, uint16_t size)
+{
+	const struct vio_net_txq *q = &n->txq[0];
+	uint32_t need =
+	    (uint32_t)vio_vq_descs_needed(&q->vq, (uint16_t)(q->max_sg + 1)) + VIO_NET_POLL_RESERVE;
+
+	return size >= need && size > q->vq.reserved;
+}
+
+/* A power of two every queue of the kind was created big enough for. */
+static bool vio_net_ring_size_ok(const struct vio_net *n, bool rx, uint16_t size)
+{
+	uint16_t i;
+
+	if (size < 2 || (size & (size - 1)))
+		return false;
+	for (i = 0; i < n->nqp; i++)
+		if (size > (rx ? n->rxq[i].vq.cap : n->txq[i].vq.cap))
+			return false;
+	return true;
+}
+
+int vio_net_set_ring_sizes(struct vio_net *n, uint16_t rx, uint16_t tx)
+{
+	if (n->copy || !n->dev.pci.modern)
+		return VIO_ENOTSUP; /* a pool sized to the ring; legacy cannot resize */
+	rx = rx ? rx : vio_net_ring_of(&n->rxq[0].vq, n->rx_ring);
+	tx = tx ? tx : vio_net_ring_of(&n->txq[0].vq, n->tx_ring);
+	if (!vio_net_ring_size_ok(n, true, rx) || !vio_net_ring_size_ok(n, false, tx) ||
+	    !vio_net_tx_ring_ok(n, tx))
+		return VIO_EINVAL;
+	n->rx_ring = rx;
+	n->tx_ring = tx;
+	return VIO_OK;
+}
+
+static int vio_net_queue_reset(struct vio_net *n, struct vio_vq *vq)
+{
+	int err;
+
+	if (!vio_dev_has(&n->dev, VIO_F_RING_RESET))
+		return VIO_ENOTSUP;
+	if (vq->broken || n->dev.broken)
+		return VIO_EBROKEN;
+	err = vio_vq_reset(vq);
+	if (err) {
+		/* the device may still own the buffers: only a device reset
+		 * can take them back now */
+		vio_vq_set_broken(vq, "queue reset failed");
+		return err;
+	}
+	return VIO_OK;
+}
+
+int vio_net_rxq_reset(struct vio_net_rxq *q)
+{
+	q->drain_slot = NULL;
+	return vio_net_queue_reset(q->net, &q->vq);
+}
+
+int vio_net_txq_reset(struct vio_net_txq *q)
+{
+	return vio_net_queue_reset(q->net, &q->vq);
+}
+
+/* After the drain: the ring at its new size, enabled again. A failure
+ * latches the queue broken, which asks for the device reset. */
+static int vio_net_queue_restart(struct vio_vq *vq, uint16_t size)
+{
+	int err = vio_vq_resize(vq, size);
+
+	if (err)
+		vio_vq_set_broken(vq, "re-enabling after a queue reset failed");
+	return err;
+}
+
+int vio_net_rxq_restart(struct vio_net_rxq *q)
+{
+	struct vio_net *n = q->net;
+	int err;
+
+	if (q->posted || q->norphans)
+		return VIO_EINVAL; /* not drained */
+	err = vio_net_queue_restart(&q->vq, vio_net_ring_of(&q->vq, n->rx_ring));
+	if (err)
+		return err;
+	q->drain_slot = NULL;
+	q->max_posted = vio_net_rx_budget(n, q);
+	return VIO_OK;
+}
+
+int vio_net_txq_restart(struct vio_net_txq *q)
+{
+	struct vio_net *n = q->net;
+	int err;
+
+	if (q->stash_count)
+		return VIO_EINVAL; /* not drained */
+	err = vio_net_queue_restart(&q->vq, vio_net_ring_of(&q->vq, n->tx_ring));
+	if (err)
+		return err;
+	q->inflight = 0;
+	q->stash_head = 0;
+	q->wd_since = 0;
+	if (q == &n->txq[0])
+		n->poll_tx_busy = false; /* the polled frame went with the ring */
 	return VIO_OK;
 }

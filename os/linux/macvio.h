@@ -213,6 +213,7 @@ void macvio_config_work(struct work_struct *work);
 void macvio_schedule_reset(struct macvio *vi, enum vio_net_reset_cause cause);
 void macvio_reset_work(struct work_struct *work);
 void macvio_reset_check(struct macvio *vi);
+int macvio_set_rings(struct macvio *vi, u16 rx, u16 tx);
 void macvio_reset_debugfs(struct macvio *vi, struct dentry *dir);
 extern const struct dev_pm_ops macvio_pm_ops;
 void macvio_tx_broken(struct macvio_txq *tq);

@@ -98,16 +98,41 @@ static void macvio_get_ethtool_stats(struct net_device *ndev, struct ethtool_sta
 	*data++ = READ_ONCE(vi->config_irqs);
 }
 
-/* The rings are sized at attach (module parameters rx_size / tx_size). */
+/* The rings are created at attach (module parameters rx_size / tx_size,
+ * else the device's size): that is the most ethtool -G can ask for. */
 static void macvio_get_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
 				 struct kernel_ethtool_ringparam *kring, struct netlink_ext_ack *extack)
 {
 	struct macvio *vi = netdev_priv(ndev);
 
-	ring->rx_max_pending = vio_vq_size(&vi->net.rxq[0].vq);
-	ring->tx_max_pending = vio_vq_size(&vi->net.txq[0].vq);
-	ring->rx_pending = ring->rx_max_pending;
-	ring->tx_pending = ring->tx_max_pending;
+	ring->rx_max_pending = vi->net.rxq[0].vq.cap;
+	ring->tx_max_pending = vi->net.txq[0].vq.cap;
+	ring->rx_pending = vio_vq_size(&vi->net.rxq[0].vq);
+	ring->tx_pending = vio_vq_size(&vi->net.txq[0].vq);
+}
+
+/* ethtool -G rx N tx M: powers of two up to the maximum (macvio_set_rings). */
+static int macvio_set_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
+				struct kernel_ethtool_ringparam *kring, struct netlink_ext_ack *extack)
+{
+	struct macvio *vi = netdev_priv(ndev);
+	int err;
+
+	if (ring->rx_mini_pending || ring->rx_jumbo_pending || ring->rx_pending > U16_MAX ||
+	    ring->tx_pending > U16_MAX)
+		return -EINVAL;
+	if (ring->rx_pending == vio_vq_size(&vi->net.rxq[0].vq) &&
+	    ring->tx_pending == vio_vq_size(&vi->net.txq[0].vq))
+		return 0;
+	err = macvio_set_rings(vi, (u16)ring->rx_pending, (u16)ring->tx_pending);
+	if (err)
+		netdev_warn(ndev, "ring sizes rx %u tx %u: %s\n", ring->rx_pending, ring->tx_pending,
+			    vio_strerror(err));
+	return err == VIO_OK	    ? 0
+	       : err == VIO_EINVAL  ? -EINVAL
+	       : err == VIO_EAGAIN  ? -EBUSY
+	       : err == VIO_ENOTSUP ? -EOPNOTSUPP
+				    : -EIO;
 }
 
 /* NET_F_SPEED_DUPLEX: what the device reports, re-read by the config work
@@ -223,6 +248,7 @@ const struct ethtool_ops macvio_ethtool_ops = {
     .get_strings = macvio_get_strings,
     .get_ethtool_stats = macvio_get_ethtool_stats,
     .get_ringparam = macvio_get_ringparam,
+    .set_ringparam = macvio_set_ringparam,
     .get_link_ksettings = macvio_get_link_ksettings,
     .get_channels = macvio_get_channels,
     .set_channels = macvio_set_channels,

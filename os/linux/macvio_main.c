@@ -74,7 +74,7 @@ MODULE_PARM_DESC(features_off, "feature bits never to negotiate, e.g. 0x8000 = M
 	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                                   \
 	 VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) |                               \
 	 VIO_BIT(VIO_NET_F_CTRL_VLAN) | VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) |           \
-	 VIO_BIT(VIO_NET_F_RSS) | VIO_BIT(VIO_NET_F_HASH_REPORT))
+	 VIO_BIT(VIO_NET_F_RSS) | VIO_BIT(VIO_NET_F_HASH_REPORT) | VIO_BIT(VIO_F_RING_RESET))
 
 /* Interrupt set-ups, best first. */
 enum macvio_irq_step {

@@ -337,3 +337,99 @@ void macvio_reset_debugfs(struct macvio *vi, struct dentry *dir)
 {
 	debugfs_create_file("force", 0600, dir, vi, &force_fops);
 }
+
+/* ---- ethtool -G: ring sizes ---- */
+
+/* RING_RESET, one RX queue: NAPI off, the queue reset alone, its buffers
+ * back, enabled again at the new size and refilled. */
+static int rx_ring_reset(struct macvio *vi, u16 i, bool running)
+{
+	struct macvio_rxq *rq = &vi->rxq[i];
+	int err;
+
+	if (running)
+		napi_disable(&rq->napi);
+	err = vio_net_rxq_reset(rq->q);
+	if (!err) {
+		macvio_rx_drain(rq);
+		err = vio_net_rxq_restart(rq->q);
+		if (!err && macvio_rx_fill(rq, false) < 0)
+			err = VIO_ENOMEM;
+	}
+	if (running) {
+		napi_enable(&rq->napi);
+		local_bh_disable();
+		napi_schedule(&rq->napi); /* what came meanwhile raised no interrupt */
+		local_bh_enable();
+	}
+	return err;
+}
+
+/* RING_RESET, one TX queue: stopped (the stack and netpoll keep off a
+ * stopped queue), what is in flight given 100 ms to complete, then reset;
+ * a packet the device still held is dropped (freed, as virtio_net does). */
+static int tx_ring_reset(struct macvio *vi, u16 i, bool running)
+{
+	struct macvio_txq *tq = &vi->txq[i];
+	struct netdev_queue *nq = netdev_get_tx_queue(vi->ndev, i);
+	int err, n;
+
+	if (running)
+		napi_disable(&tq->napi);
+	__netif_tx_lock_bh(nq);
+	netif_tx_stop_queue(nq);
+	for (n = 0; n < 100 && tq->q->inflight; n++) {
+		macvio_tx_reclaim_all(tq);
+		if (!tq->q->inflight)
+			break;
+		__netif_tx_unlock_bh(nq);
+		usleep_range(1000, 2000);
+		__netif_tx_lock_bh(nq);
+	}
+	err = vio_net_txq_reset(tq->q);
+	if (!err) {
+		macvio_tx_drain(tq);
+		err = vio_net_txq_restart(tq->q);
+		vio_vq_disable_cb(&tq->q->vq); /* as at probe */
+	}
+	__netif_tx_unlock_bh(nq);
+	if (running)
+		napi_enable(&tq->napi);
+	if (!err && running)
+		netif_tx_wake_queue(nq);
+	return err;
+}
+
+/* ethtool -G. With RING_RESET each queue is resized alone while the others
+ * carry traffic (§2.6.1); without it, or when a queue reset fails, the
+ * recovery path resets the device and brings it back at the new sizes
+ * (counted as a forced reset: an operator asked). RTNL held. */
+int macvio_set_rings(struct macvio *vi, u16 rx, u16 tx)
+{
+	bool running = netif_running(vi->ndev);
+	int err;
+	u16 i;
+
+	mutex_lock(&vi->ctrl_mutex);
+	err = macvio_ctrl_closed(vi) ? VIO_EAGAIN : vio_net_set_ring_sizes(&vi->net, rx, tx);
+	if (err)
+		goto out;
+	if (!vio_dev_has(&vi->net.dev, VIO_F_RING_RESET)) {
+		recover(vi, VIO_NET_RESET_FORCED);
+		err = READ_ONCE(vi->broken) ? VIO_EIO : VIO_OK;
+		goto out;
+	}
+	for (i = 0; i < vi->net.nqp && !err; i++) {
+		err = rx_ring_reset(vi, i, running);
+		if (!err)
+			err = tx_ring_reset(vi, i, running);
+	}
+	if (err) {
+		netdev_warn(vi->ndev, "queue reset failed (%s): resetting the device\n", vio_strerror(err));
+		recover(vi, VIO_NET_RESET_BROKEN);
+		err = READ_ONCE(vi->broken) ? VIO_EIO : VIO_OK;
+	}
+out:
+	mutex_unlock(&vi->ctrl_mutex);
+	return err;
+}

@@ -1408,3 +1408,158 @@ TEST(net_rss_peer_kick)
 	peer_kick_case(true, false, 0);
 	peer_kick_case(false, true, 0);
 }
+
+/* ---- ring sizes and VIRTIO_F_RING_RESET (§2.6.1) ---- */
+
+/* Take back every buffer of RX queue qp after a queue reset; how many. */
+static int rx_drain_all(struct fe *f, int qp)
+{
+	void *c;
+	int n = 0;
+
+	while ((c = vio_net_rx_drain(&f->n.rxq[qp])) != NULL) {
+		fe_rx_returned(f, c);
+		n++;
+	}
+	return n;
+}
+
+/* One packet in and out after a resize: the ring works at its new size. */
+static void ring_works(struct fe *f, uint16_t rx, uint16_t tx)
+{
+	struct model *m = f->m;
+	struct vio_net_rx_frag fr[256];
+	struct vio_net_rx_pkt pkt;
+	struct vio_net_hdr h = {0};
+	uint8_t *frame = mk_frame(m, 300, 5), *sent, out[512];
+	struct mpkt pk;
+
+	ASSERT_EQ(vio_vq_size(&f->n.rxq[0].vq), rx);
+	ASSERT_EQ(vio_vq_size(&f->n.txq[0].vq), tx);
+	ASSERT_EQ(m->q[mnet_rxq(m, 0)].size, rx);
+	ASSERT(m->q[mnet_rxq(m, 0)].enabled && m->q[mnet_txq(m, 0)].enabled);
+	ASSERT(f->n.rxq[0].posted > 0 && f->n.rxq[0].posted <= rx);
+	ASSERT(mnet_rx_put(m, 0, &h, frame, 300, -1) > 0);
+	ASSERT_EQ(rx_take(f, &pkt, fr, out, sizeof(out)), 1);
+	ASSERT_MEM(out, frame, 300);
+	recycle(f, &pkt, fr);
+	tx_one(f, NULL, 200, (void *)0x77, &pk, &sent);
+	model_vq_push(m, mnet_txq(m, 0), pk.head, 0);
+	void *ck[2];
+	ASSERT_EQ(vio_net_tx_reclaim(&f->n.txq[0], ck, 2), 1);
+	ASSERT(ck[0] == (void *)0x77);
+	mpkt_free(&pk);
+	model_buf_free(m, sent);
+	model_buf_free(m, frame);
+}
+
+/* ethtool -G with RING_RESET: each queue reset alone (no device reset),
+ * every buffer handed back once (the TX packet in flight too), the queue
+ * enabled again at the new size while the device runs; the sizes hold
+ * across a later device reset; bad sizes are refused. */
+static void ring_reset_case(bool packed)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	m->features |= VIO_BIT(VIO_F_RING_RESET) | (packed ? VIO_BIT(VIO_F_RING_PACKED) : 0);
+	fe_params_default(&p);
+	up(&f, m, &p);
+	ASSERT(model_has(m, VIO_F_RING_RESET));
+	ASSERT_EQ(model_has(m, VIO_F_RING_PACKED), packed);
+	ASSERT_EQ(f.n.rxq[0].vq.cap, 256);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 100, 0), VIO_EINVAL); /* no power of two */
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 512, 0), VIO_EINVAL); /* beyond what was created */
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 0, 1), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 64, 128), 0);
+
+	/* a TX packet in flight when the queue resets comes back by drain */
+	uint8_t *fr = mk_frame(m, 100, 1);
+	struct vio_net_sg sg = {(uintptr_t)fr, 100};
+	ASSERT_EQ(vio_net_tx(&f.n.txq[0], NULL, &sg, 1, (void *)0x55), 0);
+	vio_net_tx_flush(&f.n.txq[0]);
+	uint16_t posted = f.n.rxq[0].posted;
+	uint32_t resets = m->resets;
+
+	ASSERT_EQ(vio_net_rxq_reset(&f.n.rxq[0]), 0);
+	ASSERT_EQ(m->q[mnet_rxq(m, 0)].queue_resets, 1);
+	ASSERT(!m->q[mnet_rxq(m, 0)].enabled);
+	ASSERT_EQ(vio_net_rxq_restart(&f.n.rxq[0]), VIO_EINVAL); /* not drained yet */
+	ASSERT_EQ(rx_drain_all(&f, 0), posted);
+	ASSERT_EQ(vio_net_rxq_restart(&f.n.rxq[0]), 0);
+	ASSERT(fe_fill_rx(&f, 0) > 0);
+	vio_net_rx_kick(&f.n.rxq[0]);
+	ASSERT_EQ(vio_net_txq_reset(&f.n.txq[0]), 0);
+	ASSERT(vio_net_tx_drain(&f.n.txq[0]) == (void *)0x55);
+	ASSERT(vio_net_tx_drain(&f.n.txq[0]) == NULL);
+	ASSERT_EQ(vio_net_txq_restart(&f.n.txq[0]), 0);
+	ASSERT_EQ(m->resets, resets); /* no device reset */
+	ring_works(&f, 64, 128);
+
+	/* the sizes hold through the recovery path */
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ring_works(&f, 64, 128);
+	/* and back to the full size */
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 256, 256), 0);
+	ASSERT_EQ(vio_net_rxq_reset(&f.n.rxq[0]), 0);
+	rx_drain_all(&f, 0);
+	ASSERT_EQ(vio_net_rxq_restart(&f.n.rxq[0]), 0);
+	ASSERT(fe_fill_rx(&f, 0) > 64);
+	vio_net_rx_kick(&f.n.rxq[0]);
+	ASSERT_EQ(vio_net_txq_reset(&f.n.txq[0]), 0);
+	ASSERT(vio_net_tx_drain(&f.n.txq[0]) == NULL);
+	ASSERT_EQ(vio_net_txq_restart(&f.n.txq[0]), 0);
+	ring_works(&f, 256, 256);
+	model_buf_free(m, fr);
+	fe_down(&f);
+}
+TEST(net_ring_reset)
+{
+	ring_reset_case(false);
+	ring_reset_case(true);
+}
+
+/* Without RING_RESET the per-queue path says so (the front-end takes the
+ * recovery path, which applies the sizes); a queue reset the device never
+ * confirms latches the queue broken and asks for the device reset, which
+ * brings it back at the new size. */
+TEST(net_ring_reset_fallback)
+{
+	struct model *m = model_new(M_MODERN);
+	enum vio_net_reset_cause why;
+	struct vio_net_params p;
+	struct fe f;
+
+	fe_params_default(&p);
+	up(&f, m, &p);
+	ASSERT(!model_has(m, VIO_F_RING_RESET));
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 128, 64), 0);
+	ASSERT_EQ(vio_net_rxq_reset(&f.n.rxq[0]), VIO_ENOTSUP);
+	ASSERT_EQ(vio_net_txq_reset(&f.n.txq[0]), VIO_ENOTSUP);
+	ASSERT(!vio_net_reset_wanted(&f.n, &why));
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_FORCED, NULL), 0);
+	ring_works(&f, 128, 64);
+	fe_down(&f);
+
+	m = model_new(M_MODERN);
+	m->features |= VIO_BIT(VIO_F_RING_RESET);
+	up(&f, m, &p);
+	m->q[mnet_rxq(m, 0)].reset_stuck = true;
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 32, 0), 0);
+	ASSERT_EQ(vio_net_rxq_reset(&f.n.rxq[0]), VIO_ETIMEDOUT);
+	ASSERT(model_log_has(m, "reset did not complete"));
+	ASSERT(vio_net_reset_wanted(&f.n, &why));
+	ASSERT_EQ(why, VIO_NET_RESET_BROKEN);
+	ASSERT_EQ(vio_net_rxq_reset(&f.n.rxq[0]), VIO_EBROKEN);
+	m->q[mnet_rxq(m, 0)].reset_stuck = false;
+	ASSERT_EQ(fe_recover(&f, why, NULL), 0);
+	ring_works(&f, 32, 256);
+	fe_down(&f);
+
+	/* legacy: no resizing at all */
+	m = model_new(M_LEGACY);
+	up(&f, m, &p);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 128, 0), VIO_ENOTSUP);
+	fe_down(&f);
+}

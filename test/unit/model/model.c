@@ -412,6 +412,7 @@ static void q_reset(struct mq *q)
 	q->desc = q->avail = q->used = 0;
 	q->last_avail = q->used_idx = q->signalled = 0;
 	q->auto_avail_event = true;
+	q->was_reset = false;
 }
 
 static void dev_reset(struct model *m)
@@ -494,8 +495,9 @@ static void q_enable(struct model *m, int qi, bool legacy)
 		model_violation(m, "queue %d enabled with size %u (max %u)", qi, q->size, q->max);
 		return;
 	}
-	if (m->status & VIO_STATUS_DRIVER_OK)
+	if ((m->status & VIO_STATUS_DRIVER_OK) && !q->was_reset)
 		model_violation(m, "queue %d enabled after DRIVER_OK", qi);
+	q->was_reset = false;
 	uint64_t n = q->size;
 	if (model_q_packed(m)) {
 		if (mpk_enable_ok(m, qi)) {
@@ -650,9 +652,36 @@ static uint32_t common_read(struct model *m, uint32_t off, int size)
 		return q ? (uint32_t)q->used : 0;
 	case VIO_PCI_COMMON_Q_USEDHI:
 		return q ? (uint32_t)(q->used >> 32) : 0;
+	case VIO_PCI_COMMON_Q_RESET:
+		if (!q || !q->was_reset)
+			return 0;
+		if (q->reset_stuck)
+			return 1;
+		if (q->reset_reads) {
+			q->reset_reads--;
+			return 1;
+		}
+		return 0;
 	default:
 		return 0;
 	}
+}
+
+/* §2.6.1: the device forgets the queue; it presents its defaults and 0 in
+ * queue_enable, and 0 in queue_reset once done (knobs delay or stop that). */
+static void queue_reset_write(struct model *m, struct mq *q, uint32_t v)
+{
+	if (!(m->drv_features & VIO_BIT(VIO_F_RING_RESET))) {
+		model_violation(m, "queue_reset written without RING_RESET");
+		return;
+	}
+	if (v != 1) {
+		model_violation(m, "queue_reset written %u (only 1)", v);
+		return;
+	}
+	q_reset(q);
+	q->was_reset = true;
+	q->queue_resets++;
 }
 
 static void set_lo(uint64_t *p, uint32_t v)
@@ -674,7 +703,7 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		model_violation(m, "queue field %u written with queue_select %u out of range", off, m->qsel);
 		return;
 	}
-	if (qfield && q->enabled && off != VIO_PCI_COMMON_Q_MSIX) {
+	if (qfield && q->enabled && off != VIO_PCI_COMMON_Q_MSIX && off != VIO_PCI_COMMON_Q_RESET) {
 		model_fault(m, "queue %u field %u written while enabled", m->qsel, off);
 		return;
 	}
@@ -733,6 +762,9 @@ static void common_write(struct model *m, uint32_t off, uint32_t v, int size)
 		break;
 	case VIO_PCI_COMMON_Q_USEDHI:
 		set_hi(&q->used, v);
+		break;
+	case VIO_PCI_COMMON_Q_RESET:
+		queue_reset_write(m, q, v);
 		break;
 	default:
 		model_violation(m, "write to read-only common cfg field %u", off);

@@ -60,6 +60,10 @@ struct mq {
 	uint16_t size; /* current size */
 	uint16_t vector;
 	bool enabled;
+	bool was_reset;	      /* RING_RESET: reset alone, may be enabled after DRIVER_OK */
+	uint16_t reset_reads; /* knob: queue_reset reads 1 this many more times */
+	bool reset_stuck;     /* knob: queue_reset never completes */
+	uint32_t queue_resets;
 	uint16_t notify_off;
 	uint16_t shrink_to; /* knob: after the next size read, the size becomes this */
 	uint64_t desc, avail, used;

@@ -16,6 +16,10 @@
 # backlog, which only a kick of RX queue 1 flushes (virtio_net_handle_rx);
 # the driver now notifies the other RX queues when one ran dry
 # (vio_net_rx_kick, counted in rx<i>_kicks_peer).
+# Ring sizes (ethtool -G, VIRTIO_F_RING_RESET): on the N=2 NIC rx/tx
+# 64/128, 256/64, 256/256 while 128 MiB move each way (SHA-256), `ethtool
+# -g` following each change, no device reset (queue by queue); on the
+# fourth NIC (queue_reset=off) the same h2g through one device reset each.
 # Receive hashes, on that NIC and on a fourth with hash=on alone (one pair,
 # HASH_CONFIG instead of RSS_CONFIG): for 4 UDP flows, skb->hash in the
 # guest (read by test/vm/rxhash.c's BPF filter) equals the Toeplitz hash
@@ -34,7 +38,7 @@ QN=(2 4)
 for i in "${!QN[@]}"; do tb_nic tap "$i" "" "" "${QN[i]}"; done
 RSS=${#QN[@]} HASH=$((${#QN[@]} + 1))
 tb_nic tap "$RSS" rss=on,hash=on "" 2
-tb_nic tap "$HASH" hash=on
+tb_nic tap "$HASH" hash=on,queue_reset=off
 gcc -O2 -static -Wall -Wextra -Werror -o "$RUN_DIR/rxhash" "$TB_DIR/rxhash.c" || tb_die "building rxhash failed"
 EXTRA_FILES+=("$RUN_DIR/rxhash:bin/rxhash")
 vm_start "${MACHINE:-pc}"
@@ -108,6 +112,43 @@ par() {
 	echo "$nf x $mib MiB $dir, SHA-256 ok"
 }
 
+# ring_test NAME I DIR RESETS: ethtool -G rx/tx 64/128, 256/64, 256/256
+# while 128 MiB move in DIR (SHA-256 checked), `ethtool -g` following every
+# change; RESETS device resets allowed for it (0 with RING_RESET: queue by
+# queue; one per change without: the recovery path)
+ring_test() {
+	local name=$1 i=$2 dir=$3 want=$4 ifc=${NIC_IF[$2]} r0 out seen
+	guest_run "cat >/tmp/ring$i.sh <<'EOS'
+bytes() { cat /sys/class/net/$ifc/statistics/rx_bytes /sys/class/net/$ifc/statistics/tx_bytes | awk '{ s += \$1 } END { print s }'; }
+n=0 p=\$(bytes)
+while [ \$n -lt 300 ]; do
+	usleep 100000
+	c=\$(bytes)
+	[ \$((c - p)) -gt 1000000 ] && break
+	p=\$c n=\$((n + 1))
+done
+for s in \"\$@\"; do
+	ethtool -G $ifc rx \${s%:*} tx \${s#*:} >/dev/null 2>&1 || echo \"failed:\$s\"
+	echo \"\$s=\$(ethtool -g $ifc | awk '/^Current/ { c = 1 } c && /^RX:/ { r = \$2 } c && /^TX:/ { t = \$2 } END { print r \":\" t }')\"
+	usleep 200000
+done
+EOS" >/dev/null
+	t_begin "$name"
+	r0=$(resets "$i")
+	guest_run "tb_bg ring$i sh /tmp/ring$i.sh 64:128 256:64 256:256" >/dev/null
+	if ! out=$(xfer "$i" 128 "$dir"); then
+		t_fail "transfer while resizing rings: $out"
+	elif ! seen=$(guest_run "tb_wait ring$i 60 && cat /tmp/bg.ring$i.log" | tr '\n' ' '); then
+		t_fail "ring changes did not finish: $seen"
+	elif [ "$seen" != "64:128=64:128 256:64=256:64 256:256=256:256 " ]; then
+		t_fail "ethtool -g after each -G (asked=current): $seen"
+	elif [ $(($(resets "$i") - r0)) != "$want" ]; then
+		t_fail "device resets for 3 ring changes: $(($(resets "$i") - r0)), want $want"
+	else
+		t_info "$out; rings asked=current $seen; device resets $want"
+		t_pass
+	fi
+}
 for i in "${!QN[@]}"; do
 	n=${QN[i]} name=mq.n${QN[i]} ifc=
 	t_bind "$name.bind" "$i" || continue
@@ -175,6 +216,10 @@ EOS" >/dev/null
 		fi
 	done
 	guest_run "ethtool -L $ifc combined $want" >/dev/null
+	if [ "$i" = 0 ]; then # RING_RESET: queue by queue, no device reset
+		ring_test "$name.ring_reset_g2h" "$i" g2h 0
+		ring_test "$name.ring_reset_h2g" "$i" h2g 0
+	fi
 done
 # RSS: packets per RX queue while 4 flows come in, after a table change
 rss_run() { # prints "q0 q1" rx packet deltas, or fails
@@ -281,6 +326,8 @@ if t_bind mq.hash.bind "$HASH"; then
 		read -r _ m _ o <<<"$r"
 		if [ "$o" = 0 ] && [ "$m" -ge 180 ]; then t_info "new key: $r"; t_pass; else t_fail "new key: $r"; fi
 	fi
+	# queue_reset=off: each ring change goes through one device reset
+	ring_test mq.hash.ring_fallback_h2g "$HASH" h2g 3
 fi
 t_guest mq.dmesg_clean dmesg_bad
 vm_stop
