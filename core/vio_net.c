@@ -146,6 +146,9 @@ static bool vio_net_mtu_fits(const struct vio_net *n, uint64_t f, uint16_t mtu, 
 {
 	uint32_t hdr = (n->dev.pci.modern || (f & VIO_BIT(VIO_NET_F_MRG_RXBUF))) ? VIO_NET_HDR_LEN
 										 : VIO_NET_HDR_LEN_LEGACY;
+
+	if (f & VIO_BIT(VIO_NET_F_HASH_REPORT))
+		hdr = VIO_NET_HDR_LEN_HASH;
 	uint32_t frame = (uint32_t)mtu + VIO_ETH_HLEN + VIO_ETH_VLAN_HLEN;
 
 	if (!buf_max || !vio_net_small_mode(f))

@@ -205,6 +205,9 @@ struct vio_net_rxq {
 	uint16_t drain_seg;
 	struct vio_net_rxq_stats stats;
 	uint16_t posted; /* chains the device holds */
+	/* RING_RESET in progress on this queue (vio_net_rxq_reset until
+	 * _restart): other queues' peer kicks leave it alone */
+	bool resetting;
 	/* cookies the core took back but could not post again (a re-post on a
 	 * queue that broke meanwhile): returned first by vio_net_rx_drain(),
 	 * so every buffer still comes back exactly once */
@@ -228,6 +231,7 @@ enum vio_net_reset_cause {
 	VIO_NET_RESET_RESUME,	       /* suspend/resume: the device may have lost power */
 	VIO_NET_RESET_FORCED,	       /* asked for by a test or an operator */
 	VIO_NET_RESET_RELINK,	       /* packed ring, link back up (vio_net_config_changed) */
+	VIO_NET_RESET_RESIZE,	       /* new ring sizes on a device without RING_RESET */
 	VIO_NET_RESET_CAUSES,
 };
 /* ---- the device ---- */
@@ -380,8 +384,8 @@ bool vio_net_reset_wanted(const struct vio_net *n, enum vio_net_reset_cause *cau
  * logged, the front-end leaves the device reset with link down, and every
  * later call answers false (no loop). A device that moved TX traffic
  * between two resets is not failing again (RX does not count: fresh
- * buffers complete on any broadcast). Resume and relink never count toward
- * giving up; relink resets past VIO_NET_RELINK_MAX per window are skipped
+ * buffers complete on any broadcast). Resume, resize and relink never
+ * count toward giving up; relink resets past VIO_NET_RELINK_MAX per window are skipped
  * (false, counted in relinks_skipped, relink_reset cleared), so a device
  * that toggles its link cannot keep the front-end resetting. */
 bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause);
@@ -407,11 +411,12 @@ const char *vio_net_reset_cause_name(enum vio_net_reset_cause c);
 /* ---- ring sizes (ethtool -G) ---- */
 /* [attach] The ring sizes every queue runs at from the next (re)start on:
  * 0 keeps one. A power of two of at least 2, within the size every queue
- * of the kind was created with (its memory stays; vq.cap), a TX ring
- * still holding one packet of max_sg segments next to the polled
- * reserve: else VIO_EINVAL. VIO_ENOTSUP in copy mode and on a legacy
- * device (it cannot resize). Applied by vio_net_reinit (the recovery
- * path: what a device without RING_RESET needs) or queue by queue: */
+ * of the kind was created with (its memory stays; vq.cap), every queue
+ * still taking its largest chain at that size (indirect tables shrink with
+ * the ring: a TX packet of max_sg segments next to the polled reserve, a
+ * big-mode RX chain of 21, may then have to fit direct): else VIO_EINVAL. VIO_ENOTSUP in copy mode and on a
+ * legacy device (it cannot resize). Applied by vio_net_reinit (the recovery path: what a device without
+ * RING_RESET needs) or queue by queue: */
 int vio_net_set_ring_sizes(struct vio_net *n, uint16_t rx, uint16_t tx);
 /* [attach] VIRTIO_F_RING_RESET (§2.6.1): with the queue's own path frozen
  * (NAPI off / TX stopped), reset it alone on the device. Then take back

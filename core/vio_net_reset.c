@@ -22,7 +22,7 @@
 #include "vio_net.h"
 
 static const char *const vio_net_cause_names[VIO_NET_RESET_CAUSES] = {
-    "needs_reset", "broken", "tx_timeout", "ctrl_timeout", "resume", "forced", "relink",
+    "needs_reset", "broken", "tx_timeout", "ctrl_timeout", "resume", "forced", "relink", "resize",
 };
 
 const char *vio_net_reset_cause_name(enum vio_net_reset_cause c)
@@ -140,7 +140,9 @@ bool vio_net_reset_begin(struct vio_net *n, enum vio_net_reset_cause cause)
 	if (n->reset_given_up)
 		return false;
 	n->resets[cause]++;
-	if (cause == VIO_NET_RESET_RESUME) { /* never a failure, never counted */
+	/* never a failure, never counted: a resume, or new ring sizes an
+	 * operator asked for (ethtool -G may come four times a second) */
+	if (cause == VIO_NET_RESET_RESUME || cause == VIO_NET_RESET_RESIZE) {
 		n->reset_tries = 0;
 		vio_warn(n->os, "net: resetting the device (%s)", vio_net_reset_cause_name(cause));
 		return true;
@@ -249,15 +251,34 @@ int vio_net_reinit(struct vio_net *n)
 
 /* ---- ring sizes: ethtool -G (VIRTIO_F_RING_RESET, §2.6.1) ---- */
 
-/* A TX ring must still take one packet of max_sg segments next to the
- * polled path's reserve (vio_net_txq_clamp_sg at attach). */
-static bool vio_net_tx_ring_ok(const struct vio_net *n, uint16_t size)
+/* Descriptors a chain of nseg segments takes in vq once resized to size:
+ * one when it can go indirect then (vio_vq_resize clamps the tables to the
+ * ring, §2.7.5.3.1), else nseg. */
+static uint32_t vio_net_chain_descs(const struct vio_vq *vq, uint16_t nseg, uint16_t size)
 {
-	const struct vio_net_txq *q = &n->txq[0];
-	uint32_t need =
-	    (uint32_t)vio_vq_descs_needed(&q->vq, (uint16_t)(q->max_sg + 1)) + VIO_NET_POLL_RESERVE;
+	uint16_t mi = vq->indirect_cap < size ? vq->indirect_cap : size;
 
-	return size >= need && size > q->vq.reserved;
+	return nseg > 1 && nseg <= mi ? 1 : nseg;
+}
+
+/* Every queue must still take its largest chain: TX one packet of max_sg
+ * segments next to the polled path's reserve (vio_net_txq_clamp_sg at
+ * attach), RX its mode's chain (big mode: header + 20 pages; legacy
+ * without any_layout: header + data). */
+static bool vio_net_rings_fit(const struct vio_net *n, uint16_t rx, uint16_t tx)
+{
+	uint16_t rx_seg = n->rx_mode == VIO_NET_RX_BIG ? VIO_NET_MAX_BIG_SEGS + 1 : n->any_layout ? 1 : 2;
+	uint16_t i;
+
+	for (i = 0; i < n->nqp; i++) {
+		const struct vio_net_txq *t = &n->txq[i];
+		const struct vio_net_rxq *r = &n->rxq[i];
+
+		if (vio_net_chain_descs(&t->vq, (uint16_t)(t->max_sg + 1), tx) + t->vq.reserved > tx ||
+		    vio_net_chain_descs(&r->vq, rx_seg, rx) > rx)
+			return false;
+	}
+	return true;
 }
 
 /* A power of two every queue of the kind was created big enough for. */
@@ -280,7 +301,7 @@ int vio_net_set_ring_sizes(struct vio_net *n, uint16_t rx, uint16_t tx)
 	rx = rx ? rx : vio_net_ring_of(&n->rxq[0].vq, n->rx_ring);
 	tx = tx ? tx : vio_net_ring_of(&n->txq[0].vq, n->tx_ring);
 	if (!vio_net_ring_size_ok(n, true, rx) || !vio_net_ring_size_ok(n, false, tx) ||
-	    !vio_net_tx_ring_ok(n, tx))
+	    !vio_net_rings_fit(n, rx, tx))
 		return VIO_EINVAL;
 	n->rx_ring = rx;
 	n->tx_ring = tx;
@@ -308,6 +329,7 @@ static int vio_net_queue_reset(struct vio_net *n, struct vio_vq *vq)
 int vio_net_rxq_reset(struct vio_net_rxq *q)
 {
 	q->drain_slot = NULL;
+	VIO_WRITE_ONCE(q->resetting, true);
 	return vio_net_queue_reset(q->net, &q->vq);
 }
 
@@ -339,6 +361,7 @@ int vio_net_rxq_restart(struct vio_net_rxq *q)
 		return err;
 	q->drain_slot = NULL;
 	q->max_posted = vio_net_rx_budget(n, q);
+	VIO_WRITE_ONCE(q->resetting, false);
 	return VIO_OK;
 }
 

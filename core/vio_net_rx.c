@@ -206,11 +206,17 @@ static void vio_net_rx_kick_peers(struct vio_net_rxq *q)
 
 	if (!n->rss.table_len || k < 2 || k > n->nqp || n->dev.broken)
 		return;
-	for (i = 0; i < k; i++)
-		if (&n->rxq[i] != q) {
-			vio_vq_notify_only(&n->rxq[i].vq);
-			q->stats.kicks_peer++;
-		}
+	for (i = 0; i < k; i++) {
+		const struct vio_net_rxq *p = &n->rxq[i];
+
+		/* a queue being reset alone or latched broken is not nudged
+		 * (a reset that starts right after this check meets one
+		 * harmless doorbell: QEMU ignores it on a disabled queue) */
+		if (p == q || VIO_READ_ONCE(p->resetting) || VIO_READ_ONCE(p->vq.broken))
+			continue;
+		vio_vq_notify_only(&p->vq);
+		q->stats.kicks_peer++;
+	}
 }
 
 bool vio_net_rx_kick(struct vio_net_rxq *q)

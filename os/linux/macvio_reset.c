@@ -355,6 +355,8 @@ static int rx_ring_reset(struct macvio *vi, u16 i, bool running)
 		err = vio_net_rxq_restart(rq->q);
 		if (!err && macvio_rx_fill(rq, false) < 0)
 			err = VIO_ENOMEM;
+		if (!err && !running) /* as macvio_stop left it: no interrupts */
+			vio_vq_disable_cb(&rq->q->vq);
 	}
 	if (running) {
 		napi_enable(&rq->napi);
@@ -377,6 +379,8 @@ static int tx_ring_reset(struct macvio *vi, u16 i, bool running)
 	if (running)
 		napi_disable(&tq->napi);
 	__netif_tx_lock_bh(nq);
+	/* stopped for up to ~100 ms below: not a hang to the watchdog */
+	txq_trans_cond_update(nq);
 	netif_tx_stop_queue(nq);
 	for (n = 0; n < 100 && tq->q->inflight; n++) {
 		macvio_tx_reclaim_all(tq);
@@ -403,7 +407,7 @@ static int tx_ring_reset(struct macvio *vi, u16 i, bool running)
 /* ethtool -G. With RING_RESET each queue is resized alone while the others
  * carry traffic (§2.6.1); without it, or when a queue reset fails, the
  * recovery path resets the device and brings it back at the new sizes
- * (counted as a forced reset: an operator asked). RTNL held. */
+ * (cause resize: never counted toward giving up). RTNL held. */
 int macvio_set_rings(struct macvio *vi, u16 rx, u16 tx)
 {
 	bool running = netif_running(vi->ndev);
@@ -415,7 +419,7 @@ int macvio_set_rings(struct macvio *vi, u16 rx, u16 tx)
 	if (err)
 		goto out;
 	if (!vio_dev_has(&vi->net.dev, VIO_F_RING_RESET)) {
-		recover(vi, VIO_NET_RESET_FORCED);
+		recover(vi, VIO_NET_RESET_RESIZE);
 		err = READ_ONCE(vi->broken) ? VIO_EIO : VIO_OK;
 		goto out;
 	}

@@ -1563,3 +1563,37 @@ TEST(net_ring_reset_fallback)
 	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 128, 0), VIO_ENOTSUP);
 	fe_down(&f);
 }
+
+/* Sizes a queue could not work at are refused up front: a TX ring whose
+ * packet of max_sg segments could no longer go indirect (the tables shrink
+ * with the ring) and would not fit direct, a big-mode RX ring too small for
+ * its 21-segment chains. Resizes through the recovery path (a device
+ * without RING_RESET) never count toward giving the device up. */
+TEST(net_ring_sizes_limits)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_net_params p;
+	struct fe f;
+
+	fe_params_default(&p); /* tx_max_sg 16: 17 descriptors direct */
+	up(&f, m, &p);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 0, 16), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 2, 32), 0);
+	for (int i = 0; i < 6; i++) /* ethtool -G, again and again, at once */
+		ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESIZE, NULL), 0);
+	ASSERT(!f.n.reset_given_up);
+	ASSERT_EQ(f.n.resets[VIO_NET_RESET_RESIZE], 6);
+	ring_works(&f, 2, 32);
+	fe_down(&f);
+
+	m = model_new(M_MODERN);
+	m->features &= ~VIO_BIT(VIO_NET_F_MRG_RXBUF); /* guest TSO: big mode */
+	up(&f, m, &p);
+	ASSERT_EQ(f.n.rx_mode, VIO_NET_RX_BIG);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 16, 0), VIO_EINVAL);
+	ASSERT_EQ(vio_net_set_ring_sizes(&f.n, 32, 0), 0);
+	ASSERT_EQ(fe_recover(&f, VIO_NET_RESET_RESIZE, NULL), 0);
+	ASSERT_EQ(vio_vq_size(&f.n.rxq[0].vq), 32);
+	ASSERT(vio_net_rx_room(&f.n.rxq[0]) > 0 || f.n.rxq[0].posted > 0);
+	fe_down(&f);
+}

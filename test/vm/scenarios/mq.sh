@@ -113,9 +113,10 @@ par() {
 }
 
 # ring_test NAME I DIR RESETS: ethtool -G rx/tx 64/128, 256/64, 256/256
-# while 128 MiB move in DIR (SHA-256 checked), `ethtool -g` following every
-# change; RESETS device resets allowed for it (0 with RING_RESET: queue by
-# queue; one per change without: the recovery path)
+# while 256 MiB move in DIR (SHA-256 checked), `ethtool -g` following every
+# change and traffic still moving around it (+); RESETS device resets it
+# takes (0 with RING_RESET: queue by queue; one per change without: the
+# recovery path)
 ring_test() {
 	local name=$1 i=$2 dir=$3 want=$4 ifc=${NIC_IF[$2]} r0 out seen
 	guest_run "cat >/tmp/ring$i.sh <<'EOS'
@@ -128,20 +129,22 @@ while [ \$n -lt 300 ]; do
 	p=\$c n=\$((n + 1))
 done
 for s in \"\$@\"; do
+	b=\$(bytes)
 	ethtool -G $ifc rx \${s%:*} tx \${s#*:} >/dev/null 2>&1 || echo \"failed:\$s\"
-	echo \"\$s=\$(ethtool -g $ifc | awk '/^Current/ { c = 1 } c && /^RX:/ { r = \$2 } c && /^TX:/ { t = \$2 } END { print r \":\" t }')\"
 	usleep 200000
+	m=-; [ \$((\$(bytes) - b)) -gt 100000 ] && m=+
+	echo \"\$s=\$(ethtool -g $ifc | awk '/^Current/ { c = 1 } c && /^RX:/ { r = \$2 } c && /^TX:/ { t = \$2 } END { print r \":\" t }')\$m\"
 done
 EOS" >/dev/null
 	t_begin "$name"
 	r0=$(resets "$i")
 	guest_run "tb_bg ring$i sh /tmp/ring$i.sh 64:128 256:64 256:256" >/dev/null
-	if ! out=$(xfer "$i" 128 "$dir"); then
+	if ! out=$(xfer "$i" 256 "$dir"); then
 		t_fail "transfer while resizing rings: $out"
 	elif ! seen=$(guest_run "tb_wait ring$i 60 && cat /tmp/bg.ring$i.log" | tr '\n' ' '); then
 		t_fail "ring changes did not finish: $seen"
-	elif [ "$seen" != "64:128=64:128 256:64=256:64 256:256=256:256 " ]; then
-		t_fail "ethtool -g after each -G (asked=current): $seen"
+	elif [ "$seen" != "64:128=64:128+ 256:64=256:64+ 256:256=256:256+ " ]; then
+		t_fail "ethtool -g after each -G (asked=current, + while traffic moved): $seen"
 	elif [ $(($(resets "$i") - r0)) != "$want" ]; then
 		t_fail "device resets for 3 ring changes: $(($(resets "$i") - r0)), want $want"
 	else
@@ -219,6 +222,18 @@ EOS" >/dev/null
 	if [ "$i" = 0 ]; then # RING_RESET: queue by queue, no device reset
 		ring_test "$name.ring_reset_g2h" "$i" g2h 0
 		ring_test "$name.ring_reset_h2g" "$i" h2g 0
+		# a TX ring too small for one packet (MAX_SKB_FRAGS + 1 segments
+		# direct: indirect tables shrink with the ring) is refused
+		t_begin "$name.ring_refused"
+		out=$(guest_run "ethtool -G $ifc tx 16 2>&1; echo rc=\$?; ethtool -g $ifc | awk '/^Current/ { c = 1 } c && /^RX:/ { r = \$2 } c && /^TX:/ { t = \$2 } END { print \"current \" r \":\" t }'")
+		if grep -q "rc=0" <<<"$out" || ! grep -q "current 256:256" <<<"$out"; then
+			t_fail "ethtool -G tx 16: $out"
+		elif ! p=$(ping_both "$i"); then
+			t_fail "after the refusal: $p"
+		else
+			t_info "$(tr '\n' ' ' <<<"$out")"
+			t_pass
+		fi
 	fi
 done
 # RSS: packets per RX queue while 4 flows come in, after a table change
