@@ -136,9 +136,15 @@ int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_de
 	d->dma_is_iommu = p && p->dma_is_iommu;
 	d->reset_timeout_us = p && p->reset_timeout_us ? p->reset_timeout_us : VIO_DEV_RESET_TIMEOUT_US;
 	d->split_only = p && p->split_only;
+	d->drv = p ? p->driver : NULL;
 	err = vio_pci_probe(&d->pci, os, p && p->prefer_legacy);
 	if (err)
 		return err;
+	if (d->drv && d->pci.device_type != d->drv->device_type) {
+		vio_err(os, "%s: virtio device type %lu is not ours (%lu)", d->drv->name,
+			(unsigned long)d->pci.device_type, (unsigned long)d->drv->device_type);
+		return VIO_ENODEV;
+	}
 	vio_dev_bus_init(d);
 	err = vio_dev_reset(d);
 	if (err) {
@@ -181,7 +187,7 @@ static void vio_dev_log_missing(struct vio_dev *d, uint64_t missing)
 	for (bit = 0; bit < 64; bit++) {
 		if (!(missing >> bit & 1))
 			continue;
-		name = vio_dev_feature_name(d->pci.device_type, bit);
+		name = vio_dev_feature_name(d->drv, bit);
 		vio_err(d->os, "required feature %s (bit %u) not available", name ? name : "?", bit);
 	}
 }
@@ -597,51 +603,81 @@ static const char *vio_dev_ring_feature_name(unsigned bit)
 	}
 }
 
-/* virtio-net feature bits, §5.1.3; NULL where the spec has none. */
-static const char *const vio_dev_net_names[64] = {
-    [VIO_NET_F_CSUM] = "NET_CSUM",
-    [VIO_NET_F_GUEST_CSUM] = "NET_GUEST_CSUM",
-    [VIO_NET_F_CTRL_GUEST_OFFLOADS] = "NET_CTRL_GUEST_OFFLOADS",
-    [VIO_NET_F_MTU] = "NET_MTU",
-    [VIO_NET_F_MAC] = "NET_MAC",
-    [VIO_NET_F_GSO] = "NET_GSO",
-    [VIO_NET_F_GUEST_TSO4] = "NET_GUEST_TSO4",
-    [VIO_NET_F_GUEST_TSO6] = "NET_GUEST_TSO6",
-    [VIO_NET_F_GUEST_ECN] = "NET_GUEST_ECN",
-    [VIO_NET_F_GUEST_UFO] = "NET_GUEST_UFO",
-    [VIO_NET_F_HOST_TSO4] = "NET_HOST_TSO4",
-    [VIO_NET_F_HOST_TSO6] = "NET_HOST_TSO6",
-    [VIO_NET_F_HOST_ECN] = "NET_HOST_ECN",
-    [VIO_NET_F_HOST_UFO] = "NET_HOST_UFO",
-    [VIO_NET_F_MRG_RXBUF] = "NET_MRG_RXBUF",
-    [VIO_NET_F_STATUS] = "NET_STATUS",
-    [VIO_NET_F_CTRL_VQ] = "NET_CTRL_VQ",
-    [VIO_NET_F_CTRL_RX] = "NET_CTRL_RX",
-    [VIO_NET_F_CTRL_VLAN] = "NET_CTRL_VLAN",
-    [VIO_NET_F_CTRL_RX_EXTRA] = "NET_CTRL_RX_EXTRA",
-    [VIO_NET_F_GUEST_ANNOUNCE] = "NET_GUEST_ANNOUNCE",
-    [VIO_NET_F_MQ] = "NET_MQ",
-    [VIO_NET_F_CTRL_MAC_ADDR] = "NET_CTRL_MAC_ADDR",
-    [52] = "NET_VQ_NOTF_COAL",
-    [53] = "NET_NOTF_COAL",
-    [VIO_NET_F_GUEST_USO4] = "NET_GUEST_USO4",
-    [VIO_NET_F_GUEST_USO6] = "NET_GUEST_USO6",
-    [VIO_NET_F_HOST_USO] = "NET_HOST_USO",
-    [VIO_NET_F_HASH_REPORT] = "NET_HASH_REPORT",
-    [VIO_NET_F_GUEST_HDRLEN] = "NET_GUEST_HDRLEN",
-    [VIO_NET_F_RSS] = "NET_RSS",
-    [VIO_NET_F_RSC_EXT] = "NET_RSC_EXT",
-    [VIO_NET_F_STANDBY] = "NET_STANDBY",
-    [VIO_NET_F_SPEED_DUPLEX] = "NET_SPEED_DUPLEX",
-};
-
-const char *vio_dev_feature_name(uint32_t device_type, unsigned bit)
+const char *vio_dev_feature_name(const struct vio_driver *drv, unsigned bit)
 {
 	const char *name = vio_dev_ring_feature_name(bit);
 
-	if (name || bit >= 64)
+	if (name || bit >= 64 || !drv || !drv->feature_names)
 		return name;
-	if (device_type == VIO_ID_NET)
-		return vio_dev_net_names[bit];
-	return NULL;
+	return drv->feature_names[bit];
+}
+
+int vio_dev_features_string(const struct vio_dev *d, char *buf, size_t size)
+{
+	size_t pos = 0;
+	unsigned bit;
+
+	if (buf && size)
+		buf[0] = 0;
+	for (bit = 0; bit < 64; bit++) {
+		const char *name;
+		size_t room = pos < size ? size - pos : 0;
+		int w;
+
+		if (!((d->features >> bit) & 1))
+			continue;
+		name = vio_dev_feature_name(d->drv, bit);
+		if (name)
+			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%s%s", pos ? " " : "", name);
+		else
+			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%sbit%u", pos ? " " : "",
+					 bit);
+		if (w > 0)
+			pos += (size_t)w;
+	}
+	return (int)pos;
+}
+
+/* ---- interrupt dispatch ---- */
+
+bool vio_irq_needs_isr(enum vio_irq_mode mode, uint16_t vector)
+{
+	return mode == VIO_IRQ_INTX || (mode == VIO_IRQ_MSIX_SINGLE && vector == 0);
+}
+
+struct vio_irq_work vio_irq_decode(enum vio_irq_mode mode, uint16_t vector, uint8_t isr)
+{
+	struct vio_irq_work w = {false, false, false, VIO_IRQ_ALL_QUEUES};
+
+	switch (mode) {
+	case VIO_IRQ_INTX:
+		w.ours = isr != 0;
+		w.config = (isr & VIO_ISR_CONFIG) != 0;
+		w.queues = (isr & VIO_ISR_QUEUE) != 0;
+		break;
+	case VIO_IRQ_MSIX_SINGLE:
+		w.ours = w.queues = vector == 0;
+		w.config = vector == 0 && (isr & VIO_ISR_CONFIG);
+		break;
+	case VIO_IRQ_MSIX_SHARED:
+		w.ours = vector <= 1;
+		w.config = vector == 0;
+		w.queues = vector == 1;
+		break;
+	case VIO_IRQ_MSIX_PER_VQ:
+		w.ours = vector != VIO_MSI_NO_VECTOR;
+		w.config = vector == 0;
+		w.queues = w.ours && vector > 0;
+		if (w.queues)
+			w.queue = (uint16_t)(vector - 1);
+		break;
+	}
+	return w;
+}
+
+struct vio_irq_work vio_dev_irq(struct vio_dev *d, uint16_t vector)
+{
+	uint8_t isr = vio_irq_needs_isr(d->irq_mode, vector) ? vio_dev_isr(d) : 0;
+
+	return vio_irq_decode(d->irq_mode, vector, isr);
 }

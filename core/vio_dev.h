@@ -9,7 +9,9 @@
  *   vio_dev_vq_create()  per queue
  *   vio_dev_driver_ok()  DRIVER_OK
  * Any failure sets FAILED (§2.1.2) and returns an error that says why.
- * Device types (net, later block/console/entropy/balloon) sit on top.
+ * Device types (net, console, later block/entropy/balloon) sit on top, each
+ * described to this layer by one struct vio_driver (the bus layer): this
+ * file knows no device type's feature names or queues.
  */
 #ifndef VIO_DEV_H
 #define VIO_DEV_H
@@ -27,8 +29,17 @@
  * device reset then follows). QEMU completes it inside the write. */
 #define VIO_DEV_QUEUE_RESET_US 1000000
 
+/* A device type the core drives: everything the generic layer knows of it
+ * (one per engine, e.g. vio_net_driver). */
+struct vio_driver {
+	const char *name;		  /* "net", "console": for logs */
+	uint32_t device_type;		  /* virtio device id (§5): VIO_ID_NET, ... */
+	const char *const *feature_names; /* [64]: its bits' names, NULL where none */
+};
+
 struct vio_dev {
 	struct vio_pci pci;
+	const struct vio_driver *drv; /* vio_dev_params.driver; NULL: generic */
 	const struct vio_os *os;
 	uint64_t dev_features; /* offered by the device */
 	uint64_t features;     /* negotiated */
@@ -56,10 +67,14 @@ struct vio_dev_params {
 	bool prefer_legacy;	   /* use the legacy interface of a transitional device */
 	uint32_t reset_timeout_us; /* 0 = default (1 s) */
 	bool split_only;	   /* never negotiate RING_PACKED (a front-end's switch) */
+	/* the device type expected (VIO_ENODEV for another); NULL takes any
+	 * and names ring features only */
+	const struct vio_driver *driver;
 };
 
 /* [attach] Probe the transport and bring the device to DRIVER. VIO_ENODEV:
- * not a virtio-pci device; VIO_ETIMEDOUT: reset never completed. */
+ * not a virtio-pci device, or not of p->driver's type (nothing written);
+ * VIO_ETIMEDOUT: reset never completed. */
 int vio_dev_init(struct vio_dev *d, const struct vio_os *os, const struct vio_dev_params *p);
 
 /* [attach] Negotiate: accept device ∩ (wanted | ring features we support).
@@ -125,13 +140,45 @@ void vio_dev_set_broken(struct vio_dev *d, const char *why);
 
 /* [any] INTx/MSI: read-to-acknowledge ISR (§4.1.4.5); 0 means "not ours". */
 uint8_t vio_dev_isr(struct vio_dev *d);
+
+/* ---- interrupt dispatch: what one interrupt asks of the driver ---- */
+#define VIO_IRQ_ALL_QUEUES 0xffff
+struct vio_irq_work {
+	bool ours;	/* false: a shared line someone else raised (or a vector we never set) */
+	bool config;	/* the device's config changed (§4.1.4.5.1): re-read it */
+	bool queues;	/* queue activity: `queue`, or every queue */
+	uint16_t queue; /* the queue of a per-queue vector, else VIO_IRQ_ALL_QUEUES */
+};
+/* [irq] The decision alone, for a mode, the MSI-X vector that fired
+ * (VIO_MSI_NO_VECTOR for the line or MSI) and the ISR value read (when
+ * vio_irq_needs_isr says so):
+ *  - INTX (line/MSI): ours when the ISR is non-zero; its config bit is a
+ *    config change, its queue bit every queue (§4.1.4.5);
+ *  - MSIX_SINGLE, vector 0: every queue, and a config change when the ISR
+ *    says so (a device sets the config bit before every config interrupt,
+ *    MSI-X or not, §4.1.4.5.1; one register read is cheaper than the
+ *    config space every time);
+ *  - MSIX_SHARED: vector 0 config, vector 1 every queue;
+ *  - MSIX_PER_VQ: vector 0 config, vector 1 + i queue i (vio_dev_queue_vector);
+ *  - any other vector: not ours. */
+struct vio_irq_work vio_irq_decode(enum vio_irq_mode mode, uint16_t vector, uint8_t isr);
+bool vio_irq_needs_isr(enum vio_irq_mode mode, uint16_t vector);
+/* [irq] Primary interrupt context, no lock, no allocation, at most one
+ * register read (the ISR, which acknowledges it): the decode for this
+ * device's mode. The front-end then schedules its config work and its
+ * per-queue handlers; every front-end and device type share it. */
+struct vio_irq_work vio_dev_irq(struct vio_dev *d, uint16_t vector);
 /* Did the device ask for a reset (DEVICE_NEEDS_RESET, §2.1.1)? */
 bool vio_dev_needs_reset(struct vio_dev *d);
 
 /* Counted allocation wrappers and vio_dev_os(): vio_mem.h. */
 
-/* Name of a feature bit for logs and reports ("VERSION_1", "NET_CSUM", ...),
- * NULL when unknown. */
-const char *vio_dev_feature_name(uint32_t device_type, unsigned bit);
+/* Name of a feature bit for logs and reports: the ring's ("VERSION_1")
+ * or drv's ("NET_CSUM", ...; none without drv), NULL when unknown. */
+const char *vio_dev_feature_name(const struct vio_driver *drv, unsigned bit);
+/* "VERSION_1 NET_MAC NET_STATUS ..." for the negotiated features (bit
+ * order, "bit<n>" for unnamed bits); returns the full length like
+ * snprintf, truncating safely. */
+int vio_dev_features_string(const struct vio_dev *d, char *buf, size_t size);
 
 #endif /* VIO_DEV_H */

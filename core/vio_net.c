@@ -7,6 +7,51 @@
 #include "vio_log.h"
 #include "vio_net.h"
 
+/* virtio-net feature bits, §5.1.3; NULL where the spec has none. */
+static const char *const vio_net_feature_names[64] = {
+    [VIO_NET_F_CSUM] = "NET_CSUM",
+    [VIO_NET_F_GUEST_CSUM] = "NET_GUEST_CSUM",
+    [VIO_NET_F_CTRL_GUEST_OFFLOADS] = "NET_CTRL_GUEST_OFFLOADS",
+    [VIO_NET_F_MTU] = "NET_MTU",
+    [VIO_NET_F_MAC] = "NET_MAC",
+    [VIO_NET_F_GSO] = "NET_GSO",
+    [VIO_NET_F_GUEST_TSO4] = "NET_GUEST_TSO4",
+    [VIO_NET_F_GUEST_TSO6] = "NET_GUEST_TSO6",
+    [VIO_NET_F_GUEST_ECN] = "NET_GUEST_ECN",
+    [VIO_NET_F_GUEST_UFO] = "NET_GUEST_UFO",
+    [VIO_NET_F_HOST_TSO4] = "NET_HOST_TSO4",
+    [VIO_NET_F_HOST_TSO6] = "NET_HOST_TSO6",
+    [VIO_NET_F_HOST_ECN] = "NET_HOST_ECN",
+    [VIO_NET_F_HOST_UFO] = "NET_HOST_UFO",
+    [VIO_NET_F_MRG_RXBUF] = "NET_MRG_RXBUF",
+    [VIO_NET_F_STATUS] = "NET_STATUS",
+    [VIO_NET_F_CTRL_VQ] = "NET_CTRL_VQ",
+    [VIO_NET_F_CTRL_RX] = "NET_CTRL_RX",
+    [VIO_NET_F_CTRL_VLAN] = "NET_CTRL_VLAN",
+    [VIO_NET_F_CTRL_RX_EXTRA] = "NET_CTRL_RX_EXTRA",
+    [VIO_NET_F_GUEST_ANNOUNCE] = "NET_GUEST_ANNOUNCE",
+    [VIO_NET_F_MQ] = "NET_MQ",
+    [VIO_NET_F_CTRL_MAC_ADDR] = "NET_CTRL_MAC_ADDR",
+    [52] = "NET_VQ_NOTF_COAL",
+    [53] = "NET_NOTF_COAL",
+    [VIO_NET_F_GUEST_USO4] = "NET_GUEST_USO4",
+    [VIO_NET_F_GUEST_USO6] = "NET_GUEST_USO6",
+    [VIO_NET_F_HOST_USO] = "NET_HOST_USO",
+    [VIO_NET_F_HASH_REPORT] = "NET_HASH_REPORT",
+    [VIO_NET_F_GUEST_HDRLEN] = "NET_GUEST_HDRLEN",
+    [VIO_NET_F_RSS] = "NET_RSS",
+    [VIO_NET_F_RSC_EXT] = "NET_RSC_EXT",
+    [VIO_NET_F_STANDBY] = "NET_STANDBY",
+    [VIO_NET_F_SPEED_DUPLEX] = "NET_SPEED_DUPLEX",
+};
+
+/* The bus layer's view of this engine (vio_dev.h). */
+const struct vio_driver vio_net_driver = {
+    .name = "net",
+    .device_type = VIO_ID_NET,
+    .feature_names = vio_net_feature_names,
+};
+
 /* ---- feature policy ---- */
 
 /* One "feature needs feature(s)" rule of §5.1.3.1; `needs` is a mask, any one
@@ -838,18 +883,19 @@ static int vio_net_mq_recheck(struct vio_net *n, uint64_t wanted)
 
 int vio_net_attach(struct vio_net *n, const struct vio_os *os, const struct vio_net_params *p)
 {
+	struct vio_dev_params dp;
 	uint64_t wanted;
 	int err;
 
 	vio_memset(n, 0, sizeof(*n));
 	n->os = os;
-	err = vio_dev_init(&n->dev, os, &p->dev);
+	dp = p->dev;
+	dp.driver = &vio_net_driver;
+	err = vio_dev_init(&n->dev, os, &dp);
 	if (err) {
 		vio_err(os, "net: device init failed: %s", vio_strerror(err));
 		return err;
 	}
-	if (n->dev.pci.device_type != VIO_ID_NET)
-		return vio_net_attach_fail(n, "device type", VIO_ENODEV);
 	wanted = vio_net_wanted(n, p);
 	err = vio_dev_negotiate(&n->dev, wanted, 0);
 	if (!err)
@@ -1134,26 +1180,15 @@ uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i)
 
 int vio_net_features_string(const struct vio_net *n, char *buf, size_t size)
 {
-	size_t pos = 0;
-	unsigned bit;
+	return vio_dev_features_string(&n->dev, buf, size);
+}
 
-	if (buf && size)
-		buf[0] = 0;
-	for (bit = 0; bit < 64; bit++) {
-		const char *name;
-		size_t room = pos < size ? size - pos : 0;
-		int w;
+int vio_net_queue_of(const struct vio_net *n, uint16_t idx, uint16_t *pair)
+{
+	uint16_t p = (uint16_t)(idx / 2);
 
-		if (!((n->dev.features >> bit) & 1))
-			continue;
-		name = vio_dev_feature_name(VIO_ID_NET, bit);
-		if (name)
-			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%s%s", pos ? " " : "", name);
-		else
-			w = vio_snprintf(buf && room ? buf + pos : NULL, room, "%sbit%u", pos ? " " : "",
-					 bit);
-		if (w > 0)
-			pos += (size_t)w;
-	}
-	return (int)pos;
+	if (p >= n->nqp)
+		return VIO_NET_Q_OTHER; /* the control queue, or none of ours */
+	*pair = p;
+	return idx % 2 ? VIO_NET_Q_TX : VIO_NET_Q_RX;
 }

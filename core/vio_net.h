@@ -786,6 +786,14 @@ uint64_t vio_net_stat_value(const struct vio_net *n, unsigned i);
  * order, "bit<n>" for unnamed bits); returns the full length like
  * snprintf, truncating safely. */
 int vio_net_features_string(const struct vio_net *n, char *buf, size_t size);
+/* The engine as the bus layer sees it (vio_dev.h: device type, names). */
+extern const struct vio_driver vio_net_driver;
+/* [irq] What queue idx is (§5.1.2: rx i = 2i, tx i = 2i + 1), for a
+ * front-end dispatching vio_dev_irq's per-queue work; *pair set for RX/TX. */
+#define VIO_NET_Q_RX	0
+#define VIO_NET_Q_TX	1
+#define VIO_NET_Q_OTHER (-1)
+int vio_net_queue_of(const struct vio_net *n, uint16_t idx, uint16_t *pair);
 
 /* ---- engine internals shared by core/vio_net*.c (not for front-ends) ---- */
 /* Header and config fields are little-endian on a modern (VERSION_1) device

@@ -137,8 +137,8 @@ bool MacvioNet::start(IOService *provider)
 
 	if (!super::start(provider))
 		return false;
-	pci_ = OSDynamicCast(MacvioPCI, provider->getProvider());
-	if (!pci_) {
+	nub_ = OSDynamicCast(MacvioNub, provider);
+	if (!nub_) {
 		IOLog("macvio: net driver attached to something that is not a macvio nub\n");
 		goto fail;
 	}
@@ -167,10 +167,10 @@ bool MacvioNet::start(IOService *provider)
 	p.rx_buf_max = MACVIO_RX_BUF_MAX;
 	/* Apple silicon: mbufs have no address in the function's DART, the
 	 * core owns every packet buffer (macvio_pci.h copyMode) */
-	p.copy = pci_->copyMode();
+	p.copy = nub_->copyMode();
 	p.copy_frame = 0; /* the core's 1518: a VLAN-tagged 1500-byte frame (SoftwareVlan) */
 	read_random(p.random_mac, sizeof(p.random_mac));
-	err = vio_net_attach(&net_, pci_->vioOS(), &p);
+	err = vio_net_attach(&net_, nub_->vioOS(), &p);
 	if (err) {
 		IOLog("macvio: virtio-net attach failed: %s; the device stays unused\n", vio_strerror(err));
 		goto fail;
@@ -366,11 +366,11 @@ bool MacvioNet::setupInterrupts()
 	int pass, i;
 
 	for (pass = 0; pass < 2; pass++) {
-		irq_ = pci_->irqPlan(pass == 0);
+		irq_ = nub_->irqPlan(pass == 0);
 		IOLog("macvio: interrupts: %s\n", irq_.why);
 		for (i = 0; i < irq_.count; i++) {
 			intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
-			    this, interruptAction, interruptFilter, pci_->pciDevice(), irq_.index[i]);
+			    this, interruptAction, interruptFilter, nub_->interruptProvider(), irq_.index[i]);
 			if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
 				OSSafeReleaseNULL(intr_[i]);
 				break;
@@ -379,7 +379,7 @@ bool MacvioNet::setupInterrupts()
 		/* Registering a message-signalled source is what makes IOPCIFamily
 		 * set MSI-X enable: check it did, else the device (whose vectors
 		 * the core programs) would never interrupt. */
-		if (irq_.count > 0 && i == irq_.count && (irq_.mode == VIO_IRQ_INTX || pci_->msixEnabled()))
+		if (irq_.count > 0 && i == irq_.count && (irq_.mode == VIO_IRQ_INTX || nub_->msixEnabled()))
 			return true;
 		teardownInterrupts();
 		if (irq_.mode == VIO_IRQ_INTX)
@@ -404,11 +404,12 @@ void MacvioNet::teardownInterrupts()
 	}
 }
 
-/* Primary interrupt context: no locks, no allocation. INTx reads (and so
- * acknowledges) the ISR here; two MSI-X vectors tell config from queues by
- * vector. One MSI-X vector (VIO_IRQ_MSIX_SINGLE) cannot: every interrupt
- * services every queue, and the ISR read tells whether the config changed,
- * since a device sets the config bit before every config notification,
+/* Primary interrupt context: no locks, no allocation. The core decides what
+ * the interrupt means (vio_dev_irq, the same decode as the Linux bed's):
+ * INTx reads (and so acknowledges) the ISR; two MSI-X vectors tell config
+ * (source 0, vector 0) from queues (source 1, vector 1); one MSI-X vector
+ * (VIO_IRQ_MSIX_SINGLE) services every queue and reads the ISR for the
+ * config bit, since a device sets it before every config notification,
  * MSI-X or not (virtio 1.2 §4.1.4.5.1). The spec's "SHOULD NOT read ISR on
  * a queue interrupt" (§4.1.4.5.2) assumes the driver can tell the two
  * apart; with one vector we cannot, and one register read is cheaper than
@@ -416,31 +417,27 @@ void MacvioNet::teardownInterrupts()
 bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
 {
 	MacvioNet *self = (MacvioNet *)owner;
-	uint8_t isr;
+	uint16_t vector;
+	struct vio_irq_work w;
 
 	if (!self->attached_)
 		return false; /* sources are removed before the engine goes */
-	switch (self->irq_.mode) {
-	case VIO_IRQ_INTX:
-		/* Read even when not ready: the read acknowledges (§4.1.4.5), and
-		 * a level line left asserted while stop() resets the device
-		 * would storm. */
-		isr = vio_dev_isr(&self->net_.dev);
-		if (!isr || !self->ready_)
-			return false; /* a shared line: not ours; or stopping */
-		break;
-	case VIO_IRQ_MSIX_SINGLE:
-		if (!self->ready_)
-			return false;
-		isr = (uint8_t)((vio_dev_isr(&self->net_.dev) & VIO_ISR_CONFIG) | VIO_ISR_QUEUE);
-		break;
-	default:
-		if (!self->ready_)
-			return false;
-		isr = src == self->intr_[0] ? VIO_ISR_CONFIG : VIO_ISR_QUEUE;
-		break;
-	}
-	OSBitOrAtomic(isr, &self->isrPending_);
+	if (self->irq_.mode == VIO_IRQ_INTX)
+		vector = VIO_MSI_NO_VECTOR;
+	else if (self->irq_.mode == VIO_IRQ_MSIX_SINGLE)
+		vector = 0;
+	else
+		vector = src == self->intr_[0] ? 0 : 1;
+	/* with INTx, read even when not ready: the read acknowledges
+	 * (§4.1.4.5), and a level line left asserted while stop() resets the
+	 * device would storm */
+	if (!self->ready_ && self->irq_.mode != VIO_IRQ_INTX)
+		return false;
+	w = vio_dev_irq(&self->net_.dev, vector);
+	if (!w.ours || !self->ready_)
+		return false; /* a shared line: not ours; or stopping */
+	/* one queue pair: per-queue work is all-queue work here */
+	OSBitOrAtomic((w.config ? VIO_ISR_CONFIG : 0u) | (w.queues ? VIO_ISR_QUEUE : 0u), &self->isrPending_);
 	return true;
 }
 
@@ -549,7 +546,7 @@ void MacvioNet::resetTimerFired(OSObject *owner, IOTimerEventSource *src)
 			self->recover(self->resetCause_);
 		} else if (self->ready_ && !self->brokenSeen_) {
 			self->reclaimTx();
-			now = self->pci_->vioOS()->now_ns(self->pci_->vioOS()->ctx);
+			now = self->nub_->vioOS()->now_ns(self->nub_->vioOS()->ctx);
 			if (vio_net_tx_stalled(&self->net_.txq[0], now, MACVIO_TX_TIMEOUT_NS)) {
 				IOLog(
 				    "macvio: tx stalled: %u packets out, none completed for 5 s: resetting\n",
@@ -1605,7 +1602,7 @@ UInt32 MacvioNet::getDebuggerLinkStatus()
 
 bool MacvioNet::setDebuggerMode(bool active)
 {
-	if (pci_)
-		pci_->setDebuggerMode(active);
+	if (nub_)
+		nub_->setDebuggerMode(active);
 	return true;
 }

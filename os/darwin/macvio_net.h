@@ -133,7 +133,7 @@ private:
 	static bool interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src);
 	static void interruptAction(OSObject *owner, IOInterruptEventSource *src, int count);
 
-	MacvioPCI *pci_;
+	MacvioNub *nub_; /* our provider: everything we need of the bus */
 	struct vio_net net_;
 	volatile bool attached_; /* vio_net_attach succeeded: destroy at stop */
 	bool reset_;		 /* vio_net_stop done: no DMA, no interrupt */

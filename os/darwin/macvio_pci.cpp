@@ -168,6 +168,7 @@ bool MacvioPCI::start(IOService *provider)
 		IOLog("%s: out of memory for the device nub\n", name_);
 		goto fail;
 	}
+	nub_->setBus(this);
 	nub_->setProperty(kMacvioDeviceTypeKey, (unsigned long long)tp_.device_type, 32);
 	nub_->setProperty("VirtioInterface", tp_.modern ? "modern (virtio 1.x)" : "legacy (virtio 0.9.5)");
 	if (!nub_->attach(this))

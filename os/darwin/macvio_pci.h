@@ -47,9 +47,32 @@ extern "C" {
 		VIO_ID_NET                                                                                   \
 	}
 
+class MacvioPCI;
+
+/* The nub a device driver matches and talks to, and nothing past it: the
+ * OS contract for the core, the interrupt plan and its sources, the bus
+ * facts a driver needs (issue: no child reaches for its grandparent). */
 class MacvioNub : public IOService
 {
 	OSDeclareDefaultStructors(org_macvio_VirtioDevice)
+
+	    public :
+	    /* set by the provider before attach; valid while attached to it */
+	    void setBus(MacvioPCI *bus)
+	{
+		bus_ = bus;
+	}
+	inline const struct vio_os *vioOS() const;
+	/* where the interrupt sources live (IOFilterInterruptEventSource's
+	 * provider) and which to use */
+	inline IOService *interruptProvider() const;
+	inline struct macvio_irq_plan irqPlan(bool allowMsix) const;
+	inline bool msixEnabled() const;
+	inline bool copyMode() const;
+	inline void setDebuggerMode(bool on) const;
+
+private:
+	MacvioPCI *bus_;
 };
 
 class MacvioPCI : public IOService
@@ -150,5 +173,31 @@ private:
 int macvioBootArg(void);
 /* boot-arg macvio_split=1: never negotiate the packed ring */
 bool macvioSplitOnly(void);
+
+/* MacvioNub's calls, forwarded to the provider that published it. */
+inline const struct vio_os *MacvioNub::vioOS() const
+{
+	return bus_->vioOS();
+}
+inline IOService *MacvioNub::interruptProvider() const
+{
+	return bus_->pciDevice();
+}
+inline struct macvio_irq_plan MacvioNub::irqPlan(bool allowMsix) const
+{
+	return bus_->irqPlan(allowMsix);
+}
+inline bool MacvioNub::msixEnabled() const
+{
+	return bus_->msixEnabled();
+}
+inline bool MacvioNub::copyMode() const
+{
+	return bus_->copyMode();
+}
+inline void MacvioNub::setDebuggerMode(bool on) const
+{
+	bus_->setDebuggerMode(on);
+}
 
 #endif /* MACVIO_PCI_H */

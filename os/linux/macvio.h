@@ -129,23 +129,35 @@ enum macvio_irq_kind {
 	MACVIO_IRQ_MSIX, /* vio irq mode says shared or per-VQ */
 };
 
-struct macvio {
-	struct vio_net net; /* the core: device, queues, control queue */
-	bool dma_platform;  /* the platform needs the DMA API (macvio_use_dma_api) */
-	struct vio_os os;
+/* One virtio PCI function as the core sees it (macvio_os.c: the struct
+ * vio_os over this pci_dev), shared by every device driver of the module
+ * (net: struct macvio, console: struct macvio_cons). */
+struct macvio_fn {
 	struct pci_dev *pdev;
-	struct net_device *ndev;
+	struct vio_os os;
 	struct macvio_bar bars[PCI_STD_NUM_BARS];
 	struct ratelimit_state log_rs;
+	bool dma_platform;	    /* the platform needs the DMA API (macvio_use_dma_api) */
+	const struct vio_dev *vdev; /* the core's device: ACCESS_PLATFORM negotiated? */
+	struct net_device *ndev;    /* net: log through it once registered */
+};
+
+struct macvio {
+	struct vio_net net; /* the core: device, queues, control queue */
+	struct macvio_fn fn;
+	struct net_device *ndev;
 
 	enum macvio_irq_kind irq_kind;
 	enum vio_irq_mode irq_mode;
 	int nvec;     /* vectors allocated */
 	u16 qp_limit; /* queue pairs the vectors allow (per-VQ MSI-X: (nvec - 1) / 2) */
-	struct {
-		int vec;
-		void *data;
-	} irqs[2 + 2 * VIO_NET_MAX_QP]; /* requested, in order */
+	/* requested, in order; each handler's cookie names its vector for
+	 * the core's decode (vio_dev_irq) */
+	struct macvio_irq {
+		struct macvio *vi;
+		int vec;    /* PCI vector index */
+		u16 vector; /* virtio MSI-X vector, VIO_MSI_NO_VECTOR for INTx/MSI */
+	} irqs[2 + 2 * VIO_NET_MAX_QP];
 	int nirqs;
 	char irq_name[IFNAMSIZ + 24];
 	char irq_name_q[IFNAMSIZ + 24];
@@ -169,16 +181,16 @@ struct macvio {
 };
 
 /* macvio_os.c */
-void macvio_os_init(struct macvio *vi);
-bool macvio_use_dma_api(const struct macvio *vi);
+void macvio_os_init(struct macvio_fn *fn, struct pci_dev *pdev, const struct vio_dev *vdev);
+bool macvio_use_dma_api(const struct macvio_fn *fn);
 bool macvio_platform_needs_dma_api(void);
-int macvio_map_bars(struct macvio *vi);
-void macvio_unmap_bars(struct macvio *vi);
-dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir);
-void macvio_unmap_single(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
-dma_addr_t macvio_map_frag(struct macvio *vi, const skb_frag_t *frag);
-void macvio_unmap_page(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
-void macvio_sync_for_device(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir);
+int macvio_map_bars(struct macvio_fn *fn);
+void macvio_unmap_bars(struct macvio_fn *fn);
+dma_addr_t macvio_map_single(struct macvio_fn *fn, void *va, size_t len, enum dma_data_direction dir);
+void macvio_unmap_single(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir);
+dma_addr_t macvio_map_frag(struct macvio_fn *fn, const skb_frag_t *frag);
+void macvio_unmap_page(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir);
+void macvio_sync_for_device(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir);
 
 /* macvio_rx.c */
 int macvio_rxq_init(struct macvio_rxq *rq);
@@ -218,6 +230,17 @@ void macvio_reset_debugfs(struct macvio *vi, struct dentry *dir);
 extern const struct dev_pm_ops macvio_pm_ops;
 void macvio_tx_broken(struct macvio_txq *tq);
 void macvio_rx_mode_work(struct work_struct *work);
+
+/* macvio_cons.c: virtio-console on the same module and PCI driver */
+int macvio_cons_probe(struct pci_dev *pdev);
+void macvio_cons_remove(struct pci_dev *pdev);
+void macvio_cons_shutdown(struct pci_dev *pdev);
+int macvio_cons_init(void);
+void macvio_cons_exit(void);
+static inline bool macvio_pci_is_console(const struct pci_dev *pdev)
+{
+	return vio_pci_id_match(pdev->vendor, pdev->device, pdev->subsystem_device, VIO_ID_CONSOLE);
+}
 
 /* macvio_poll.c */
 bool macvio_netpoll_xmit(struct macvio *vi, struct sk_buff *skb);

@@ -49,7 +49,7 @@ static void macvio_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *
 	strscpy(info->version, MACVIO_VERSION, sizeof(info->version));
 	strscpy(info->fw_version, vi->net.dev.pci.modern ? "virtio 1.x" : "virtio 0.9.5 legacy",
 		sizeof(info->fw_version));
-	strscpy(info->bus_info, pci_name(vi->pdev), sizeof(info->bus_info));
+	strscpy(info->bus_info, pci_name(vi->fn.pdev), sizeof(info->bus_info));
 }
 
 static int macvio_get_sset_count(struct net_device *ndev, int sset)

@@ -109,62 +109,42 @@ static void queues_irq(struct macvio *vi)
 	}
 }
 
-static irqreturn_t irq_config(int irq, void *data)
+/* One queue's interrupt (per-queue MSI-X): its NAPI. */
+static void queue_irq(struct macvio *vi, u16 idx)
 {
-	config_irq(data);
-	return IRQ_HANDLED;
+	u16 pair;
+
+	switch (vio_net_queue_of(&vi->net, idx, &pair)) {
+	case VIO_NET_Q_RX:
+		vi->rxq[pair].q->stats.interrupts++;
+		napi_schedule(&vi->rxq[pair].napi);
+		break;
+	case VIO_NET_Q_TX:
+		vi->txq[pair].q->stats.interrupts++;
+		napi_schedule(&vi->txq[pair].napi);
+		break;
+	default: /* the control queue is busy-polled */
+		break;
+	}
 }
 
-static irqreturn_t irq_rx(int irq, void *data)
+/* Every mode, every vector: the core says what the interrupt means
+ * (vio_dev_irq: the ISR read where the mode needs it, vector to queue
+ * otherwise); we only schedule. */
+static irqreturn_t irq_handler(int irq, void *data)
 {
-	struct macvio_rxq *rq = data;
+	struct macvio_irq *ri = data;
+	struct macvio *vi = ri->vi;
+	struct vio_irq_work w = vio_dev_irq(&vi->net.dev, ri->vector);
 
-	rq->q->stats.interrupts++;
-	napi_schedule(&rq->napi);
-	return IRQ_HANDLED;
-}
-
-static irqreturn_t irq_tx(int irq, void *data)
-{
-	struct macvio_txq *tq = data;
-
-	tq->q->stats.interrupts++;
-	napi_schedule(&tq->napi);
-	return IRQ_HANDLED;
-}
-
-static irqreturn_t irq_queues(int irq, void *data)
-{
-	queues_irq(data);
-	return IRQ_HANDLED;
-}
-
-/* One MSI-X vector for everything: the queues cannot be told apart, so all
- * are polled; a config change still sets the ISR config bit (§4.1.4.5.1),
- * so read it to know whether to look at config space. */
-static irqreturn_t irq_single(int irq, void *data)
-{
-	struct macvio *vi = data;
-
-	if (vio_dev_isr(&vi->net.dev) & VIO_ISR_CONFIG)
+	if (!w.ours)
+		return IRQ_NONE; /* a shared line someone else raised */
+	if (w.config)
 		config_irq(vi);
-	queues_irq(vi);
-	return IRQ_HANDLED;
-}
-
-/* INTx / MSI: reading the ISR acknowledges it (§4.1.4.5); 0 means the
- * (shared) line was raised by someone else. */
-static irqreturn_t irq_intx(int irq, void *data)
-{
-	struct macvio *vi = data;
-	u8 isr = vio_dev_isr(&vi->net.dev);
-
-	if (!isr)
-		return IRQ_NONE;
-	if (isr & VIO_ISR_CONFIG)
-		config_irq(vi);
-	if (isr & VIO_ISR_QUEUE)
+	if (w.queues && w.queue == VIO_IRQ_ALL_QUEUES)
 		queues_irq(vi);
+	else if (w.queues)
+		queue_irq(vi, w.queue);
 	return IRQ_HANDLED;
 }
 
@@ -202,7 +182,7 @@ static int parse_irq_mode(struct pci_dev *pdev, int *first, int *last)
  * the pairs created follow what the host configured (vi->qp_limit). */
 static int irq_vectors(struct macvio *vi, int step)
 {
-	struct pci_dev *pdev = vi->pdev;
+	struct pci_dev *pdev = vi->fn.pdev;
 	int n;
 
 	switch (step) {
@@ -242,7 +222,7 @@ static int irq_vectors(struct macvio *vi, int step)
 static void irq_vectors_free(struct macvio *vi)
 {
 	if (vi->nvec)
-		pci_free_irq_vectors(vi->pdev);
+		pci_free_irq_vectors(vi->fn.pdev);
 	vi->nvec = 0;
 	vi->irq_kind = MACVIO_IRQ_NONE;
 }
@@ -263,17 +243,19 @@ static const char *irq_kind_name(const struct macvio *vi)
 	}
 }
 
-static int irq_req(struct macvio *vi, int vec, irq_handler_t fn, unsigned long flags, const char *name,
-		   void *data)
+static int irq_req(struct macvio *vi, int vec, unsigned long flags, const char *name)
 {
-	int err = request_irq(pci_irq_vector(vi->pdev, vec), fn, flags, name, data);
+	struct macvio_irq *ri = &vi->irqs[vi->nirqs];
+	int err;
 
+	ri->vi = vi;
+	ri->vec = vec;
+	ri->vector = vi->irq_kind == MACVIO_IRQ_MSIX ? (u16)vec : VIO_MSI_NO_VECTOR;
+	err = request_irq(pci_irq_vector(vi->fn.pdev, vec), irq_handler, flags, name, ri);
 	if (err) {
-		dev_err(&vi->pdev->dev, "request_irq for vector %d (%s) failed: %d\n", vec, name, err);
+		dev_err(&vi->fn.pdev->dev, "request_irq for vector %d (%s) failed: %d\n", vec, name, err);
 		return err;
 	}
-	vi->irqs[vi->nirqs].vec = vec;
-	vi->irqs[vi->nirqs].data = data;
 	vi->nirqs++;
 	return 0;
 }
@@ -284,7 +266,7 @@ static void irqs_free(struct macvio *vi)
 		macvio_affinity_clear(vi);
 	while (vi->nirqs > 0) {
 		vi->nirqs--;
-		free_irq(pci_irq_vector(vi->pdev, vi->irqs[vi->nirqs].vec), vi->irqs[vi->nirqs].data);
+		free_irq(pci_irq_vector(vi->fn.pdev, vi->irqs[vi->nirqs].vec), &vi->irqs[vi->nirqs]);
 	}
 }
 
@@ -292,38 +274,38 @@ static void irqs_free(struct macvio *vi)
  * mode) gets none: commands are busy-polled. */
 static int irqs_request(struct macvio *vi)
 {
-	const char *pci = pci_name(vi->pdev);
+	const char *pci = pci_name(vi->fn.pdev);
 	int err;
 	u16 i;
 
 	if (vi->irq_kind != MACVIO_IRQ_MSIX) {
 		snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s", pci);
-		return irq_req(vi, 0, irq_intx, IRQF_SHARED, vi->irq_name, vi);
+		return irq_req(vi, 0, IRQF_SHARED, vi->irq_name);
 	}
 	if (vi->irq_mode == VIO_IRQ_MSIX_SINGLE) {
 		snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s", pci);
-		return irq_req(vi, 0, irq_single, 0, vi->irq_name, vi);
+		return irq_req(vi, 0, 0, vi->irq_name);
 	}
 	snprintf(vi->irq_name, sizeof(vi->irq_name), "macvio@%s-config", pci);
-	err = irq_req(vi, 0, irq_config, 0, vi->irq_name, vi);
+	err = irq_req(vi, 0, 0, vi->irq_name);
 	if (err)
 		return err;
 	if (vi->irq_mode == VIO_IRQ_MSIX_SHARED) {
 		snprintf(vi->irq_name_q, sizeof(vi->irq_name_q), "macvio@%s-queues", pci);
-		return irq_req(vi, 1, irq_queues, 0, vi->irq_name_q, vi);
+		return irq_req(vi, 1, 0, vi->irq_name_q);
 	}
 	for (i = 0; i < vi->net.nqp; i++) {
 		struct macvio_rxq *rq = &vi->rxq[i];
 		struct macvio_txq *tq = &vi->txq[i];
 
 		snprintf(rq->irq_name, sizeof(rq->irq_name), "macvio@%s-rx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&rq->q->vq)), irq_rx, 0,
-			      rq->irq_name, rq);
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&rq->q->vq)), 0,
+			      rq->irq_name);
 		if (err)
 			return err;
 		snprintf(tq->irq_name, sizeof(tq->irq_name), "macvio@%s-tx%u", pci, i);
-		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&tq->q->vq)), irq_tx, 0,
-			      tq->irq_name, tq);
+		err = irq_req(vi, vio_dev_queue_vector(&vi->net.dev, vio_vq_index(&tq->q->vq)), 0,
+			      tq->irq_name);
 		if (err)
 			return err;
 	}
@@ -338,8 +320,8 @@ static void attach_params(struct macvio *vi, struct vio_net_params *p)
 	/* ACCESS_PLATFORM is accepted only when our DMA-API addresses are IOMMU
 	 * addresses; without it the device gets physical addresses (§6.1,
 	 * macvio_use_dma_api) unless the platform needs the DMA API anyway. */
-	p->dev.dma_is_iommu = device_iommu_mapped(&vi->pdev->dev);
-	vi->dma_platform = macvio_platform_needs_dma_api();
+	p->dev.dma_is_iommu = device_iommu_mapped(&vi->fn.pdev->dev);
+	vi->fn.dma_platform = macvio_platform_needs_dma_api();
 	p->dev.prefer_legacy = legacy;
 	p->dev.split_only = !packed;
 	p->features = MACVIO_FEATURES & ~(u64)features_off;
@@ -376,11 +358,11 @@ static int vio_to_errno(int err)
 
 static int macvio_attach(struct macvio *vi)
 {
-	struct device *dev = &vi->pdev->dev;
+	struct device *dev = &vi->fn.pdev->dev;
 	struct vio_net_params p;
 	int first, last, step, err;
 
-	err = parse_irq_mode(vi->pdev, &first, &last);
+	err = parse_irq_mode(vi->fn.pdev, &first, &last);
 	if (err)
 		return err;
 	for (step = first; step <= last; step++) {
@@ -392,7 +374,7 @@ static int macvio_attach(struct macvio *vi)
 			continue;
 		}
 		attach_params(vi, &p);
-		err = vio_net_attach(&vi->net, &vi->os, &p);
+		err = vio_net_attach(&vi->net, &vi->fn.os, &p);
 		if (!err)
 			return 0;
 		irq_vectors_free(vi);
@@ -442,7 +424,7 @@ static int rx_fill_all(struct macvio *vi)
 
 	for (i = 0; i < vi->net.nqp; i++) {
 		if (macvio_rx_fill(&vi->rxq[i], false) < 0) {
-			dev_err(&vi->pdev->dev, "no memory for RX buffers of queue %u\n", i);
+			dev_err(&vi->fn.pdev->dev, "no memory for RX buffers of queue %u\n", i);
 			return -ENOMEM;
 		}
 	}
@@ -479,7 +461,7 @@ static void macvio_teardown(struct macvio *vi)
 	}
 	vio_net_destroy(&vi->net);
 	if (vi->net.dev.allocs)
-		dev_err(&vi->pdev->dev, "core leaked %u allocation(s) at detach\n", vi->net.dev.allocs);
+		dev_err(&vi->fn.pdev->dev, "core leaked %u allocation(s) at detach\n", vi->net.dev.allocs);
 	irq_vectors_free(vi);
 }
 
@@ -499,7 +481,7 @@ static int macvio_bringup(struct macvio *vi)
 		return err;
 	err = vio_net_start(&vi->net);
 	if (err) {
-		dev_err(&vi->pdev->dev, "device failed to start: %s\n", vio_strerror(err));
+		dev_err(&vi->fn.pdev->dev, "device failed to start: %s\n", vio_strerror(err));
 		return vio_to_errno(err);
 	}
 	/* carrier off until ndo_open reads the link: the off->on transition
@@ -562,11 +544,19 @@ static int macvio_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct macvio *vi;
 	int err;
 
-	if (!vio_pci_id_match(pdev->vendor, pdev->device, pdev->subsystem_device, VIO_ID_NET))
+	if (!vio_pci_id_match(pdev->vendor, pdev->device, pdev->subsystem_device, VIO_ID_NET) &&
+	    !macvio_pci_is_console(pdev))
 		return -ENODEV;
+	/* every type: enabled, bus master (DMA and MSI-X), regions, mask */
 	err = macvio_pci_setup(pdev);
 	if (err)
 		return err;
+	if (macvio_pci_is_console(pdev)) {
+		err = macvio_cons_probe(pdev);
+		if (err)
+			macvio_pci_release(pdev);
+		return err;
+	}
 	ndev = alloc_etherdev_mq(sizeof(*vi), VIO_NET_MAX_QP);
 	if (!ndev) {
 		err = -ENOMEM;
@@ -574,15 +564,16 @@ static int macvio_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	SET_NETDEV_DEV(ndev, &pdev->dev);
 	vi = netdev_priv(ndev);
-	vi->pdev = pdev;
+	vi->fn.pdev = pdev;
 	vi->ndev = ndev;
 	pci_set_drvdata(pdev, vi);
 	mutex_init(&vi->ctrl_mutex);
 	INIT_WORK(&vi->config_work, macvio_config_work);
 	INIT_WORK(&vi->rx_mode_work, macvio_rx_mode_work);
 	INIT_WORK(&vi->reset_work, macvio_reset_work);
-	macvio_os_init(vi);
-	macvio_map_bars(vi);
+	macvio_os_init(&vi->fn, pdev, &vi->net.dev);
+	vi->fn.ndev = ndev;
+	macvio_map_bars(&vi->fn);
 
 	err = macvio_attach(vi);
 	if (err)
@@ -602,7 +593,7 @@ static int macvio_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 err_teardown:
 	macvio_teardown(vi);
 err_bars:
-	macvio_unmap_bars(vi);
+	macvio_unmap_bars(&vi->fn);
 	free_netdev(ndev);
 err_pci:
 	macvio_pci_release(pdev);
@@ -615,12 +606,18 @@ err_pci:
 static void macvio_remove(struct pci_dev *pdev)
 {
 	struct macvio *vi = pci_get_drvdata(pdev);
-	struct net_device *ndev = vi->ndev;
+	struct net_device *ndev;
 
+	if (macvio_pci_is_console(pdev)) {
+		macvio_cons_remove(pdev);
+		macvio_pci_release(pdev);
+		return;
+	}
+	ndev = vi->ndev;
 	macvio_poll_fini(vi);
 	unregister_netdev(ndev);
 	macvio_teardown(vi);
-	macvio_unmap_bars(vi);
+	macvio_unmap_bars(&vi->fn);
 	free_netdev(ndev);
 	macvio_pci_release(pdev);
 }
@@ -631,6 +628,10 @@ static void macvio_shutdown(struct pci_dev *pdev)
 {
 	struct macvio *vi = pci_get_drvdata(pdev);
 
+	if (macvio_pci_is_console(pdev)) {
+		macvio_cons_shutdown(pdev);
+		return;
+	}
 	rtnl_lock();
 	netif_device_detach(vi->ndev);
 	if (netif_running(vi->ndev))
@@ -643,11 +644,15 @@ static void macvio_shutdown(struct pci_dev *pdev)
 	pci_clear_master(pdev);
 }
 
-/* Transitional ids 0x1000 + subsystem 1 (network), modern 0x1041; the
- * probe re-checks with the core's own rule (vio_pci_id_match). */
+/* One PCI driver for every virtio function the module drives, each handed
+ * to its device driver by type: network (transitional 0x1000 + subsystem
+ * 1, modern 0x1041) and console (0x1003 + subsystem 3, 0x1043). The probe
+ * re-checks with the core's own rule (vio_pci_id_match). */
 static const struct pci_device_id macvio_ids[] = {
     {PCI_DEVICE_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1000, PCI_ANY_ID, VIO_ID_NET)},
     {PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1040 + VIO_ID_NET)},
+    {PCI_DEVICE_SUB(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1003, PCI_ANY_ID, VIO_ID_CONSOLE)},
+    {PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1040 + VIO_ID_CONSOLE)},
     {}};
 MODULE_DEVICE_TABLE(pci, macvio_ids);
 
@@ -659,9 +664,27 @@ static struct pci_driver macvio_driver = {
     .shutdown = macvio_shutdown,
     .driver.pm = &macvio_pm_ops,
 };
-module_pci_driver(macvio_driver);
+static int __init macvio_init(void)
+{
+	int err = macvio_cons_init();
 
-MODULE_DESCRIPTION("macvio virtio-net driver (portable core, Linux front-end)");
+	if (err)
+		return err;
+	err = pci_register_driver(&macvio_driver);
+	if (err)
+		macvio_cons_exit();
+	return err;
+}
+
+static void __exit macvio_exit(void)
+{
+	pci_unregister_driver(&macvio_driver);
+	macvio_cons_exit();
+}
+module_init(macvio_init);
+module_exit(macvio_exit);
+
+MODULE_DESCRIPTION("macvio virtio-net and virtio-console drivers (portable core, Linux front-end)");
 MODULE_AUTHOR("macvio contributors");
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_VERSION(MACVIO_VERSION);

@@ -287,8 +287,9 @@ static void affinity_hints(struct macvio *vi, u16 k)
 		return;
 	for (q = 0; q < vi->net.nqp; q++)
 		for (i = 2 * q; i <= 2 * q + 1; i++) /* RX queue 2q, TX queue 2q + 1 */
-			irq_set_affinity_hint(pci_irq_vector(vi->pdev, vio_dev_queue_vector(&vi->net.dev, i)),
-					      k ? cpumask_of(queue_cpu(q % k)) : NULL);
+			irq_set_affinity_hint(
+			    pci_irq_vector(vi->fn.pdev, vio_dev_queue_vector(&vi->net.dev, i)),
+			    k ? cpumask_of(queue_cpu(q % k)) : NULL);
 }
 
 void macvio_affinity_clear(struct macvio *vi)

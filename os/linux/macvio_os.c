@@ -49,14 +49,14 @@ MODULE_PARM_DESC(dma_allocs, "live coherent DMA allocations (read-only; 0 when n
 module_param_cb(dma_maps, &macvio_dma_maps_ops, NULL, 0444);
 MODULE_PARM_DESC(dma_maps, "live streaming DMA mappings of packet buffers (read-only)");
 
-static inline struct macvio *ctx_vi(void *ctx)
+static inline struct macvio_fn *ctx_fn(void *ctx)
 {
 	return ctx;
 }
 
 static inline struct device *ctx_dev(void *ctx)
 {
-	return &ctx_vi(ctx)->pdev->dev;
+	return &ctx_fn(ctx)->pdev->dev;
 }
 
 /* ---- packet buffer mappings, shared with the RX/TX paths ---- */
@@ -74,9 +74,9 @@ MODULE_PARM_DESC(dma_api, "test: map packet buffers with the DMA API even withou
  * vring_use_dma_api()). With it, every buffer goes through the DMA API.
  * A bool and a feature bit per call, on the data path: nothing is mapped
  * before negotiation, and a reset renegotiates the same set. */
-bool macvio_use_dma_api(const struct macvio *vi)
+bool macvio_use_dma_api(const struct macvio_fn *fn)
 {
-	return vi->dma_platform || vio_dev_has(&vi->net.dev, VIO_F_ACCESS_PLATFORM);
+	return fn->dma_platform || (fn->vdev && vio_dev_has(fn->vdev, VIO_F_ACCESS_PLATFORM));
 }
 
 /* [probe] What does not depend on the device, read once (macvio.dma_platform):
@@ -89,55 +89,55 @@ bool macvio_platform_needs_dma_api(void)
 	return READ_ONCE(dma_api) || xen_domain() || cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
 }
 
-dma_addr_t macvio_map_single(struct macvio *vi, void *va, size_t len, enum dma_data_direction dir)
+dma_addr_t macvio_map_single(struct macvio_fn *fn, void *va, size_t len, enum dma_data_direction dir)
 {
 	dma_addr_t a;
 
-	if (likely(!macvio_use_dma_api(vi))) {
+	if (likely(!macvio_use_dma_api(fn))) {
 		this_cpu_inc(macvio_dma_maps); /* still counted: unload's leak check */
 		return virt_to_phys(va);
 	}
-	a = dma_map_single(&vi->pdev->dev, va, len, dir);
-	if (dma_mapping_error(&vi->pdev->dev, a))
+	a = dma_map_single(&fn->pdev->dev, va, len, dir);
+	if (dma_mapping_error(&fn->pdev->dev, a))
 		return DMA_MAPPING_ERROR;
 	this_cpu_inc(macvio_dma_maps);
 	return a;
 }
 
-void macvio_unmap_single(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir)
+void macvio_unmap_single(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir)
 {
-	if (macvio_use_dma_api(vi))
-		dma_unmap_single(&vi->pdev->dev, a, len, dir);
+	if (macvio_use_dma_api(fn))
+		dma_unmap_single(&fn->pdev->dev, a, len, dir);
 	this_cpu_dec(macvio_dma_maps);
 }
 
-dma_addr_t macvio_map_frag(struct macvio *vi, const skb_frag_t *frag)
+dma_addr_t macvio_map_frag(struct macvio_fn *fn, const skb_frag_t *frag)
 {
 	dma_addr_t a;
 
-	if (likely(!macvio_use_dma_api(vi))) {
+	if (likely(!macvio_use_dma_api(fn))) {
 		this_cpu_inc(macvio_dma_maps);
 		return page_to_phys(skb_frag_page(frag)) + skb_frag_off(frag);
 	}
-	a = skb_frag_dma_map(&vi->pdev->dev, frag, 0, skb_frag_size(frag), DMA_TO_DEVICE);
-	if (dma_mapping_error(&vi->pdev->dev, a))
+	a = skb_frag_dma_map(&fn->pdev->dev, frag, 0, skb_frag_size(frag), DMA_TO_DEVICE);
+	if (dma_mapping_error(&fn->pdev->dev, a))
 		return DMA_MAPPING_ERROR;
 	this_cpu_inc(macvio_dma_maps);
 	return a;
 }
 
-void macvio_unmap_page(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir)
+void macvio_unmap_page(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir)
 {
-	if (macvio_use_dma_api(vi))
-		dma_unmap_page(&vi->pdev->dev, a, len, dir);
+	if (macvio_use_dma_api(fn))
+		dma_unmap_page(&fn->pdev->dev, a, len, dir);
 	this_cpu_dec(macvio_dma_maps);
 }
 
 /* Hand a still-mapped buffer back to the device. */
-void macvio_sync_for_device(struct macvio *vi, dma_addr_t a, size_t len, enum dma_data_direction dir)
+void macvio_sync_for_device(struct macvio_fn *fn, dma_addr_t a, size_t len, enum dma_data_direction dir)
 {
-	if (macvio_use_dma_api(vi))
-		dma_sync_single_for_device(&vi->pdev->dev, a, len, dir);
+	if (macvio_use_dma_api(fn))
+		dma_sync_single_for_device(&fn->pdev->dev, a, len, dir);
 }
 
 /* ---- DMA ---- */
@@ -159,7 +159,7 @@ static int os_dma_alloc(void *ctx, size_t size, size_t align, struct vio_dma *ou
 
 	if (!size || align > PAGE_SIZE || (align & (align - 1)))
 		return VIO_EINVAL;
-	if (!macvio_use_dma_api(ctx_vi(ctx))) {
+	if (!macvio_use_dma_api(ctx_fn(ctx))) {
 		va = alloc_pages_exact(PAGE_ALIGN(size), GFP_KERNEL | __GFP_ZERO);
 		daddr = va ? virt_to_phys(va) : 0;
 		out->handle = MACVIO_DMA_PAGES;
@@ -205,7 +205,7 @@ static enum dma_data_direction os_dir(enum vio_dma_dir dir)
 
 static int os_dma_map(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, uint64_t *daddr)
 {
-	dma_addr_t a = macvio_map_single(ctx_vi(ctx), vaddr, len, os_dir(dir));
+	dma_addr_t a = macvio_map_single(ctx_fn(ctx), vaddr, len, os_dir(dir));
 
 	if (a == DMA_MAPPING_ERROR)
 		return VIO_ENOMEM;
@@ -215,12 +215,12 @@ static int os_dma_map(void *ctx, void *vaddr, size_t len, enum vio_dma_dir dir, 
 
 static void os_dma_unmap(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir)
 {
-	macvio_unmap_single(ctx_vi(ctx), daddr, len, os_dir(dir));
+	macvio_unmap_single(ctx_fn(ctx), daddr, len, os_dir(dir));
 }
 
 static void os_dma_sync(void *ctx, uint64_t daddr, size_t len, enum vio_dma_dir dir, bool for_device)
 {
-	if (!macvio_use_dma_api(ctx_vi(ctx)))
+	if (!macvio_use_dma_api(ctx_fn(ctx)))
 		return; /* a physical address the DMA API never mapped */
 	if (for_device)
 		dma_sync_single_for_device(ctx_dev(ctx), daddr, len, os_dir(dir));
@@ -247,7 +247,7 @@ static uint8_t os_cfg_read8(void *ctx, uint16_t off)
 {
 	u8 v = 0xff;
 
-	pci_read_config_byte(ctx_vi(ctx)->pdev, off, &v);
+	pci_read_config_byte(ctx_fn(ctx)->pdev, off, &v);
 	return v;
 }
 
@@ -255,7 +255,7 @@ static uint16_t os_cfg_read16(void *ctx, uint16_t off)
 {
 	u16 v = 0xffff;
 
-	pci_read_config_word(ctx_vi(ctx)->pdev, off, &v);
+	pci_read_config_word(ctx_fn(ctx)->pdev, off, &v);
 	return v;
 }
 
@@ -263,39 +263,39 @@ static uint32_t os_cfg_read32(void *ctx, uint16_t off)
 {
 	u32 v = 0xffffffff;
 
-	pci_read_config_dword(ctx_vi(ctx)->pdev, off, &v);
+	pci_read_config_dword(ctx_fn(ctx)->pdev, off, &v);
 	return v;
 }
 
 static void os_cfg_write8(void *ctx, uint16_t off, uint8_t val)
 {
-	pci_write_config_byte(ctx_vi(ctx)->pdev, off, val);
+	pci_write_config_byte(ctx_fn(ctx)->pdev, off, val);
 }
 
 static void os_cfg_write16(void *ctx, uint16_t off, uint16_t val)
 {
-	pci_write_config_word(ctx_vi(ctx)->pdev, off, val);
+	pci_write_config_word(ctx_fn(ctx)->pdev, off, val);
 }
 
 static void os_cfg_write32(void *ctx, uint16_t off, uint32_t val)
 {
-	pci_write_config_dword(ctx_vi(ctx)->pdev, off, val);
+	pci_write_config_dword(ctx_fn(ctx)->pdev, off, val);
 }
 
 /* ---- BARs ---- */
 
 static uint64_t os_bar_len(void *ctx, int bar, bool *is_io)
 {
-	struct macvio *vi = ctx_vi(ctx);
+	struct macvio_fn *fn = ctx_fn(ctx);
 
-	if (bar < 0 || bar >= PCI_STD_NUM_BARS || !vi->bars[bar].base) {
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS || !fn->bars[bar].base) {
 		if (is_io)
 			*is_io = false;
 		return 0;
 	}
 	if (is_io)
-		*is_io = vi->bars[bar].is_io;
-	return vi->bars[bar].len;
+		*is_io = fn->bars[bar].is_io;
+	return fn->bars[bar].len;
 }
 
 /* The core validated (bar, off, width) against bar_len at probe; these run
@@ -303,7 +303,7 @@ static uint64_t os_bar_len(void *ctx, int bar, bool *is_io)
  * inb/readb for I/O and memory BARs alike. */
 static inline void __iomem *bar_addr(void *ctx, int bar, uint32_t off)
 {
-	return ctx_vi(ctx)->bars[bar].base + off;
+	return ctx_fn(ctx)->bars[bar].base + off;
 }
 
 static uint8_t os_bar_read8(void *ctx, int bar, uint32_t off)
@@ -364,7 +364,7 @@ static uint64_t os_now_ns(void *ctx)
  * interface name once it is registered. */
 static void os_log(void *ctx, enum vio_log_level level, const char *line)
 {
-	struct macvio *vi = ctx_vi(ctx);
+	struct macvio_fn *fn = ctx_fn(ctx);
 	const char *kl;
 
 	switch (level) {
@@ -378,22 +378,24 @@ static void os_log(void *ctx, enum vio_log_level level, const char *line)
 		kl = KERN_INFO;
 		break;
 	default:
-		dev_dbg(&vi->pdev->dev, "%s\n", line);
+		dev_dbg(&fn->pdev->dev, "%s\n", line);
 		return;
 	}
-	if (!__ratelimit(&vi->log_rs))
+	if (!__ratelimit(&fn->log_rs))
 		return;
-	if (vi->ndev && vi->ndev->reg_state == NETREG_REGISTERED)
-		netdev_printk(kl, vi->ndev, "%s\n", line);
+	if (fn->ndev && fn->ndev->reg_state == NETREG_REGISTERED)
+		netdev_printk(kl, fn->ndev, "%s\n", line);
 	else
-		dev_printk(kl, &vi->pdev->dev, "%s\n", line);
+		dev_printk(kl, &fn->pdev->dev, "%s\n", line);
 }
 
-void macvio_os_init(struct macvio *vi)
+void macvio_os_init(struct macvio_fn *fn, struct pci_dev *pdev, const struct vio_dev *vdev)
 {
-	struct vio_os *os = &vi->os;
+	struct vio_os *os = &fn->os;
 
-	os->ctx = vi;
+	fn->pdev = pdev;
+	fn->vdev = vdev;
+	os->ctx = fn;
 	os->dma_alloc = os_dma_alloc;
 	os->dma_free = os_dma_free;
 	os->dma_map = os_dma_map;
@@ -418,19 +420,19 @@ void macvio_os_init(struct macvio *vi)
 	os->now_ns = os_now_ns;
 	os->log = os_log;
 	/* 20 lines per 5 s: enough for a full attach report, not a flood */
-	ratelimit_state_init(&vi->log_rs, 5 * HZ, 20);
+	ratelimit_state_init(&fn->log_rs, 5 * HZ, 20);
 }
 
 /* Map every present BAR once at probe; the core decides which ones it uses
  * and checks each capability against the length we report. */
-int macvio_map_bars(struct macvio *vi)
+int macvio_map_bars(struct macvio_fn *fn)
 {
-	struct pci_dev *pdev = vi->pdev;
+	struct pci_dev *pdev = fn->pdev;
 	int bar;
 
 	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
 		unsigned long flags = pci_resource_flags(pdev, bar);
-		struct macvio_bar *b = &vi->bars[bar];
+		struct macvio_bar *b = &fn->bars[bar];
 
 		if (!pci_resource_len(pdev, bar) || !(flags & (IORESOURCE_IO | IORESOURCE_MEM)))
 			continue;
@@ -446,14 +448,14 @@ int macvio_map_bars(struct macvio *vi)
 	return 0;
 }
 
-void macvio_unmap_bars(struct macvio *vi)
+void macvio_unmap_bars(struct macvio_fn *fn)
 {
 	int bar;
 
 	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
-		if (vi->bars[bar].base)
-			pci_iounmap(vi->pdev, vi->bars[bar].base);
-		vi->bars[bar].base = NULL;
-		vi->bars[bar].len = 0;
+		if (fn->bars[bar].base)
+			pci_iounmap(fn->pdev, fn->bars[bar].base);
+		fn->bars[bar].base = NULL;
+		fn->bars[bar].len = 0;
 	}
 }

@@ -297,7 +297,7 @@ void macvio_poll_init(struct macvio *vi)
 	mutex_lock(&dbg_lock);
 	if (!dbg_users++)
 		dbg_root = debugfs_create_dir(MACVIO_NAME, NULL);
-	p->dir = debugfs_create_dir(pci_name(vi->pdev), dbg_root);
+	p->dir = debugfs_create_dir(pci_name(vi->fn.pdev), dbg_root);
 	mutex_unlock(&dbg_lock);
 	debugfs_create_u64("netpoll_tx", 0444, p->dir, &p->tx);
 	debugfs_create_u64("netpoll_tx_late", 0444, p->dir, &p->tx_late);

@@ -207,6 +207,8 @@ static int macvio_suspend(struct device *dev)
 {
 	struct macvio *vi = dev_get_drvdata(dev);
 
+	if (macvio_pci_is_console(to_pci_dev(dev)))
+		return 0; /* console: no power management yet (issue 15 note) */
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
 	netif_device_detach(vi->ndev);
@@ -228,6 +230,8 @@ static int macvio_resume(struct device *dev)
 	bool running;
 	int err = VIO_EBROKEN;
 
+	if (macvio_pci_is_console(to_pci_dev(dev)))
+		return 0;
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
 	running = netif_running(vi->ndev);

@@ -74,7 +74,7 @@ static void *rx_alloc_frag(struct macvio_rxq *rq, unsigned int size, bool in_nap
 /* Buffers without a meta header (no DMA API): see the top of this file. */
 static inline bool rx_bare(const struct macvio_rxq *rq)
 {
-	return !macvio_use_dma_api(rq->vi);
+	return !macvio_use_dma_api(&rq->vi->fn);
 }
 
 /* Carve `*len` bytes from the queue's page fragment, upward; a rest too
@@ -120,7 +120,7 @@ static int rx_buf_new_bare(struct macvio_rxq *rq, u32 len, bool in_napi, struct 
 		return -ENOMEM;
 	}
 	b->vaddr = va;
-	b->daddr = macvio_map_single(rq->vi, va, len, DMA_FROM_DEVICE); /* physical, counted */
+	b->daddr = macvio_map_single(&rq->vi->fn, va, len, DMA_FROM_DEVICE); /* physical, counted */
 	b->len = len;
 	b->cookie = va;
 	return 0;
@@ -148,7 +148,7 @@ static int rx_buf_new(struct macvio_rxq *rq, u32 len, bool in_napi, struct vio_n
 		rq->stats.alloc_fail++;
 		return -ENOMEM;
 	}
-	a = macvio_map_single(rq->vi, rx_area(frag), len, DMA_FROM_DEVICE);
+	a = macvio_map_single(&rq->vi->fn, rx_area(frag), len, DMA_FROM_DEVICE);
 	if (unlikely(a == DMA_MAPPING_ERROR)) {
 		skb_free_frag(frag);
 		rq->stats.map_fail++;
@@ -172,11 +172,11 @@ static void rx_unmap(struct macvio_rxq *rq, void *cookie)
 	struct macvio_rxmeta *m;
 
 	if (rx_bare(rq)) {
-		macvio_unmap_single(rq->vi, 0, 0, DMA_FROM_DEVICE);
+		macvio_unmap_single(&rq->vi->fn, 0, 0, DMA_FROM_DEVICE);
 		return;
 	}
 	m = rx_meta(cookie);
-	macvio_unmap_single(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
+	macvio_unmap_single(&rq->vi->fn, m->daddr, m->dma_len, DMA_FROM_DEVICE);
 }
 
 /* Unmap and free a buffer we own (dropped packet, drain, failed post). */
@@ -200,7 +200,7 @@ static void rx_buf_again(struct macvio_rxq *rq, const struct vio_net_rx_frag *f,
 		return;
 	}
 	m = rx_meta(f->cookie);
-	macvio_sync_for_device(rq->vi, m->daddr, m->dma_len, DMA_FROM_DEVICE);
+	macvio_sync_for_device(&rq->vi->fn, m->daddr, m->dma_len, DMA_FROM_DEVICE);
 	b->vaddr = rx_area(f->cookie);
 	b->daddr = m->daddr;
 	b->len = m->dma_len;

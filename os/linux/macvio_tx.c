@@ -53,11 +53,11 @@ static void tx_unmap(struct macvio_txq *tq, struct macvio_txbuf *b)
 	u16 i = 0;
 
 	if (b->linear) {
-		macvio_unmap_single(tq->vi, b->sg[0].daddr, b->sg[0].len, DMA_TO_DEVICE);
+		macvio_unmap_single(&tq->vi->fn, b->sg[0].daddr, b->sg[0].len, DMA_TO_DEVICE);
 		i = 1;
 	}
 	for (; i < b->nsg; i++)
-		macvio_unmap_page(tq->vi, b->sg[i].daddr, b->sg[i].len, DMA_TO_DEVICE);
+		macvio_unmap_page(&tq->vi->fn, b->sg[i].daddr, b->sg[i].len, DMA_TO_DEVICE);
 	b->nsg = 0;
 }
 
@@ -69,7 +69,7 @@ static int tx_map(struct macvio_txq *tq, struct sk_buff *skb, struct macvio_txbu
 	b->nsg = 0;
 	b->linear = false;
 	if (hl) {
-		dma_addr_t a = macvio_map_single(tq->vi, skb->data, hl, DMA_TO_DEVICE);
+		dma_addr_t a = macvio_map_single(&tq->vi->fn, skb->data, hl, DMA_TO_DEVICE);
 
 		if (unlikely(a == DMA_MAPPING_ERROR))
 			return -ENOMEM;
@@ -84,7 +84,7 @@ static int tx_map(struct macvio_txq *tq, struct sk_buff *skb, struct macvio_txbu
 
 		if (!skb_frag_size(f))
 			continue;
-		a = macvio_map_frag(tq->vi, f);
+		a = macvio_map_frag(&tq->vi->fn, f);
 		if (unlikely(a == DMA_MAPPING_ERROR)) {
 			tx_unmap(tq, b);
 			return -ENOMEM;

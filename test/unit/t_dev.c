@@ -357,11 +357,11 @@ TEST(dev_isr_and_needs_reset)
 
 TEST(dev_feature_names)
 {
-	const char *v1 = vio_dev_feature_name(VIO_ID_NET, VIO_F_VERSION_1);
-	const char *cs = vio_dev_feature_name(VIO_ID_NET, VIO_NET_F_CSUM);
+	const char *v1 = vio_dev_feature_name(&vio_net_driver, VIO_F_VERSION_1);
+	const char *cs = vio_dev_feature_name(&vio_net_driver, VIO_NET_F_CSUM);
 	ASSERT(v1 && strcmp(v1, "VERSION_1") == 0);
 	ASSERT(cs && strcmp(cs, "NET_CSUM") == 0);
-	ASSERT(vio_dev_feature_name(VIO_ID_NET, 49) == NULL);
+	ASSERT(vio_dev_feature_name(&vio_net_driver, 49) == NULL);
 }
 
 TEST(log_snprintf)
@@ -413,5 +413,80 @@ TEST(dev_msix_single_vector)
 	vio_vq_destroy(&vq1);
 	EXPECT_CLEAN(m);
 	EXPECT_NO_ALLOCS(m);
+	model_free(m);
+}
+
+/* The bus layer's interrupt decode (vio_irq_decode), every mode, against
+ * virtio 1.2 §4.1.4.5 (ISR: queue bit 0, config bit 1, read to acknowledge)
+ * and the vector layout vio_dev_queue_vector gives (0 config, 1 shared
+ * queues, 1 + i queue i). */
+TEST(dev_irq_decode)
+{
+	static const struct {
+		enum vio_irq_mode mode;
+		uint16_t vector;
+		uint8_t isr;
+		bool needs_isr, ours, config, queues;
+		uint16_t queue;
+	} t[] = {
+	    /* line / MSI: the ISR says everything; 0 is someone else's */
+	    {VIO_IRQ_INTX, VIO_MSI_NO_VECTOR, 0, true, false, false, false, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_INTX, VIO_MSI_NO_VECTOR, VIO_ISR_QUEUE, true, true, false, true, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_INTX, VIO_MSI_NO_VECTOR, VIO_ISR_CONFIG, true, true, true, false, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_INTX, VIO_MSI_NO_VECTOR, 3, true, true, true, true, VIO_IRQ_ALL_QUEUES},
+	    /* one vector: every queue each time, config from the ISR */
+	    {VIO_IRQ_MSIX_SINGLE, 0, 0, true, true, false, true, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_MSIX_SINGLE, 0, VIO_ISR_CONFIG, true, true, true, true, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_MSIX_SINGLE, 1, VIO_ISR_CONFIG, false, false, false, false, VIO_IRQ_ALL_QUEUES},
+	    /* two vectors: no ISR read (§4.1.4.5.2: not on a queue interrupt) */
+	    {VIO_IRQ_MSIX_SHARED, 0, 0, false, true, true, false, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_MSIX_SHARED, 1, 0, false, true, false, true, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_MSIX_SHARED, 2, 0, false, false, false, false, VIO_IRQ_ALL_QUEUES},
+	    /* one per queue */
+	    {VIO_IRQ_MSIX_PER_VQ, 0, 0, false, true, true, false, VIO_IRQ_ALL_QUEUES},
+	    {VIO_IRQ_MSIX_PER_VQ, 1, 0, false, true, false, true, 0},
+	    {VIO_IRQ_MSIX_PER_VQ, 17, 0, false, true, false, true, 16},
+	    {VIO_IRQ_MSIX_PER_VQ, VIO_MSI_NO_VECTOR, 0, false, false, false, false, VIO_IRQ_ALL_QUEUES},
+	};
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct vio_irq_work w = vio_irq_decode(t[i].mode, t[i].vector, t[i].isr);
+
+		ASSERT_MSG(vio_irq_needs_isr(t[i].mode, t[i].vector) == t[i].needs_isr, "row %u needs_isr",
+			   i);
+		ASSERT_MSG(w.ours == t[i].ours && w.config == t[i].config && w.queues == t[i].queues &&
+			       w.queue == t[i].queue,
+			   "row %u: ours %d config %d queues %d queue %u", i, w.ours, w.config, w.queues,
+			   w.queue);
+	}
+	/* per-queue vectors are the ones queues are given */
+	for (uint16_t q = 0; q < 40; q++) {
+		struct vio_dev d = {.irq_mode = VIO_IRQ_MSIX_PER_VQ};
+		struct vio_irq_work w = vio_irq_decode(d.irq_mode, vio_dev_queue_vector(&d, q), 0);
+
+		ASSERT(w.queues && w.queue == q && !w.config);
+	}
+}
+
+/* On the device: INTx reads (and so acknowledges) the ISR once; a per-queue
+ * MSI-X vector never touches it. */
+TEST(dev_irq_reads_isr)
+{
+	struct model *m = model_new(M_MODERN);
+	struct vio_dev d;
+
+	ASSERT_EQ(dev_up(m, &d, false, false), 0);
+	vio_dev_set_irq_mode(&d, VIO_IRQ_INTX);
+	m->isr = VIO_ISR_QUEUE | VIO_ISR_CONFIG;
+	struct vio_irq_work w = vio_dev_irq(&d, VIO_MSI_NO_VECTOR);
+	ASSERT(w.ours && w.config && w.queues);
+	ASSERT_EQ(m->isr, 0);
+	w = vio_dev_irq(&d, VIO_MSI_NO_VECTOR);
+	ASSERT(!w.ours);
+	d.irq_mode = VIO_IRQ_MSIX_PER_VQ;
+	m->isr = VIO_ISR_QUEUE;
+	w = vio_dev_irq(&d, 3);
+	ASSERT(w.ours && w.queue == 2);
+	ASSERT_EQ(m->isr, VIO_ISR_QUEUE); /* untouched */
+	vio_dev_fail(&d);
 	model_free(m);
 }

@@ -304,10 +304,14 @@ qmp_raw() {
 		case "$l" in
 		*'"return"'*) echo "$l"; return 0 ;;
 		*'"error"'*) echo "$l"; return 1 ;;
+		*'"event"'*) echo "$l" >>"$RUN_DIR/qmp-events.log" ;; # qmp_events reads them
 		esac
 	done
 	echo "qmp: no reply to $1"; return 124
 }
+# qmp_events: the QMP events seen so far (one JSON line each), after a
+# round trip that collects any pending ones.
+qmp_events() { qmp_raw '{"execute":"query-status"}' >/dev/null; cat "$RUN_DIR/qmp-events.log" 2>/dev/null; }
 # qmp CMD [ARGS]: shorthands (set_link NIC on|off, system_reset) or raw JSON.
 qmp() {
 	case "$1" in

@@ -3,13 +3,13 @@
 # scenario, the demo, then a summary whose last line is "N passed, M failed".
 # Exit status is non-zero if anything failed.
 # Env: DRIVER (default macvio when os/linux builds, else virtio_net),
-# SCENARIOS (default "dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic demo"),
+# SCENARIOS (default "dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic mq console demo"),
 # BASELINE=0 skips the e1000 baseline run of the tap scenario, SKIP_SETUP=1.
 TB_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$TB_DIR/lib.sh"
 TB_NAME=run-all
 LOG_DIR=${LOG_DIR:-/tmp/macvio-tb-logs}
-SCENARIOS=${SCENARIOS:-dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic mq demo}
+SCENARIOS=${SCENARIOS:-dhcp tap variants linkflap unload twonics offloads copy recovery suspend polled panic mq console demo}
 PASSED=0 FAILED=0 T_ALL=$SECONDS
 ROWS=() FAIL_LINES=()
 mkdir -p "$LOG_DIR"

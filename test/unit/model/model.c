@@ -536,7 +536,9 @@ static void do_notify(struct model *m, int qi)
 	m->q[qi].notifies++;
 	if (m->on_notify)
 		m->on_notify(m, qi, m->hook_arg);
-	if (m->ctrl_auto && qi == mnet_ctrlq(m))
+	if (m->console)
+		mcons_notified(m, qi);
+	else if (m->ctrl_auto && qi == mnet_ctrlq(m))
 		mnet_ctrl_service(m);
 }
 
@@ -559,6 +561,13 @@ static uint32_t devcfg_read(struct model *m, uint32_t off, int size)
 
 static void devcfg_write(struct model *m, uint32_t off, uint32_t v, int size, bool legacy)
 {
+	if (m->console) { /* §5.3.4: emerg_wr is the one field the driver writes */
+		if (off == VIO_CONS_CFG_EMERG_WR && size == 4 && m->emerg_len < sizeof(m->emerg))
+			m->emerg[m->emerg_len++] = (uint8_t)v;
+		else if (off != VIO_CONS_CFG_EMERG_WR || size != 4)
+			model_violation(m, "driver wrote console config at %u width %d", off, size);
+		return;
+	}
 	/* virtio-net config is read-only for the driver (§5.1.4), except the
 	 * mac field through the legacy interface (§5.1.4.3 legacy) */
 	if (legacy && off + (uint32_t)size <= VIO_NET_CFG_MAC + 6) {
@@ -1181,13 +1190,16 @@ void model_finalize(struct model *m)
 	memset(m->pcicfg, 0, sizeof(m->pcicfg));
 	uint8_t *c = m->pcicfg;
 	put16(c + VIO_PCI_CFG_VENDOR, VIO_PCI_VENDOR);
-	put16(c + VIO_PCI_CFG_DEVICE, m->kind == M_MODERN ? VIO_PCI_DEV_MODERN_BASE + VIO_ID_NET : 0x1000);
+	uint16_t type = m->console ? VIO_ID_CONSOLE : VIO_ID_NET;
+	put16(c + VIO_PCI_CFG_DEVICE, m->kind == M_MODERN ? VIO_PCI_DEV_MODERN_BASE + type
+				      : m->console	  ? 0x1003
+							  : 0x1000);
 	put16(c + VIO_PCI_CFG_STATUS, VIO_PCI_STATUS_CAP_LIST);
 	c[VIO_PCI_CFG_REVISION] = m->kind == M_MODERN ? 1 : 0;
 	c[0x0a] = 0x00; /* class: network, ethernet */
 	c[0x0b] = 0x02;
 	put16(c + VIO_PCI_CFG_SUBSYS_VENDOR, VIO_PCI_VENDOR);
-	put16(c + VIO_PCI_CFG_SUBSYS_ID, m->kind == M_MODERN ? 0x1100 : VIO_ID_NET);
+	put16(c + VIO_PCI_CFG_SUBSYS_ID, m->kind == M_MODERN ? 0x1100 : type);
 	if (m->kind != M_MODERN)
 		put32(c + VIO_PCI_CFG_BAR0, 0xc001); /* I/O */
 	if (m->kind != M_LEGACY)

@@ -22,6 +22,7 @@
 
 #include "vio_os.h"
 #include "virtio_spec.h"
+#include "vio_cons.h" /* console wire layout */
 
 #define M_MAXQ	   20
 #define M_MAXSEG   160
@@ -191,6 +192,15 @@ struct model {
 	 * (little-endian on the wire, as the device must) */
 	uint32_t rx_hash_value;
 	uint16_t rx_hash_report;
+	/* ---- virtio-console (model_cons.c) ---- */
+	bool console;	     /* a console device: mcons_new */
+	uint8_t emerg[4096]; /* bytes written to emerg_wr */
+	uint32_t emerg_len;
+	struct vio_cons_control cons_log[64]; /* control messages the driver sent */
+	int ncons_log;
+	bool cons_ctrl_stuck; /* knob: the control transmitq is never serviced */
+	bool cons_auto_ports; /* answer DEVICE_READY with PORT_ADD of cons_ports */
+	uint32_t cons_ports;  /* ports the device has (ids 0..cons_ports-1) */
 	struct mctrl_cmd ctrl_log[32];
 	int nctrl;
 
@@ -288,6 +298,27 @@ void mpkt_free(struct mpkt *p);
  * packet does not fit one chain in non-mergeable mode. */
 int mnet_rx_put(struct model *m, int q, const struct vio_net_hdr *h, const void *frame, uint32_t len,
 		int nbuf_override);
+/* ---- virtio-console device side (model_cons.c) ---- */
+/* A modern console device (PCI 0x1043), max_ports in config, queues for
+ * all of them (as QEMU: with or without MULTIPORT), `features` offered. */
+struct model *mcons_new(uint32_t max_ports, uint64_t features);
+/* Put one control message (and extra bytes) in the control receiveq:
+ * 1 done, 0 no buffer posted (lost, as QEMU loses it). */
+int mcons_ctrl_put(struct model *m, uint32_t id, uint16_t event, uint16_t value, const void *extra,
+		   uint32_t elen);
+/* Host data into port id's receiveq, split over buffers as QEMU does;
+ * returns bytes placed. */
+uint32_t mcons_port_put(struct model *m, uint32_t id, const void *data, uint32_t len);
+/* The driver's data on port id's transmitq: copied out and completed;
+ * returns bytes (0: nothing). */
+uint32_t mcons_port_get(struct model *m, uint32_t id, void *buf, uint32_t cap);
+/* How many messages of `event` (for id, or any id with id < 0) the driver sent. */
+int mcons_sent(const struct model *m, int64_t id, uint16_t event, int value);
+/* Any bytes as one control message (a hostile device). */
+int mcons_ctrl_raw(struct model *m, const void *bytes, uint32_t len);
+/* notify hook (model.c) */
+void mcons_notified(struct model *m, int q);
+
 /* Service the control queue now (also done on notify with ctrl_auto). */
 int mnet_ctrl_service(struct model *m);
 
