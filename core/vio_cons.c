@@ -132,7 +132,7 @@ static int vio_cons_port_ready(struct vio_cons *c, struct vio_cons_port *p)
 		err = vio_cons_post_rx(p, i);
 	if (err)
 		return err;
-	vio_vq_kick(&p->rxq);
+	/* published and notified by the caller: never before DRIVER_OK (§3.1.1) */
 	n = VIO_CONS_TX_BUFS < vio_vq_size(&p->txq) ? VIO_CONS_TX_BUFS : vio_vq_size(&p->txq);
 	p->tx_free = (uint16_t)((1u << n) - 1);
 	p->rx_cur = -1;
@@ -187,8 +187,12 @@ static int vio_cons_ctrl_send(struct vio_cons *c, uint32_t id, uint16_t event, u
 
 	if (!c->multiport)
 		return VIO_ENOTSUP;
-	if (c->ctrl_pending && vio_cons_ctrl_wait(c))
-		return VIO_ETIMEDOUT; /* the last one never came back */
+	if (c->ctrl_dead)
+		return VIO_ETIMEDOUT; /* waited once already: a dead queue costs one timeout */
+	if (c->ctrl_pending && vio_cons_ctrl_wait(c)) {
+		c->ctrl_dead = true;
+		return VIO_ETIMEDOUT;
+	}
 	m->id = vio_cons_le32(c, id);
 	m->event = vio_cons_le16(c, event);
 	m->value = vio_cons_le16(c, value);
@@ -199,9 +203,12 @@ static int vio_cons_ctrl_send(struct vio_cons *c, uint32_t id, uint16_t event, u
 	c->ctrl_pending = true;
 	vio_vq_kick(&c->c_ovq);
 	err = vio_cons_ctrl_wait(c);
-	if (err == VIO_ETIMEDOUT)
-		vio_warn(c->os, "console: control message %u for port %lu not taken in %lu us", event,
-			 (unsigned long)id, (unsigned long)c->ctrl_timeout_us);
+	if (err == VIO_ETIMEDOUT) {
+		c->ctrl_dead = true;
+		vio_warn(c->os,
+			 "console: control message %u for port %lu not taken in %lu us: control queue dead",
+			 event, (unsigned long)id, (unsigned long)c->ctrl_timeout_us);
+	}
 	return err;
 }
 
@@ -246,6 +253,7 @@ static void vio_cons_port_add(struct vio_cons *c, uint32_t id)
 		vio_cons_ctrl_send(c, id, VIO_CONS_PORT_READY, 0);
 		return;
 	}
+	vio_vq_kick(&p->rxq);
 	if (!p->present) {
 		p->present = true;
 		vio_cons_change(c, p, VIO_CONS_CH_ADDED);
@@ -312,7 +320,7 @@ static void vio_cons_port_event(struct vio_cons *c, struct vio_cons_port *p, uin
 }
 
 /* One control message, read once from its buffer (the device may rewrite). */
-static void vio_cons_ctrl_msg(struct vio_cons *c, const uint8_t *buf, uint32_t len)
+static void vio_cons_ctrl_msg(struct vio_cons *c, const uint8_t *buf, uint32_t len, uint32_t have)
 {
 	struct vio_cons_control h;
 	uint32_t id;
@@ -342,6 +350,12 @@ static void vio_cons_ctrl_msg(struct vio_cons *c, const uint8_t *buf, uint32_t l
 		c->stats.ctrl_absent++;
 		return;
 	}
+	/* a message longer than we kept can only be a name we refuse */
+	if (len > have) {
+		c->stats.ctrl_bad_name += ev == VIO_CONS_PORT_NAME;
+		c->stats.ctrl_unknown += ev != VIO_CONS_PORT_NAME;
+		return;
+	}
 	vio_cons_port_event(c, &c->ports[id], ev, vio_cons_le16(c, h.value), buf + sizeof(h),
 			    len - (uint32_t)sizeof(h));
 }
@@ -358,14 +372,17 @@ int vio_cons_ctrl_process(struct vio_cons *c)
 		return 0;
 again:
 	while ((r = vio_vq_get(&c->c_ivq, &cookie, &len)) == 1) {
+		uint32_t keep = len < sizeof(c->ctrl_msg) ? len : (uint32_t)sizeof(c->ctrl_msg);
+
 		i = (uint16_t)((uintptr_t)cookie - 1);
 		msg = (uint8_t *)c->ctrl_rx_mem.vaddr + (size_t)i * VIO_CONS_CTRL_BUF;
 		vio_cons_sync(c, c->ctrl_rx_mem.daddr + (uint64_t)i * VIO_CONS_CTRL_BUF, VIO_CONS_CTRL_BUF,
 			      VIO_DMA_FROM_DEVICE, false);
-		vio_cons_ctrl_msg(c, msg, len);
-		n++;
+		vio_memcpy(c->ctrl_msg, msg, keep); /* read once; len stays the device's */
 		if (vio_cons_post_ctrl(c, i) == VIO_OK)
 			vio_vq_kick(&c->c_ivq);
+		vio_cons_ctrl_msg(c, c->ctrl_msg, len, keep);
+		n++;
 	}
 	/* the next message must interrupt (EVENT_IDX: used_event moves on);
 	 * one that came meanwhile is taken now */
@@ -694,8 +711,10 @@ int vio_cons_start(struct vio_cons *c)
 		vio_cons_change(c, &c->ports[0], VIO_CONS_CH_ADDED | VIO_CONS_CH_CONSOLE);
 	}
 	vio_dev_driver_ok(&c->dev);
-	if (!c->multiport)
+	if (!c->multiport) {
+		vio_vq_kick(&c->ports[0].rxq);
 		return VIO_OK;
+	}
 	vio_vq_kick(&c->c_ivq);
 	/* §5.3.6.2: DEVICE_READY 1 (id unused); the device then adds its ports */
 	err = vio_cons_ctrl_send(c, 0xffffffffu, VIO_CONS_DEVICE_READY, 1);
@@ -715,6 +734,7 @@ void vio_cons_stop(struct vio_cons *c)
 	for (i = 0; i < c->nports; i++)
 		c->ports[i].ready = false;
 	c->ctrl_pending = false;
+	c->ctrl_dead = false;
 }
 
 void vio_cons_destroy(struct vio_cons *c)

@@ -67,7 +67,7 @@ _Static_assert(sizeof(struct vio_cons_control) == 8, "§5.3.6.2: 8-byte control 
 #define VIO_CONS_BUF		 4096 /* bytes per data buffer (Linux: PAGE_SIZE) */
 #define VIO_CONS_RX_BUFS	 16   /* receive buffers per port */
 #define VIO_CONS_TX_BUFS	 16   /* transmit slots per port */
-#define VIO_CONS_CTRL_BUFS	 8    /* control receive buffers */
+#define VIO_CONS_CTRL_BUFS	 32   /* control receive buffers, at most (QEMU's ring: 32) */
 #define VIO_CONS_CTRL_BUF	 4096 /* bytes per control receive buffer */
 #define VIO_CONS_RING		 64   /* ring size we ask for, at most */
 #define VIO_CONS_CTRL_TIMEOUT_US 1000000
@@ -140,6 +140,11 @@ struct vio_cons {
 	struct vio_dma ctrl_tx_mem; /* one outgoing message */
 	bool device_ready_sent;
 	bool ctrl_pending; /* a sent message the device never completed */
+	bool ctrl_dead;	   /* one never came back: no more busy-waits */
+	/* one control message, copied out so its buffer is posted again
+	 * before it is handled (QEMU drops what finds no buffer, and the
+	 * answer to PORT_READY comes at once); longer ones are names we refuse */
+	uint8_t ctrl_msg[8 + VIO_CONS_NAME_MAX + 1];
 	uint32_t ctrl_timeout_us;
 	uint32_t changed; /* bit id: a port with changes */
 	struct vio_cons_port ports[VIO_CONS_MAX_PORTS];

@@ -235,6 +235,7 @@ void macvio_rx_mode_work(struct work_struct *work);
 int macvio_cons_probe(struct pci_dev *pdev);
 void macvio_cons_remove(struct pci_dev *pdev);
 void macvio_cons_shutdown(struct pci_dev *pdev);
+int macvio_cons_suspend(struct pci_dev *pdev);
 int macvio_cons_init(void);
 void macvio_cons_exit(void);
 static inline bool macvio_pci_is_console(const struct pci_dev *pdev)

@@ -52,7 +52,9 @@ struct macvio_cons {
 	struct work_struct ctrl_work, data_work;
 	struct delayed_work retry_work; /* RX again once the tty can take more */
 	u8 rx_buf[VIO_CONS_BUF];	/* data_work's copy-out buffer */
-	bool removing;
+	bool removing;			/* under tx_lock and lock: going away, or suspended */
+	bool attached;			/* the core is set up: the interrupt handler may use it */
+	refcount_t refs;		/* one per tty_port: mc lives until the last tty let go */
 	bool stall; /* test (debugfs): the rings count as stuck, console output only by emergency write */
 	enum vio_irq_mode irq_mode;
 	int nvec;
@@ -113,8 +115,8 @@ static void data_work(struct work_struct *w)
 	for (id = 0; id < mc->cons.nports; id++) {
 		struct macvio_vport *vp = &mc->ports[id];
 
-		if (!vp->tdev)
-			continue;
+		if (!vp->tdev || !tty_port_initialized(&vp->tport))
+			continue; /* not open: the host's data waits in the device */
 		spin_lock_irqsave(&mc->tx_lock, flags);
 		n = READ_ONCE(mc->stall) ? 0 : vio_cons_tx_reclaim(&mc->cons, id);
 		spin_unlock_irqrestore(&mc->tx_lock, flags);
@@ -147,7 +149,10 @@ static int port_write(struct macvio_cons *mc, u32 id, const u8 *buf, int count)
 	int n;
 
 	spin_lock_irqsave(&mc->tx_lock, flags);
-	n = READ_ONCE(mc->stall) ? 0 : vio_cons_write(&mc->cons, id, buf, count);
+	if (mc->removing)
+		n = VIO_EBROKEN;
+	else
+		n = READ_ONCE(mc->stall) ? 0 : vio_cons_write(&mc->cons, id, buf, count);
 	spin_unlock_irqrestore(&mc->tx_lock, flags);
 	return n < 0 ? -EIO : n;
 }
@@ -167,9 +172,11 @@ static unsigned int mv_write_room(struct tty_struct *tty)
 	unsigned int room;
 
 	spin_lock_irqsave(&mc->tx_lock, flags);
-	if (!READ_ONCE(mc->stall))
+	room = 0;
+	if (!mc->removing && !READ_ONCE(mc->stall)) {
 		vio_cons_tx_reclaim(&mc->cons, vp->id);
-	room = READ_ONCE(mc->stall) ? 0 : vio_cons_write_room(&mc->cons, vp->id);
+		room = vio_cons_write_room(&mc->cons, vp->id);
+	}
 	spin_unlock_irqrestore(&mc->tx_lock, flags);
 	return room;
 }
@@ -179,12 +186,16 @@ static int mv_install(struct tty_driver *drv, struct tty_struct *tty)
 	struct macvio_cons *mc;
 	u32 inst = tty->index / VIO_CONS_MAX_PORTS, id = tty->index % VIO_CONS_MAX_PORTS;
 
+	int err = -ENODEV;
+
+	/* under the lock: remove takes the device out of mv_devs first, and
+	 * tty_port_install takes the port's reference that keeps mc alive */
 	mutex_lock(&mv_devs_lock);
 	mc = inst < MACVIO_CONS_MAX_DEVS ? mv_devs[inst] : NULL;
+	if (mc && mc->ports[id].tdev)
+		err = tty_port_install(&mc->ports[id].tport, drv, tty);
 	mutex_unlock(&mv_devs_lock);
-	if (!mc || !mc->ports[id].tdev)
-		return -ENODEV;
-	return tty_port_install(&mc->ports[id].tport, drv, tty);
+	return err;
 }
 
 static int mv_open(struct tty_struct *tty, struct file *filp)
@@ -243,9 +254,12 @@ static void vport_shutdown(struct tty_port *tport)
 		dev_warn(&vp->mc->fn.pdev->dev, "port %u: closing: %s\n", vp->id, vio_strerror(err));
 }
 
+static void vport_destruct(struct tty_port *tport);
+
 static const struct tty_port_operations vport_ops = {
     .activate = vport_activate,
     .shutdown = vport_shutdown,
+    .destruct = vport_destruct,
 };
 
 /* ---- sysfs: the port's name and the host side's state ---- */
@@ -253,12 +267,10 @@ static const struct tty_port_operations vport_ops = {
 static ssize_t name_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct macvio_vport *vp = dev_get_drvdata(dev);
-	ssize_t n;
 
-	mutex_lock(&vp->mc->lock);
-	n = sysfs_emit(buf, "%s\n", vp->mc->cons.ports[vp->id].name);
-	mutex_unlock(&vp->mc->lock);
-	return n;
+	/* no lock: port removal unregisters this file under mc->lock and
+	 * waits for readers; a name being replaced reads as either (bounded) */
+	return sysfs_emit(buf, "%.*s\n", VIO_CONS_NAME_MAX, vp->mc->cons.ports[vp->id].name);
 }
 static DEVICE_ATTR_RO(name);
 
@@ -294,12 +306,25 @@ static void kcons_write(struct console *con, const char *s, unsigned int len)
 	unsigned long flags;
 	int n = 0;
 
-	if (!READ_ONCE(mc->stall) && !oops_in_progress && spin_trylock_irqsave(&mc->tx_lock, flags)) {
-		n = vio_cons_write(&mc->cons, mc->kcons_port, s, len);
+	bool locked;
+
+	if (READ_ONCE(mc->stall) || READ_ONCE(mc->removing))
+		goto emerg;
+	/* an oops may have left the lock held: never wait for it then */
+	if (oops_in_progress || in_nmi()) {
+		locked = spin_trylock_irqsave(&mc->tx_lock, flags);
+	} else {
+		spin_lock_irqsave(&mc->tx_lock, flags);
+		locked = true;
+	}
+	if (locked) {
+		if (!mc->removing)
+			n = vio_cons_write(&mc->cons, mc->kcons_port, s, len);
 		spin_unlock_irqrestore(&mc->tx_lock, flags);
 	}
 	if (n < 0)
 		n = 0;
+emerg:
 	if ((unsigned int)n < len && vio_cons_emerg_write(&mc->cons, s + n, len - n) == VIO_OK)
 		mc->kcons_emerg += len - n;
 }
@@ -398,9 +423,12 @@ static irqreturn_t cons_irq_handler(int irq, void *data)
 {
 	struct macvio_irq_c *ri = data;
 	struct macvio_cons *mc = ri->mc;
-	struct vio_irq_work w = vio_dev_irq(&mc->cons.dev, ri->vector);
+	struct vio_irq_work w;
 	u32 id;
 
+	if (!smp_load_acquire(&mc->attached))
+		return IRQ_NONE; /* a shared line before attach: not ours to read */
+	w = vio_dev_irq(&mc->cons.dev, ri->vector);
 	if (!w.ours)
 		return IRQ_NONE;
 	mc->irqs_seen++;
@@ -418,22 +446,13 @@ static irqreturn_t cons_irq_handler(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* MSI-X with a config and a queue vector, else the INTx line (shared). */
-static int cons_irqs(struct macvio_cons *mc, bool setup)
+/* MSI-X with a config and a queue vector, else the INTx line (shared):
+ * vectors first (the core programs them at attach), handlers after. */
+static int cons_vectors(struct macvio_cons *mc)
 {
 	struct pci_dev *pdev = mc->fn.pdev;
-	int n = -1, i, err;
+	int n = -1;
 
-	if (!setup) {
-		while (mc->nirqs > 0) {
-			mc->nirqs--;
-			free_irq(pci_irq_vector(pdev, mc->nirqs), &mc->irqs[mc->nirqs]);
-		}
-		if (mc->nvec)
-			pci_free_irq_vectors(pdev);
-		mc->nvec = 0;
-		return 0;
-	}
 	if (!sysfs_streq(cons_irq, "intx"))
 		n = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
 	mc->irq_mode = n == 2 ? VIO_IRQ_MSIX_SHARED : VIO_IRQ_INTX;
@@ -442,7 +461,15 @@ static int cons_irqs(struct macvio_cons *mc, bool setup)
 	if (n < 0)
 		return n;
 	mc->nvec = n;
-	for (i = 0; i < n; i++) {
+	return 0;
+}
+
+static int cons_request_irqs(struct macvio_cons *mc)
+{
+	struct pci_dev *pdev = mc->fn.pdev;
+	int i, err;
+
+	for (i = 0; i < mc->nvec; i++) {
 		mc->irqs[i].mc = mc;
 		mc->irqs[i].vector = mc->irq_mode == VIO_IRQ_INTX ? VIO_MSI_NO_VECTOR : (u16)i;
 		err = request_irq(pci_irq_vector(pdev, i), cons_irq_handler,
@@ -453,6 +480,19 @@ static int cons_irqs(struct macvio_cons *mc, bool setup)
 		mc->nirqs++;
 	}
 	return 0;
+}
+
+static void cons_free_irqs(struct macvio_cons *mc)
+{
+	struct pci_dev *pdev = mc->fn.pdev;
+
+	while (mc->nirqs > 0) {
+		mc->nirqs--;
+		free_irq(pci_irq_vector(pdev, mc->nirqs), &mc->irqs[mc->nirqs]);
+	}
+	if (mc->nvec)
+		pci_free_irq_vectors(pdev);
+	mc->nvec = 0;
 }
 
 /* ---- debugfs: test hooks ---- */
@@ -492,23 +532,61 @@ static void cons_unslot(struct macvio_cons *mc)
 	mutex_unlock(&mv_devs_lock);
 }
 
+/* Everything but the memory of mc (a tty still open keeps it: refs). The
+ * device first leaves mv_devs (no new opens), then every tty is hung up
+ * synchronously and its device removed, then the device is reset and the
+ * core freed; writers meet `removing` under tx_lock. */
 static void cons_teardown(struct macvio_cons *mc)
 {
+	unsigned long flags;
 	u32 id;
 
+	cons_unslot(mc);
 	mutex_lock(&mc->lock);
+	spin_lock_irqsave(&mc->tx_lock, flags);
 	mc->removing = true;
+	spin_unlock_irqrestore(&mc->tx_lock, flags);
 	mutex_unlock(&mc->lock);
 	if (mc->kcons_on)
 		unregister_console(&mc->kcons);
-	for (id = 0; id < VIO_CONS_MAX_PORTS; id++)
+	for (id = 0; id < VIO_CONS_MAX_PORTS; id++) {
+		if (!mc->ports[id].tdev)
+			continue;
+		tty_port_tty_vhangup(&mc->ports[id].tport);
 		vport_remove(mc, id);
+	}
 	vio_cons_stop(&mc->cons); /* no DMA, no more interrupts from the device */
-	cons_irqs(mc, false);
+	cons_free_irqs(mc);
 	cancel_work_sync(&mc->ctrl_work);
 	cancel_work_sync(&mc->data_work);
 	cancel_delayed_work_sync(&mc->retry_work);
-	vio_cons_destroy(&mc->cons);
+	if (mc->attached)
+		vio_cons_destroy(&mc->cons);
+	mc->attached = false;
+	if (mc->wq)
+		destroy_workqueue(mc->wq);
+	mc->wq = NULL;
+	macvio_unmap_bars(&mc->fn);
+}
+
+/* The last reference of a port gone (tty_port_put): when all of them are,
+ * nothing can reach mc any more. */
+static void vport_destruct(struct tty_port *tport)
+{
+	struct macvio_vport *vp = container_of(tport, struct macvio_vport, tport);
+	struct macvio_cons *mc = vp->mc;
+
+	if (refcount_dec_and_test(&mc->refs))
+		kfree(mc);
+}
+
+/* Drop the reference each port was born with; an open tty holds its own. */
+static void cons_put(struct macvio_cons *mc)
+{
+	u32 id;
+
+	for (id = 0; id < VIO_CONS_MAX_PORTS; id++)
+		tty_port_put(&mc->ports[id].tport);
 }
 
 int macvio_cons_probe(struct pci_dev *pdev)
@@ -524,37 +602,43 @@ int macvio_cons_probe(struct pci_dev *pdev)
 	mc = kzalloc(sizeof(*mc), GFP_KERNEL);
 	if (!mc)
 		return -ENOMEM;
-	mc->inst = cons_slot(mc);
-	if (mc->inst < 0) {
-		kfree(mc);
-		return -ENOSPC;
-	}
 	mutex_init(&mc->lock);
 	spin_lock_init(&mc->tx_lock);
 	INIT_WORK(&mc->ctrl_work, ctrl_work);
 	INIT_WORK(&mc->data_work, data_work);
 	INIT_DELAYED_WORK(&mc->retry_work, retry_work);
+	refcount_set(&mc->refs, VIO_CONS_MAX_PORTS);
 	for (id = 0; id < VIO_CONS_MAX_PORTS; id++) {
 		mc->ports[id].mc = mc;
 		mc->ports[id].id = id;
 		tty_port_init(&mc->ports[id].tport);
 		mc->ports[id].tport.ops = &vport_ops;
 	}
+	mc->inst = cons_slot(mc);
+	if (mc->inst < 0) {
+		cons_put(mc);
+		return -ENOSPC;
+	}
 	pci_set_drvdata(pdev, mc);
 	macvio_os_init(&mc->fn, pdev, &mc->cons.dev);
 	mc->fn.dma_platform = macvio_platform_needs_dma_api();
 	macvio_map_bars(&mc->fn);
 	mc->wq = alloc_ordered_workqueue("macvio-cons%d", 0, mc->inst);
-	err = mc->wq ? cons_irqs(mc, true) : -ENOMEM;
+	err = mc->wq ? cons_vectors(mc) : -ENOMEM;
 	if (err)
-		goto fail_irq;
+		goto fail;
 	p.features = VIO_CONS_ENGINE_FEATURES;
 	p.irq_mode = mc->irq_mode;
+	p.dev.dma_is_iommu = device_iommu_mapped(&pdev->dev);
 	err = vio_cons_attach(&mc->cons, &mc->fn.os, &p);
 	if (err) {
 		err = err == VIO_ENOMEM ? -ENOMEM : -EIO;
-		goto fail_irq;
+		goto fail;
 	}
+	smp_store_release(&mc->attached, true);
+	err = cons_request_irqs(mc);
+	if (err)
+		goto fail;
 	mutex_lock(&mc->lock);
 	err = vio_cons_start(&mc->cons);
 	if (!err)
@@ -562,9 +646,8 @@ int macvio_cons_probe(struct pci_dev *pdev)
 	mutex_unlock(&mc->lock);
 	if (err) {
 		dev_err(&pdev->dev, "console start failed: %s\n", vio_strerror(err));
-		cons_teardown(mc);
 		err = -EIO;
-		goto fail_wq;
+		goto fail;
 	}
 	snprintf(name, sizeof(name), "macvio-console-%s", pci_name(pdev));
 	mc->dir = debugfs_create_dir(name, NULL);
@@ -589,32 +672,38 @@ int macvio_cons_probe(struct pci_dev *pdev)
 		 mc->irq_mode == VIO_IRQ_INTX ? "intx" : "msix", mc->inst * VIO_CONS_MAX_PORTS);
 	return 0;
 
-fail_irq:
-	cons_irqs(mc, false);
-fail_wq:
-	if (mc->wq)
-		destroy_workqueue(mc->wq);
-	macvio_unmap_bars(&mc->fn);
-	for (id = 0; id < VIO_CONS_MAX_PORTS; id++)
-		tty_port_destroy(&mc->ports[id].tport);
-	cons_unslot(mc);
-	kfree(mc);
+fail:
+	cons_teardown(mc);
+	cons_put(mc);
 	return err;
 }
 
 void macvio_cons_remove(struct pci_dev *pdev)
 {
 	struct macvio_cons *mc = pci_get_drvdata(pdev);
-	u32 id;
 
 	debugfs_remove_recursive(mc->dir);
 	cons_teardown(mc);
-	destroy_workqueue(mc->wq);
-	macvio_unmap_bars(&mc->fn);
-	for (id = 0; id < VIO_CONS_MAX_PORTS; id++)
-		tty_port_destroy(&mc->ports[id].tport);
-	cons_unslot(mc);
-	kfree(mc);
+	cons_put(mc);
+}
+
+/* Power management is not the console's yet: on suspend the device is
+ * reset (no DMA into a snapshot) and the ports stay gone until the
+ * driver is bound again; the kernel console falls back to the emergency
+ * write, which needs no queue. */
+int macvio_cons_suspend(struct pci_dev *pdev)
+{
+	struct macvio_cons *mc = pci_get_drvdata(pdev);
+	unsigned long flags;
+
+	mutex_lock(&mc->lock);
+	spin_lock_irqsave(&mc->tx_lock, flags);
+	mc->removing = true;
+	spin_unlock_irqrestore(&mc->tx_lock, flags);
+	mutex_unlock(&mc->lock);
+	vio_cons_stop(&mc->cons);
+	dev_warn(&pdev->dev, "console: suspended; ports unusable until the driver is bound again\n");
+	return 0;
 }
 
 void macvio_cons_shutdown(struct pci_dev *pdev)

@@ -208,7 +208,7 @@ static int macvio_suspend(struct device *dev)
 	struct macvio *vi = dev_get_drvdata(dev);
 
 	if (macvio_pci_is_console(to_pci_dev(dev)))
-		return 0; /* console: no power management yet (issue 15 note) */
+		return macvio_cons_suspend(to_pci_dev(dev)); /* reset, ports gone */
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
 	netif_device_detach(vi->ndev);

@@ -293,3 +293,23 @@ TEST(cons_queue_of)
 	}
 	cons_down(&c, m);
 }
+
+/* QEMU announces every port at once on DEVICE_READY and drops a message
+ * that finds no control buffer: nine ports (more than the 8 buffers we
+ * once posted) all get PORT_READY; a dead control queue costs one wait. */
+TEST(cons_many_ports_and_dead_ctrl)
+{
+	struct model *m = mcons_new(9, MP);
+	struct vio_cons c;
+
+	cons_up(&c, m, 9, 0);
+	for (int i = 0; i < 9; i++)
+		ASSERT_EQ(mcons_sent(m, i, VIO_CONS_PORT_READY, 1), 1);
+	ASSERT_EQ(changed(&c, VIO_CONS_CH_ADDED), 0x1ffu);
+	m->cons_ctrl_stuck = true;
+	ASSERT_EQ(vio_cons_port_open(&c, 1, true), VIO_ETIMEDOUT);
+	uint64_t t0 = m->now_ns;
+	ASSERT_EQ(vio_cons_port_open(&c, 2, true), VIO_ETIMEDOUT); /* at once */
+	ASSERT_EQ(m->now_ns, t0);
+	cons_down(&c, m);
+}

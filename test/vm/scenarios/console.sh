@@ -58,8 +58,12 @@ for d in 0 1; do
 	tty=$(tty_of "org.macvio.test.$d")
 	con=$(guest_run "for t in /sys/class/tty/mvport*; do [ \"\$(cat \$t/console)\" = 1 ] && [ -e \$t/device ] && readlink -f \$t/device | grep -q '$pci' && basename \$t; done" | head -1)
 	TTY[d]=$tty CON[d]=$con
-	if [ -z "$line" ] || [ -z "$tty" ] || [ -z "$con" ]; then
-		t_fail "probe: '$line', named port tty '${tty}', console tty '${con}'"
+	want_irq=$([ "$d" = 0 ] && echo "modern, irq msix" || echo "legacy, irq intx")
+	if [ -z "$line" ] || [ -z "$tty" ] || [ -z "$con" ] || [[ $line != *"$want_irq"* ]]; then
+		t_fail "probe: '$line' (want '$want_irq'), named port tty '${tty}', console tty '${con}'"
+		continue
+	elif guest_run "grep -q '^virtio_console' /proc/modules" >/dev/null; then
+		t_fail "Linux's virtio_console is loaded: the test would not be ours"
 		continue
 	fi
 	t_info "${line#*] }; org.macvio.test.$d on /dev/$tty, console on /dev/$con"
@@ -131,10 +135,19 @@ t_begin console.kmsg
 host_reader conlog "$RUN_DIR/cc0.sock" "$RUN_DIR/cc0.out"
 sleep 0.5
 mark="macvio-kmsg-$RANDOM$RANDOM"
+dbg=/sys/kernel/debug/macvio-console-${VS_PCI[0]}
+before=$(guest_run "cat $dbg/kcons_emerg $dbg/p0_tx_bytes" | tr '\n' ' ')
 guest_run "echo '<2>$mark' >/dev/kmsg" >/dev/null
 if wait_for "$RUN_DIR/cc0.out" "$mark" 10; then
-	t_info "host read: $(grep -a "$mark" "$RUN_DIR/cc0.out" | head -1 | tr -d '\r')"
-	t_pass
+	after=$(guest_run "cat $dbg/kcons_emerg $dbg/p0_tx_bytes" | tr '\n' ' ')
+	read -r e0 t0 <<<"$before"
+	read -r e1 t1 <<<"$after"
+	if [ "$e1" = "$e0" ] && [ "${t1:-0}" -gt "${t0:-0}" ]; then
+		t_info "host read: $(grep -a "$mark" "$RUN_DIR/cc0.out" | head -1 | tr -d '\r'); through the port's queue (+$((t1 - t0)) bytes), none by emergency write"
+		t_pass
+	else
+		t_fail "kernel console did not use the queue: emergency bytes $e0 -> $e1, queue bytes $t0 -> $t1"
+	fi
 else
 	t_fail "'$mark' not on the console port's socket ($(wc -c <"$RUN_DIR/cc0.out") bytes there); guest: $(guest_run 'cat /proc/consoles')"
 fi
