@@ -17,7 +17,7 @@
 # the driver now notifies the other RX queues when one ran dry
 # (vio_net_rx_kick, counted in rx<i>_kicks_peer).
 # Ring sizes (ethtool -G, VIRTIO_F_RING_RESET): on the N=2 NIC rx/tx
-# 64/128, 256/64, 256/256 while 256 MiB move guest->host (SHA-256; both
+# 64/128, 256/64, 256/256 while 256 MiB move host->guest (SHA-256; both
 # queues of each pair are reset), `ethtool -g` following each change, no
 # device reset (queue by queue); on the fourth NIC (queue_reset=off) the
 # same host->guest through one device reset each; tx 16 is refused.
@@ -29,7 +29,7 @@
 # `ethtool -X hkey` reaches the device (the hashes follow the new key).
 . "$(dirname "$0")/../lib.sh"
 tb_init mq
-MIB=${XFER_MIB:-8}
+MIB=${XFER_MIB:-4} # per flow: 8 flows x 4 MiB spread over the queues in every run
 FLOWS=${MQ_FLOWS:-8}
 [ "$NIC_MODEL" = virtio-net-pci ] || { tb_log "DRIVER=$DRIVER is not virtio: no multiqueue"; tb_finish; }
 # per-queue counters and the probe line are macvio's names
@@ -221,7 +221,7 @@ EOS" >/dev/null
 	done
 	guest_run "ethtool -L $ifc combined $want" >/dev/null
 	if [ "$i" = 0 ]; then # RING_RESET: queue by queue, no device reset
-		ring_test "$name.ring_reset_g2h" "$i" g2h 0
+		ring_test "$name.ring_reset_h2g" "$i" h2g 0
 		# a TX ring too small for one packet (MAX_SKB_FRAGS + 1 segments
 		# direct: indirect tables shrink with the ring) is refused
 		t_begin "$name.ring_refused"
