@@ -100,6 +100,8 @@ static int vio_cons_post_rx(struct vio_cons_port *p, uint16_t i)
 	return vio_vq_add(&p->rxq, NULL, 0, &seg, 1, (void *)(uintptr_t)(i + 1));
 }
 
+static void vio_cons_dma_free(struct vio_cons *c, struct vio_dma *dma);
+
 /* A port's memory, allocated the first time the device adds it and kept
  * until destroy (a removed port's buffers may still sit in its ring). */
 static int vio_cons_port_mem(struct vio_cons *c, struct vio_cons_port *p)
@@ -112,8 +114,7 @@ static int vio_cons_port_mem(struct vio_cons *c, struct vio_cons_port *p)
 	if (!err)
 		err = vio_dev_dma_alloc(&c->dev, (size_t)VIO_CONS_TX_BUFS * VIO_CONS_BUF, 4096, &p->tx_mem);
 	if (err) {
-		vio_dev_dma_free(&c->dev, &p->rx_mem);
-		vio_memset(&p->rx_mem, 0, sizeof(p->rx_mem));
+		vio_cons_dma_free(c, &p->rx_mem);
 		vio_err(c->os, "console: port %lu: buffers: %s", (unsigned long)p->id, vio_strerror(err));
 	}
 	return err;
@@ -290,8 +291,12 @@ static void vio_cons_port_event(struct vio_cons *c, struct vio_cons_port *p, uin
 			c->stats.ctrl_bad_size++;
 			break;
 		}
-		p->cols = vio_cons_le16(c, (uint16_t)(data[0] | data[1] << 8));
-		p->rows = vio_cons_le16(c, (uint16_t)(data[2] | data[3] << 8));
+		/* struct virtio_console_resize: le16 cols, rows (legacy: guest
+		 * order), unaligned after the header: copied, then converted once */
+		vio_memcpy(&p->cols, data, 2);
+		vio_memcpy(&p->rows, data + 2, 2);
+		p->cols = vio_cons_le16(c, p->cols);
+		p->rows = vio_cons_le16(c, p->rows);
 		vio_cons_change(c, p, VIO_CONS_CH_RESIZE);
 		break;
 	case VIO_CONS_PORT_OPEN:
@@ -737,32 +742,32 @@ void vio_cons_stop(struct vio_cons *c)
 	c->ctrl_dead = false;
 }
 
+static void vio_cons_vq_free(struct vio_vq *vq)
+{
+	if (vq->dev)
+		vio_vq_destroy(vq);
+}
+
+/* Free (if allocated) and forget: destroy and a failed port set-up share it. */
+static void vio_cons_dma_free(struct vio_cons *c, struct vio_dma *dma)
+{
+	if (dma->vaddr)
+		vio_dev_dma_free(&c->dev, dma);
+	vio_memset(dma, 0, sizeof(*dma));
+}
+
 void vio_cons_destroy(struct vio_cons *c)
 {
 	uint16_t i;
 
 	for (i = 0; i < VIO_CONS_MAX_PORTS; i++) {
-		struct vio_cons_port *p = &c->ports[i];
-
-		if (p->rxq.dev)
-			vio_vq_destroy(&p->rxq);
-		if (p->txq.dev)
-			vio_vq_destroy(&p->txq);
-		if (p->rx_mem.vaddr)
-			vio_dev_dma_free(&c->dev, &p->rx_mem);
-		if (p->tx_mem.vaddr)
-			vio_dev_dma_free(&c->dev, &p->tx_mem);
-		vio_memset(&p->rx_mem, 0, sizeof(p->rx_mem));
-		vio_memset(&p->tx_mem, 0, sizeof(p->tx_mem));
+		vio_cons_vq_free(&c->ports[i].rxq);
+		vio_cons_vq_free(&c->ports[i].txq);
+		vio_cons_dma_free(c, &c->ports[i].rx_mem);
+		vio_cons_dma_free(c, &c->ports[i].tx_mem);
 	}
-	if (c->c_ivq.dev)
-		vio_vq_destroy(&c->c_ivq);
-	if (c->c_ovq.dev)
-		vio_vq_destroy(&c->c_ovq);
-	if (c->ctrl_rx_mem.vaddr)
-		vio_dev_dma_free(&c->dev, &c->ctrl_rx_mem);
-	if (c->ctrl_tx_mem.vaddr)
-		vio_dev_dma_free(&c->dev, &c->ctrl_tx_mem);
-	vio_memset(&c->ctrl_rx_mem, 0, sizeof(c->ctrl_rx_mem));
-	vio_memset(&c->ctrl_tx_mem, 0, sizeof(c->ctrl_tx_mem));
+	vio_cons_vq_free(&c->c_ivq);
+	vio_cons_vq_free(&c->c_ovq);
+	vio_cons_dma_free(c, &c->ctrl_rx_mem);
+	vio_cons_dma_free(c, &c->ctrl_tx_mem);
 }

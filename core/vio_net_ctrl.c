@@ -344,6 +344,11 @@ static uint32_t vio_net_put16le(uint8_t *p, uint16_t v)
 	return 2;
 }
 
+static uint32_t vio_net_put32le(uint8_t *p, uint32_t v)
+{
+	return vio_net_put16le(p, (uint16_t)v) + vio_net_put16le(p + 2, (uint16_t)(v >> 16));
+}
+
 /* struct virtio_net_rss_config: le32 hash_types, le16 table mask, le16
  * unclassified queue (0), le16 table[len], le16 max_tx_vq, u8 key length,
  * key. Replaces MQ_VQ_PAIRS_SET when RSS is negotiated (max_tx_vq). */
@@ -359,8 +364,7 @@ int vio_net_rss_send(struct vio_net *n, const uint16_t *table, const uint8_t *ke
 	if (err)
 		return err;
 	d = vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF);
-	o += vio_net_put16le(d + o, (uint16_t)n->rss.hash_types);
-	o += vio_net_put16le(d + o, (uint16_t)(n->rss.hash_types >> 16));
+	o += vio_net_put32le(d + o, n->rss.hash_types);
 	o += vio_net_put16le(d + o, (uint16_t)(n->rss.table_len - 1));
 	o += vio_net_put16le(d + o, 0);
 	for (i = 0; i < n->rss.table_len; i++)
@@ -389,8 +393,7 @@ int vio_net_hash_send(struct vio_net *n, const uint8_t *key)
 	if (err)
 		return err;
 	d = vio_net_ctrl_at(n, VIO_NET_CTRL_DATA_OFF);
-	o += vio_net_put16le(d + o, (uint16_t)n->rss.hash_types);
-	o += vio_net_put16le(d + o, (uint16_t)(n->rss.hash_types >> 16));
+	o += vio_net_put32le(d + o, n->rss.hash_types);
 	vio_memset(d + o, 0, 8);
 	o += 8;
 	d[o++] = n->rss.key_len;
