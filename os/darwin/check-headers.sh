@@ -26,10 +26,11 @@ only with ARCHS=arm64e.
 MSG
 	exit 1
 fi
-if [ ! -f "$kh/IOKit/IOService.h" ]; then
-	echo "KERNEL_HEADERS=$kh: no IOKit/IOService.h there (expected .../Kernel.framework/Headers)" >&2
-	exit 1
-fi
+for h in IOKit/IOService.h IOKit/serial/IOSerialDriverSync.h; do
+	# the console driver's serial ports: IOSerialFamily installs its headers
+	# into Kernel.framework (IOSerialFamily.xcodeproj, Headers/IOKit/serial)
+	[ -f "$kh/$h" ] || { echo "KERNEL_HEADERS=$kh: no $h there (expected .../Kernel.framework/Headers)" >&2; exit 1; }
+done
 bad=0
 refuse() { # file pattern what newest-refusing-release
 	if [ -f "$kh/$1" ] && grep -q "$2" "$kh/$1"; then

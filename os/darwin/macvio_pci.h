@@ -6,8 +6,9 @@
  *     org_macvio_VirtioPCI      (MacvioPCI)  maps the BARs, fills the core's
  *                                             struct vio_os, picks interrupts
  *       org_macvio_VirtioDevice (MacvioNub)  one nub, property VirtioDeviceType
- *         org_macvio_VirtioNet  (MacvioNet)  virtio-net (macvio_net.h); block,
- *                                             console, entropy drivers later
+ *         org_macvio_VirtioNet  (MacvioNet)  virtio-net (macvio_net.h), or
+ *         org_macvio_VirtioConsole (MacvioConsole) virtio-console
+ *                                             (macvio_cons.h); block, entropy later
  *
  * Everything virtio lives in core/; this file only turns IOKit services into
  * the function pointers of core/vio_os.h.
@@ -44,7 +45,7 @@ extern "C" {
  * accept exactly the ids core/vio_pci.c accepts for these types. */
 #define MACVIO_DRIVEN_TYPES                                                                                  \
 	{                                                                                                    \
-		VIO_ID_NET                                                                                   \
+		VIO_ID_NET, VIO_ID_CONSOLE                                                                   \
 	}
 
 class MacvioPCI;

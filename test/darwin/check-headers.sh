@@ -16,8 +16,9 @@ expect() { # name want(0|1) archs headers
 	if [ "$r" = "$2" ]; then echo "PASS $1"; pass=$((pass + 1)); else echo "FAIL $1 (exit $r): $out"; fail=$((fail + 1)); fi
 }
 mk() { # dir with IOKit/IOService.h etc.; extra lines per file
-	mkdir -p "$1/IOKit/network"
+	mkdir -p "$1/IOKit/network" "$1/IOKit/serial"
 	echo "class IOService { OSDeclareDefaultStructors(IOService); };" >"$1/IOKit/IOService.h"
+	echo "class IOSerialDriverSync : public IOService {};" >"$1/IOKit/serial/IOSerialDriverSync.h"
 	echo "class IOEthernetController;" >"$1/IOKit/network/IOEthernetController.h"
 	echo "class IONetworkController;" >"$1/IOKit/network/IONetworkController.h"
 }
@@ -33,6 +34,8 @@ expect "10.14 headers (setAVBControllerState) refused" 1 "x86_64" "$T/h1014"
 expect "10.15 headers (IOService::Dispatch) refused" 1 "x86_64" "$T/h1015"
 expect "13 headers (allocatePacketNoWait) refused" 1 "x86_64" "$T/h13"
 expect "a path without IOKit/IOService.h refused" 1 "x86_64" "$T"
+mk "$T/noser"; rm -r "$T/noser/IOKit/serial"
+expect "headers without IOKit/serial (IOSerialFamily, the console) refused" 1 "x86_64" "$T/noser"
 
 # Apple's own headers, when the mirrors are there
 M=${MIRROR:-/work/.mirror}
@@ -40,8 +43,14 @@ X=$M/apple-oss-distributions+xnu/repo N=$M/apple-oss-distributions+IONetworkingF
 if git --git-dir="$X" rev-parse -q --verify xnu-4570.1.46 >/dev/null 2>&1 &&
 	git --git-dir="$N" rev-parse -q --verify IONetworkingFamily-124 >/dev/null 2>&1; then
 	real() { # dir xnu-tag net-tag
-		mkdir -p "$1/IOKit/network"
+		mkdir -p "$1/IOKit/network" "$1/IOKit/serial"
 		git --git-dir="$X" show "$2:iokit/IOKit/IOService.h" >"$1/IOKit/IOService.h"
+		# IOSerialFamily's header, as the SDK installs it (its own mirror
+		# when present; the guard only looks for the file)
+		git --git-dir="$M/apple-oss-distributions+IOSerialFamily/repo" \
+			show IOSerialFamily-93.200.2:IOSerialFamily.kmodproj/IOSerialDriverSync.h \
+			>"$1/IOKit/serial/IOSerialDriverSync.h" 2>/dev/null ||
+			echo "class IOSerialDriverSync;" >"$1/IOKit/serial/IOSerialDriverSync.h"
 		git --git-dir="$N" show "$3:IOEthernetController.h" >"$1/IOKit/network/IOEthernetController.h"
 		git --git-dir="$N" show "$3:IONetworkController.h" >"$1/IOKit/network/IONetworkController.h"
 	}

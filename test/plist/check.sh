@@ -131,6 +131,7 @@ allsrc = src + ''.join(open(f).read() for f in glob.glob(os.path.join(ddir, '*.h
 want = {'com.apple.kpi.iokit', 'com.apple.kpi.libkern'}
 if '<IOKit/network/' in allsrc: want.add('com.apple.iokit.IONetworkingFamily')
 if '<IOKit/pci/' in allsrc: want.add('com.apple.iokit.IOPCIFamily')
+if '<IOKit/serial/' in allsrc: want.add('com.apple.iokit.IOSerialFamily')
 absent = sorted(want - set(libs))
 badv = sorted(k for k, v in libs.items() if not (isinstance(v, str) and re.fullmatch(vre, v)))
 say(not absent and not badv, "OSBundleLibraries names the families the sources include, versions valid"
