@@ -5,7 +5,7 @@
 #  - flows: MQ_FLOWS (8) parallel TCP flows each way, SHA-256 each, with N
 #    pairs enabled; `ethtool -S` per-queue packet counters show the flows
 #    spread over at least two queues each way;
-#  - set_channels: `ethtool -L combined` 1, N, 2 while 128 MiB move each way
+#  - set_channels: `ethtool -L combined` 1, N, 2 while 64 MiB move each way
 #    (SHA-256 checked after), and `ethtool -l` follows every change.
 # A third NIC with rss=on,hash=on (N=2): RSS and HASH_REPORT negotiated,
 # `ethtool -x` shows the table and key; host->guest flows land on the
@@ -17,10 +17,11 @@
 # the driver now notifies the other RX queues when one ran dry
 # (vio_net_rx_kick, counted in rx<i>_kicks_peer).
 # Ring sizes (ethtool -G, VIRTIO_F_RING_RESET): on the N=2 NIC rx/tx
-# 64/128, 256/64, 256/256 while 256 MiB move host->guest (SHA-256; both
+# 64/128, 256/64, 256/256 while 128 MiB move host->guest (SHA-256; both
 # queues of each pair are reset), `ethtool -g` following each change, no
 # device reset (queue by queue); on the fourth NIC (queue_reset=off) the
-# same host->guest through one device reset each; tx 16 is refused.
+# same host->guest (256 MiB: the changes take longer) through one device
+# reset each; tx 16 is refused.
 # Receive hashes, on that NIC and on a fourth with hash=on alone (one pair,
 # HASH_CONFIG instead of RSS_CONFIG): for 4 UDP flows, skb->hash in the
 # guest (read by test/vm/rxhash.c's BPF filter) equals the Toeplitz hash
@@ -113,13 +114,13 @@ par() {
 	echo "$nf x $mib MiB $dir, SHA-256 ok"
 }
 
-# ring_test NAME I DIR RESETS: ethtool -G rx/tx 64/128, 256/64, 256/256
-# while 256 MiB move in DIR (SHA-256 checked), `ethtool -g` following every
+# ring_test NAME I DIR RESETS MIB: ethtool -G rx/tx 64/128, 256/64, 256/256
+# while MIB MiB move in DIR (SHA-256 checked), `ethtool -g` following every
 # change and traffic still moving around it (+); RESETS device resets it
 # takes (0 with RING_RESET: queue by queue; one per change without: the
 # recovery path)
 ring_test() {
-	local name=$1 i=$2 dir=$3 want=$4 ifc=${NIC_IF[$2]} r0 out seen
+	local name=$1 i=$2 dir=$3 want=$4 mib=$5 ifc=${NIC_IF[$2]} r0 out seen
 	guest_run "cat >/tmp/ring$i.sh <<'EOS'
 bytes() { cat /sys/class/net/$ifc/statistics/rx_bytes /sys/class/net/$ifc/statistics/tx_bytes | awk '{ s += \$1 } END { print s }'; }
 n=0 p=\$(bytes)
@@ -140,7 +141,7 @@ EOS" >/dev/null
 	t_begin "$name"
 	r0=$(resets "$i")
 	guest_run "tb_bg ring$i sh /tmp/ring$i.sh 64:128 256:64 256:256" >/dev/null
-	if ! out=$(xfer "$i" 256 "$dir"); then
+	if ! out=$(xfer "$i" "$mib" "$dir"); then
 		t_fail "transfer while resizing rings: $out"
 	elif ! seen=$(guest_run "tb_wait ring$i 60 && cat /tmp/bg.ring$i.log" | tr '\n' ' '); then
 		t_fail "ring changes did not finish: $seen"
@@ -206,7 +207,7 @@ EOS" >/dev/null
 		t_begin "$name.set_channels_$dir"
 		r0=$(resets "$i")
 		guest_run "ethtool -L $ifc combined $want; tb_bg chg sh /tmp/chg.sh 1 $n 2" >/dev/null
-		if ! out=$(xfer "$i" 128 $dir); then
+		if ! out=$(xfer "$i" 64 $dir); then
 			t_fail "transfer while changing channels: $out"
 		elif ! seen=$(guest_run "tb_wait chg 30 && cat /tmp/bg.chg.log" | tr '\n' ' '); then
 			t_fail "channel changes did not finish: $seen"
@@ -221,7 +222,7 @@ EOS" >/dev/null
 	done
 	guest_run "ethtool -L $ifc combined $want" >/dev/null
 	if [ "$i" = 0 ]; then # RING_RESET: queue by queue, no device reset
-		ring_test "$name.ring_reset_h2g" "$i" h2g 0
+		ring_test "$name.ring_reset_h2g" "$i" h2g 0 128
 		# a TX ring too small for one packet (MAX_SKB_FRAGS + 1 segments
 		# direct: indirect tables shrink with the ring) is refused
 		t_begin "$name.ring_refused"
@@ -342,7 +343,7 @@ if t_bind mq.hash.bind "$HASH"; then
 		if [ "$o" = 0 ] && [ "$m" -ge 180 ]; then t_info "new key: $r"; t_pass; else t_fail "new key: $r"; fi
 	fi
 	# queue_reset=off: each ring change goes through one device reset
-	ring_test mq.hash.ring_fallback_h2g "$HASH" h2g 3
+	ring_test mq.hash.ring_fallback_h2g "$HASH" h2g 3 256 # 3 device resets: slower
 fi
 t_guest mq.dmesg_clean dmesg_bad
 vm_stop
