@@ -563,8 +563,11 @@ struct macvio_ser_queues MacvioConsole::queuesOf(uint32_t id)
 	struct macvio_ser_queues q;
 	IOInterruptState is;
 
+	/* asleep or gone: no room (txload would lose what it took off the tty
+	 * for us) and nothing in flight (a drain completes) */
 	q.tx_cap = VIO_CONS_TX_BUFS * VIO_CONS_BUF;
-	q.tx_room = q.tx_cap;
+	q.tx_room = 0;
+	q.tx_inflight = false;
 	q.rx_pending = false;
 	if (!portUsable(&ports_[id]))
 		return q;
@@ -572,6 +575,7 @@ struct macvio_ser_queues MacvioConsole::queuesOf(uint32_t id)
 	if (ready_) {
 		vio_cons_tx_reclaim(&cons_, id);
 		q.tx_room = vio_cons_write_room(&cons_, id);
+		q.tx_inflight = q.tx_room < q.tx_cap;
 	}
 	IOSimpleLockUnlockEnableInterrupt(txLock_, is);
 	q.rx_pending = vio_cons_rx_pending(&cons_, id);

@@ -33,15 +33,16 @@ enum macvio_ser_watch macvio_ser_watch(struct macvio_ser *s, uint32_t want, uint
 	return MACVIO_SER_WAIT;
 }
 
-/* TXQ_EMPTY and TX_BUSY both follow "a slot in flight": the core keeps no
- * queue of its own in front of the device, so the two-stage drain
+/* TXQ_EMPTY and TX_BUSY both follow "a buffer in flight": the core keeps
+ * no queue of its own in front of the device, so the two-stage drain
  * (TXQ_EMPTY high, TX_BUSY low) completes when the device has used every
- * buffer. LOW_WATER: at least half the room free (never with no room). */
+ * buffer, also while it can take no more (asleep: room 0, nothing in
+ * flight). LOW_WATER: at least half the room free (never with no room). */
 uint32_t macvio_ser_queue_bits(const struct macvio_ser_queues *q)
 {
 	uint32_t b = 0, room = q->tx_room > q->tx_cap ? q->tx_cap : q->tx_room;
 
-	if (room == q->tx_cap)
+	if (!q->tx_inflight)
 		b |= MACVIO_PD_S_TXQ_EMPTY;
 	else
 		b |= MACVIO_PD_S_TX_BUSY;

@@ -136,8 +136,10 @@ struct macvio_ser {
 
 /* What the core says of the port's queues. */
 struct macvio_ser_queues {
-	uint32_t tx_room; /* bytes a write takes now (vio_cons_write_room) */
+	uint32_t tx_room; /* bytes a write takes now (vio_cons_write_room); 0
+			   * while the device cannot take any (asleep) */
 	uint32_t tx_cap;  /* tx_room with nothing in flight */
+	bool tx_inflight; /* buffers the device has not used yet */
 	bool rx_pending;  /* received bytes waiting (vio_cons_rx_pending) */
 };
 

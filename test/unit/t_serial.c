@@ -22,12 +22,14 @@ struct port {
 	uint32_t inflight; /* TX slots the device has not used yet */
 	uint32_t rx_bytes;
 	bool host_open;
+	bool asleep; /* the device was reset for sleep: it takes nothing */
 	uint32_t tx_total;
 };
 
 static struct macvio_ser_queues port_q(const struct port *p)
 {
-	struct macvio_ser_queues q = {(SLOTS - p->inflight) * SLOT, SLOTS * SLOT, p->rx_bytes > 0};
+	struct macvio_ser_queues q = {p->asleep ? 0 : (SLOTS - p->inflight) * SLOT, SLOTS * SLOT,
+				      p->inflight > 0, p->rx_bytes > 0};
 
 	return q;
 }
@@ -54,7 +56,7 @@ static void port_acquire(struct port *p)
  * the room, one slot per VIO_CONS_BUF bytes */
 static uint32_t port_enqueue(struct port *p, uint32_t n)
 {
-	uint32_t room = (SLOTS - p->inflight) * SLOT, took = n < room ? n : room;
+	uint32_t room = p->asleep ? 0 : (SLOTS - p->inflight) * SLOT, took = n < room ? n : room;
 
 	p->inflight += (took + SLOT - 1) / SLOT;
 	p->tx_total += took;
@@ -165,9 +167,9 @@ TEST(serial_txq_available_is_taken_in_full)
 		ASSERT_EQ(!!(bits & MACVIO_PD_S_TX_BUSY), inflight != 0);
 	}
 	/* odd numbers from a caller: room above the capacity is clamped */
-	struct macvio_ser_queues odd = {SLOT * 40, SLOT * SLOTS, false};
+	struct macvio_ser_queues odd = {SLOT * 40, SLOT * SLOTS, false, false};
 	ASSERT(macvio_ser_queue_bits(&odd) & MACVIO_PD_S_TXQ_EMPTY);
-	struct macvio_ser_queues zero = {0, 0, false};
+	struct macvio_ser_queues zero = {0, 0, false, false};
 	ASSERT(!(macvio_ser_queue_bits(&zero) & MACVIO_PD_S_TXQ_LOW_WATER));
 }
 
@@ -321,4 +323,35 @@ TEST(serial_tty_names)
 		ASSERT(4 + strlen(base) + MACVIO_SER_SUFFIX_MAX <= 31);
 		ASSERT(4 + strlen(base) + strlen(suffix) <= 31);
 	}
+}
+
+/* Asleep (the device reset for sleep): nothing is offered, so txload
+ * takes nothing off the tty it could lose, and waits for LOW_WATER; a
+ * drain (close, tcdrain) still completes: nothing is in flight. */
+TEST(serial_asleep_offers_nothing)
+{
+	struct port p = {.host_open = true};
+	struct macvio_ser_queues q;
+	uint32_t avail, bits;
+
+	port_acquire(&p);
+	port_event(&p, MACVIO_PD_E_ACTIVE, 1);
+	p.asleep = true;
+	port_update(&p);
+	q = port_q(&p);
+	ASSERT_EQ(macvio_ser_request(&p.s, &q, MACVIO_PD_E_TXQ_AVAILABLE, &avail), 0);
+	ASSERT_EQ(avail, 0);
+	bits = macvio_ser_queue_bits(&q);
+	ASSERT(!(bits & MACVIO_PD_S_TXQ_LOW_WATER));
+	ASSERT(bits & MACVIO_PD_S_TXQ_EMPTY);
+	ASSERT(!(bits & MACVIO_PD_S_TX_BUSY));
+	ASSERT_EQ(txfunc_drain(&p, 0), 0);
+	/* data waiting in the tty: the TX thread waits (for LOW_WATER) */
+	p.s.watch_mask = 0;
+	ASSERT_EQ(macvio_ser_watch(&p.s, MACVIO_PD_S_TXQ_LOW_WATER, MACVIO_PD_S_TXQ_LOW_WATER),
+		  MACVIO_SER_WAIT);
+	p.asleep = false; /* wake: room again, the watcher is woken */
+	ASSERT(port_update(&p));
+	ASSERT_EQ(macvio_ser_watch(&p.s, MACVIO_PD_S_TXQ_LOW_WATER, MACVIO_PD_S_TXQ_LOW_WATER),
+		  MACVIO_SER_MET);
 }
