@@ -121,6 +121,12 @@ static int vio_cons_port_mem(struct vio_cons *c, struct vio_cons_port *p)
 }
 
 /* Memory, every receive buffer posted (once), every transmit slot free. */
+/* the slots vio_cons_port_ready gave the port */
+static uint16_t vio_cons_tx_slots(const struct vio_cons_port *p)
+{
+	return VIO_CONS_TX_BUFS < vio_vq_size(&p->txq) ? VIO_CONS_TX_BUFS : vio_vq_size(&p->txq);
+}
+
 static int vio_cons_port_ready(struct vio_cons *c, struct vio_cons_port *p)
 {
 	uint16_t i, n = VIO_CONS_RX_BUFS < vio_vq_size(&p->rxq) ? VIO_CONS_RX_BUFS : vio_vq_size(&p->rxq);
@@ -134,8 +140,7 @@ static int vio_cons_port_ready(struct vio_cons *c, struct vio_cons_port *p)
 	if (err)
 		return err;
 	/* published and notified by the caller: never before DRIVER_OK (§3.1.1) */
-	n = VIO_CONS_TX_BUFS < vio_vq_size(&p->txq) ? VIO_CONS_TX_BUFS : vio_vq_size(&p->txq);
-	p->tx_free = (uint16_t)((1u << n) - 1);
+	p->tx_free = (uint16_t)((1u << vio_cons_tx_slots(p)) - 1);
 	p->rx_cur = -1;
 	p->ready = true;
 	return VIO_OK;
@@ -476,6 +481,13 @@ uint32_t vio_cons_write_room(const struct vio_cons *c, uint32_t id)
 	const struct vio_cons_port *p = id < c->nports ? &c->ports[id] : NULL;
 
 	return p && p->present && p->ready ? (uint32_t)vio_cons_popcount(p->tx_free) * VIO_CONS_BUF : 0;
+}
+
+uint32_t vio_cons_write_cap(const struct vio_cons *c, uint32_t id)
+{
+	const struct vio_cons_port *p = id < c->nports ? &c->ports[id] : NULL;
+
+	return p && p->present && p->ready ? (uint32_t)vio_cons_tx_slots(p) * VIO_CONS_BUF : 0;
 }
 
 int vio_cons_write(struct vio_cons *c, uint32_t id, const void *data, uint32_t len)

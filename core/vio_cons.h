@@ -189,6 +189,9 @@ int vio_cons_write(struct vio_cons *c, uint32_t id, const void *data, uint32_t l
 int vio_cons_tx_reclaim(struct vio_cons *c, uint32_t id);
 /* [data] Bytes that could be written right now. */
 uint32_t vio_cons_write_room(const struct vio_cons *c, uint32_t id);
+/* [data] write_room with nothing in flight: VIO_CONS_TX_BUFS buffers, or
+ * fewer when the device's ring is smaller; 0 for a port not up. */
+uint32_t vio_cons_write_cap(const struct vio_cons *c, uint32_t id);
 /* [data] Copy up to cap received bytes of port id into buf; returns the
  * count (0: nothing), VIO_EINVAL, VIO_EBROKEN. Buffers read out are
  * posted again (kicked). */

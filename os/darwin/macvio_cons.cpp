@@ -99,8 +99,11 @@ void MacvioConsole::kputcEmerg(void *ctx, const char *s, uint32_t n)
 {
 	MacvioConsole *self = (MacvioConsole *)ctx;
 
+	/* counted: the wake path waits for us before it rebuilds cons_ */
+	__atomic_fetch_add(&self->users_, 1, __ATOMIC_SEQ_CST);
 	if (self->attached_)
 		(void)vio_cons_emerg_write(&self->cons_, s, n);
+	__atomic_fetch_sub(&self->users_, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Boot-arg macvio_kprintf=1: take PE_kputc when this kernel allows it
@@ -137,8 +140,11 @@ void MacvioConsole::kputcStart()
 #endif
 }
 
-/* Unload: PE_kputc back as it was, then wait for a caller that read our
- * pointer before (kprintf holds it for one character). */
+/* Unload: PE_kputc back as it was. A kprintf that read our pointer keeps
+ * calling it for the rest of its message (_doprnt(fmt, .., PE_kputc, ..),
+ * pe_kprintf.c), under kprintf_lock, which is not ours to take: from here
+ * our hook only chains, and 100 ms is far more than one message takes
+ * (a UART chained behind us at 115200 baud: ~10 ms for 128 bytes). */
 void MacvioConsole::kputcStop()
 {
 	if (!kputcOwner_)
@@ -146,14 +152,19 @@ void MacvioConsole::kputcStop()
 #if defined(__x86_64__)
 	int i;
 
-	if (PE_kputc == macvioKputc)
-		PE_kputc = gKputcSaved;
-	else
-		IOLog("macvio: console: PE_kputc was taken over after us; restoring it is not ours to do\n");
 	gKputcCons = NULL;
+	if (PE_kputc == macvioKputc) {
+		PE_kputc = gKputcSaved;
+	} else {
+		/* someone hooked after us and calls our hook: our code must
+		 * stay; a live instance keeps the kext from unloading (OSKext
+		 * refuses while a class has instances) */
+		IOLog("macvio: console: PE_kputc was taken over after us: the kext stays loaded\n");
+		retain();
+	}
 	for (i = 0; i < 1000 && gKputcInFlight; i++)
 		IODelay(100);
-	IOSleep(10);
+	IOSleep(100);
 	macvio_kline_flush(&kline_);
 	IOLog("macvio: console: kernel printf: %llu bytes through the port, %llu by emergency write\n",
 	      (unsigned long long)kline_.queued, (unsigned long long)kline_.emergency);
@@ -184,11 +195,6 @@ bool MacvioConsole::init(OSDictionary *properties)
 	return true;
 }
 
-IOWorkLoop *MacvioConsole::getWorkLoop() const
-{
-	return wl_;
-}
-
 bool MacvioConsole::start(IOService *provider)
 {
 	static IOPMPowerState states[2] = {
@@ -207,9 +213,10 @@ bool MacvioConsole::start(IOService *provider)
 		IOLog("macvio: console: no provider, work loop, gate or lock\n");
 		goto fail;
 	}
+	gateAdded_ = true;
 	if (!setupInterrupts())
 		goto fail;
-	r = gate_->runAction(powerGated, (void *)1);
+	r = gate_->runAction(startGated);
 	if (r != kIOReturnSuccess)
 		goto fail;
 	PMinit();
@@ -234,16 +241,25 @@ fail:
  * threads may still call in while their nub terminates. */
 void MacvioConsole::stop(IOService *provider)
 {
-	stopping_ = true;
-	kputcStop();
-	if (gate_)
-		gate_->runAction(stopGated, (void *)0);
-	teardownInterrupts();
-	if (gate_)
-		gate_->runAction(stopGated, (void *)1);
+	/* PMstop first: it waits for a setPowerState in flight, which could
+	 * otherwise set the device up again after the teardown below */
 	if (pmInited_)
 		PMstop();
 	pmInited_ = false;
+	stopping_ = true;
+	kputcStop();
+	/* a gate outside a work loop would dereference NULL in runAction
+	 * (xnu-2422, -2782 IOCommandGate.cpp): the start that failed early
+	 * runs the same steps directly */
+	if (gateAdded_)
+		gate_->runAction(stopGated, (void *)0);
+	else
+		stopGated(this, (void *)0, NULL, NULL, NULL);
+	teardownInterrupts();
+	if (gateAdded_)
+		gate_->runAction(stopGated, (void *)1);
+	else
+		stopGated(this, (void *)1, NULL, NULL, NULL);
 	super::stop(provider);
 }
 
@@ -262,8 +278,7 @@ IOReturn MacvioConsole::stopGated(OSObject *owner, void *a0, void *a1, void *a2,
 		return kIOReturnSuccess;
 	}
 	if (self->attached_) {
-		vio_cons_destroy(&self->cons_);
-		self->attached_ = false;
+		self->detachCore();
 		if (self->cons_.dev.allocs)
 			IOLog("macvio: console: %u core allocations not returned at detach\n",
 			      (unsigned)self->cons_.dev.allocs);
@@ -274,8 +289,9 @@ IOReturn MacvioConsole::stopGated(OSObject *owner, void *a0, void *a1, void *a2,
 void MacvioConsole::free()
 {
 	teardownInterrupts();
-	if (gate_ && wl_)
+	if (gateAdded_)
 		wl_->removeEventSource(gate_);
+	gateAdded_ = false;
 	OSSafeReleaseNULL(gate_);
 	OSSafeReleaseNULL(wl_);
 	if (txLock_)
@@ -291,6 +307,7 @@ void MacvioConsole::free()
 int MacvioConsole::startDevice()
 {
 	struct vio_cons_params p;
+	bool dmaOff = false;
 	uint32_t i;
 	int err;
 
@@ -298,16 +315,24 @@ int MacvioConsole::startDevice()
 	p.features = VIO_CONS_ENGINE_FEATURES;
 	p.irq_mode = irq_.mode;
 	p.dev.dma_is_iommu = true; /* addresses come from IODMACommand (macvio_pci.cpp) */
-	if (attached_)
-		vio_cons_destroy(&cons_);
-	attached_ = false;
+	if (attached_) {
+		dmaOff = cons_.dev.dma_stopped;
+		detachCore();
+	}
 	err = vio_cons_attach(&cons_, nub_->vioOS(), &p);
 	if (err) {
 		IOLog("macvio: console: attach failed: %s\n", vio_strerror(err));
 		return err;
 	}
-	attached_ = true;
+	/* the reset at sleep timed out and turned bus mastering off
+	 * (vio_dev_stop_dma), which the new engine does not know: this
+	 * attach's reset completed, so DMA may resume (before DRIVER_OK) */
+	if (dmaOff)
+		vio_pci_bus_master(&cons_.dev.pci, true);
+	__atomic_store_n(&attached_, true, __ATOMIC_SEQ_CST);
 	ready_ = true;
+	for (i = 0; i < VIO_CONS_MAX_PORTS; i++)
+		ports_[i].dead = false;
 	err = vio_cons_start(&cons_);
 	if (err) {
 		IOLog("macvio: console: start failed: %s\n", vio_strerror(err));
@@ -332,16 +357,27 @@ int MacvioConsole::startDevice()
  * txLock_ first. Work loop. */
 void MacvioConsole::stopDevice()
 {
-	IOInterruptState is;
-
 	if (txLock_) {
-		is = IOSimpleLockLockDisableInterrupt(txLock_);
+		IOSimpleLockLock(txLock_);
 		ready_ = false;
-		IOSimpleLockUnlockEnableInterrupt(txLock_, is);
+		IOSimpleLockUnlock(txLock_);
 	}
 	ready_ = false;
 	if (attached_)
 		vio_cons_stop(&cons_);
+}
+
+/* Free the engine once nobody outside the gate is inside it: the INTx
+ * filter (a shared line fires any time) and the emergency write check
+ * attached_ after counting themselves in users_. Work loop. */
+void MacvioConsole::detachCore()
+{
+	int i;
+
+	__atomic_store_n(&attached_, false, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 100000 && __atomic_load_n(&users_, __ATOMIC_SEQ_CST); i++)
+		IODelay(1);
+	vio_cons_destroy(&cons_);
 }
 
 IOReturn MacvioConsole::setPowerState(unsigned long powerStateOrdinal, IOService *whatDevice)
@@ -352,6 +388,15 @@ IOReturn MacvioConsole::setPowerState(unsigned long powerStateOrdinal, IOService
 	return kIOPMAckImplied;
 }
 
+IOReturn MacvioConsole::startGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
+{
+	(void)a0;
+	(void)a1;
+	(void)a2;
+	(void)a3;
+	return ((MacvioConsole *)owner)->startDevice() == VIO_OK ? kIOReturnSuccess : kIOReturnError;
+}
+
 IOReturn MacvioConsole::powerGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
 {
 	MacvioConsole *self = (MacvioConsole *)owner;
@@ -359,9 +404,8 @@ IOReturn MacvioConsole::powerGated(OSObject *owner, void *a0, void *a1, void *a2
 	(void)a1;
 	(void)a2;
 	(void)a3;
-	if (!self->attached_ && !self->asleep_) /* the first start */
-		return self->startDevice() == VIO_OK ? kIOReturnSuccess : kIOReturnError;
-	self->powerChange(a0 != NULL);
+	if (!self->stopping_)
+		self->powerChange(a0 != NULL);
 	return kIOReturnSuccess;
 }
 
@@ -369,16 +413,21 @@ IOReturn MacvioConsole::powerGated(OSObject *owner, void *a0, void *a1, void *a2
  * nubs stay, readers and writers wait. Wake: set up anew (startDevice). */
 void MacvioConsole::powerChange(bool on)
 {
-	if (on == !asleep_)
-		return;
+	if (on == !asleep_ || (!attached_ && !asleep_))
+		return; /* already so; or never started */
 	if (!on) {
 		asleep_ = true;
 		stopDevice();
 		return;
 	}
 	asleep_ = false;
-	if (startDevice() != VIO_OK)
-		IOLog("macvio: console: the device did not come back after wake\n");
+	if (startDevice() == VIO_OK)
+		return;
+	/* sessions end (kIOReturnOffline) rather than wait for a device
+	 * that is not coming back */
+	IOLog("macvio: console: the device did not come back after wake; its ports are gone\n");
+	for (uint32_t i = 0; i < VIO_CONS_MAX_PORTS; i++)
+		unpublishPort(i);
 }
 
 /* ---- interrupts: the core decodes (vio_dev_irq), as for net ---- */
@@ -426,28 +475,39 @@ void MacvioConsole::teardownInterrupts()
 	}
 }
 
-/* Primary interrupt context (MacvioNet::interruptFilter says why INTx
- * reads the ISR even when not ready). */
+/* Primary interrupt context. Counted in users_, then attached_: the wake
+ * path's detachCore waits for us before it rebuilds cons_. */
 bool MacvioConsole::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
 {
 	MacvioConsole *self = (MacvioConsole *)owner;
+	bool ours = false;
+
+	__atomic_fetch_add(&self->users_, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&self->attached_, __ATOMIC_SEQ_CST))
+		ours = self->filterAttached(src);
+	__atomic_fetch_sub(&self->users_, 1, __ATOMIC_SEQ_CST);
+	return ours;
+}
+
+/* The decode, as MacvioNet::interruptFilter (which says why INTx reads
+ * the ISR even when not ready). */
+bool MacvioConsole::filterAttached(IOFilterInterruptEventSource *src)
+{
 	struct vio_irq_work w;
 	uint16_t vector;
 
-	if (!self->attached_)
-		return false;
-	if (self->irq_.mode == VIO_IRQ_INTX)
+	if (irq_.mode == VIO_IRQ_INTX)
 		vector = VIO_MSI_NO_VECTOR;
-	else if (self->irq_.mode == VIO_IRQ_MSIX_SINGLE)
+	else if (irq_.mode == VIO_IRQ_MSIX_SINGLE)
 		vector = 0;
 	else
-		vector = src == self->intr_[0] ? 0 : 1;
-	if (!self->ready_ && self->irq_.mode != VIO_IRQ_INTX)
+		vector = src == intr_[0] ? 0 : 1;
+	if (!ready_ && irq_.mode != VIO_IRQ_INTX)
 		return false;
-	w = vio_dev_irq(&self->cons_.dev, vector);
-	if (!w.ours || !self->ready_)
+	w = vio_dev_irq(&cons_.dev, vector);
+	if (!w.ours || !ready_)
 		return false;
-	OSBitOrAtomic((w.config ? VIO_ISR_CONFIG : 0u) | (w.queues ? VIO_ISR_QUEUE : 0u), &self->pending_);
+	OSBitOrAtomic((w.config ? VIO_ISR_CONFIG : 0u) | (w.queues ? VIO_ISR_QUEUE : 0u), &pending_);
 	return true;
 }
 
@@ -492,14 +552,43 @@ void MacvioConsole::controlChanges()
 		if ((ch & VIO_CONS_CH_CONSOLE) && cp->present && kputcPort_ < 0)
 			kputcPort_ = id;
 		/* a name or the console role after the nub was published: the
-		 * devfs name follows, unless someone has the port open */
-		if ((ch & (VIO_CONS_CH_NAME | VIO_CONS_CH_CONSOLE)) && p->nub && !p->acquired)
+		 * devfs name follows, unless someone has the port open (or it
+		 * is the same name: a wake re-announces every port) */
+		if ((ch & (VIO_CONS_CH_NAME | VIO_CONS_CH_CONSOLE)) && p->nub && !p->acquired &&
+		    nameChanged((uint32_t)id))
 			unpublishPort((uint32_t)id);
 		if (cp->present)
 			publishPort((uint32_t)id);
 		if (ch & VIO_CONS_CH_NAME)
 			IOLog("macvio: console: port %d: name %s\n", id, cp->name);
 	}
+}
+
+/* Would the port get other devfs names now (macvio_ser_tty_name)? */
+bool MacvioConsole::nameChanged(uint32_t id)
+{
+	char base[MACVIO_SER_BASE_MAX + 1], suffix[MACVIO_SER_SUFFIX_MAX + 1];
+
+	macvio_ser_tty_name(id, cons_.ports[id].name, cons_.ports[id].console, base, suffix);
+	return strcmp(base, ports_[id].base) != 0 || strcmp(suffix, ports_[id].suffix) != 0;
+}
+
+/* A nub's refCon: port id + 1 and the port's generation. An old client
+ * of a re-published port (its willTerminate / didTerminate / releasePort
+ * run late, on the terminate thread) then cannot touch the new session. */
+static void *macvioPortRef(const MacvioConsPort *p)
+{
+	return (void *)(uintptr_t)(((uintptr_t)p->gen << 8) | (p->id + 1));
+}
+
+MacvioConsPort *MacvioConsole::portOf(void *refCon)
+{
+	uintptr_t v = (uintptr_t)refCon;
+	uint32_t id = (uint32_t)(v & 0xff) - 1;
+
+	if (id >= VIO_CONS_MAX_PORTS || ports_[id].gen != (uint32_t)(v >> 8) || !ports_[id].nub)
+		return NULL;
+	return &ports_[id];
 }
 
 /* An IORS232SerialStreamSync nub for the port: IOSerialBSDClient matches
@@ -517,8 +606,9 @@ void MacvioConsole::publishPort(uint32_t id)
 	macvio_ser_tty_name(id, cp->name, cp->console, p->base, p->suffix);
 	bzero(&p->ser, sizeof(p->ser));
 	p->acquired = false;
+	p->gen = (p->gen + 1) & 0xffffff;
 	nub = new IORS232SerialStreamSync;
-	if (!nub || !nub->init(0, p) || !nub->attach(this)) {
+	if (!nub || !nub->init(0, macvioPortRef(p)) || !nub->attach(this)) {
 		IOLog("macvio: console: port %u: no serial nub\n", id);
 		OSSafeReleaseNULL(nub);
 		return;
@@ -552,6 +642,16 @@ void MacvioConsole::unpublishPort(uint32_t id)
 	nub->release();
 }
 
+/* The port's queue latched broken (a device that broke the rules): its
+ * sessions end, the device keeps working for the other ports. */
+void MacvioConsole::portBroken(MacvioConsPort *p)
+{
+	if (!p->dead)
+		IOLog("macvio: console: port %u: queue broken, the port is closed\n", p->id);
+	p->dead = true;
+	gate_->commandWakeup(&p->ser, false);
+}
+
 bool MacvioConsole::portUsable(const MacvioConsPort *p) const
 {
 	return ready_ && p->nub && p->id < cons_.nports && cons_.ports[p->id].present;
@@ -561,23 +661,22 @@ bool MacvioConsole::portUsable(const MacvioConsPort *p) const
 struct macvio_ser_queues MacvioConsole::queuesOf(uint32_t id)
 {
 	struct macvio_ser_queues q;
-	IOInterruptState is;
-
 	/* asleep or gone: no room (txload would lose what it took off the tty
 	 * for us) and nothing in flight (a drain completes) */
-	q.tx_cap = VIO_CONS_TX_BUFS * VIO_CONS_BUF;
+	q.tx_cap = VIO_CONS_BUF; /* any non-zero: with no room, no LOW_WATER */
 	q.tx_room = 0;
 	q.tx_inflight = false;
 	q.rx_pending = false;
 	if (!portUsable(&ports_[id]))
 		return q;
-	is = IOSimpleLockLockDisableInterrupt(txLock_);
+	IOSimpleLockLock(txLock_);
 	if (ready_) {
 		vio_cons_tx_reclaim(&cons_, id);
 		q.tx_room = vio_cons_write_room(&cons_, id);
+		q.tx_cap = vio_cons_write_cap(&cons_, id); /* fewer than 16 on a small ring */
 		q.tx_inflight = q.tx_room < q.tx_cap;
 	}
-	IOSimpleLockUnlockEnableInterrupt(txLock_, is);
+	IOSimpleLockUnlock(txLock_);
 	q.rx_pending = vio_cons_rx_pending(&cons_, id);
 	return q;
 }
@@ -608,10 +707,10 @@ IOReturn MacvioConsole::runCall(int op, void *refCon, UInt32 a, UInt32 b, UInt32
 {
 	Call c;
 
-	if (!gate_ || !refCon)
+	if (!gateAdded_ || !refCon)
 		return kIOReturnOffline;
 	c.op = op;
-	c.port = (MacvioConsPort *)refCon;
+	c.ref = refCon;
 	c.a = a;
 	c.b = b;
 	c.out = out;
@@ -627,11 +726,13 @@ IOReturn MacvioConsole::gatedCall(OSObject *owner, void *call, void *, void *, v
 
 IOReturn MacvioConsole::dispatch(Call *c)
 {
-	MacvioConsPort *p = c->port;
+	MacvioConsPort *p = portOf(c->ref);
 	struct macvio_ser_queues q;
 
-	if (stopping_ || p < ports_ || p >= ports_ + VIO_CONS_MAX_PORTS)
-		return kIOReturnOffline;
+	if (stopping_ || !p) /* a previous nub's late call: not this session's */
+		return c->op == OP_RELEASE ? kIOReturnNotOpen : kIOReturnOffline;
+	if (p->dead && c->op != OP_RELEASE && c->op != OP_GET)
+		return kIOReturnOffline; /* IOSerialBSDClient's threads end on it */
 	switch (c->op) {
 	case OP_ACQUIRE:
 		return acquireGated(p, c->sleep);
@@ -727,7 +828,7 @@ IOReturn MacvioConsole::watchGated(MacvioConsPort *p, UInt32 *state, UInt32 mask
 	for (;;) {
 		enum macvio_ser_watch w;
 
-		if (stopping_ || (!p->acquired && !(mask & MACVIO_PD_S_ACQUIRED))) {
+		if (stopping_ || p->dead || (!p->acquired && !(mask & MACVIO_PD_S_ACQUIRED))) {
 			r = p->acquired ? kIOReturnOffline : kIOReturnNotOpen;
 			break;
 		}
@@ -765,7 +866,6 @@ IOReturn MacvioConsole::executeGated(MacvioConsPort *p, UInt32 event, UInt32 dat
  * loses what is not); with sleep, wait for room (LOW_WATER high). */
 IOReturn MacvioConsole::enqueueGated(MacvioConsPort *p, UInt8 *buf, UInt32 size, UInt32 *count, bool sleep)
 {
-	IOInterruptState is;
 	int n;
 
 	*count = 0;
@@ -774,13 +874,13 @@ IOReturn MacvioConsole::enqueueGated(MacvioConsPort *p, UInt8 *buf, UInt32 size,
 	for (;;) {
 		n = 0;
 		if (portUsable(p)) {
-			is = IOSimpleLockLockDisableInterrupt(txLock_);
+			IOSimpleLockLock(txLock_);
 			n = ready_ ? vio_cons_write(&cons_, p->id, buf + *count, size - *count) : 0;
-			IOSimpleLockUnlockEnableInterrupt(txLock_, is);
+			IOSimpleLockUnlock(txLock_);
 		}
 		if (n < 0) {
-			refreshPort(p);
-			return kIOReturnIOError;
+			portBroken(p);
+			return kIOReturnOffline;
 		}
 		*count += (UInt32)n;
 		refreshPort(p);
@@ -803,10 +903,16 @@ IOReturn MacvioConsole::dequeueGated(MacvioConsPort *p, UInt8 *buf, UInt32 size,
 	if (!p->acquired || !(p->ser.state & MACVIO_PD_S_ACTIVE))
 		return kIOReturnNotOpen;
 	for (;;) {
-		n = portUsable(p) && *count < size ? vio_cons_read(&cons_, p->id, buf + *count, size - *count)
-						   : 0;
-		if (n < 0)
-			return kIOReturnIOError;
+		n = 0;
+		if (portUsable(p) && *count < size)
+			n = vio_cons_read(&cons_, p->id, buf + *count, size - *count);
+		if (n < 0) {
+			/* not kIOReturnIOError: IOSerialBSDClient's getData takes
+			 * that as benign and its rxFunc would spin on us; Offline
+			 * ends the RX thread (IOSerialFamily-93.200.2 getData) */
+			portBroken(p);
+			return kIOReturnOffline;
+		}
 		*count += (UInt32)n;
 		refreshPort(p);
 		if (*count >= min || *count >= size)

@@ -4,7 +4,9 @@
  *
  *   org_macvio_VirtioDevice  (MacvioNub, VirtioDeviceType 3)
  *     org_macvio_VirtioConsole (MacvioConsole: IOSerialDriverSync)
- *       IORS232SerialStreamSync   one nub per port, refCon = the port
+ *       IORS232SerialStreamSync   one nub per port, refCon = port id and
+ *                                 generation (a late call from a previous
+ *                                 nub of the id is refused)
  *         IOSerialBSDClient       Apple's: /dev/cu.<name>, /dev/tty.<name>
  *
  * The engine is core/vio_cons.[ch]; the IOSerialFamily state word is
@@ -17,6 +19,12 @@
  * gate of our own work loop, so it is serialised with the interrupt
  * action (control messages, RX, TX completions); watchState and
  * dequeueData sleep on the gate (commandSleep), which lets the others in.
+ * getWorkLoop() is deliberately not ours: the port nubs inherit it, and
+ * IOService runs their clients' willTerminate/didTerminate on it
+ * (IOService.cpp _workLoopAction); IOSerialBSDClient takes tty_lock
+ * there (IOSerialFamily-64.1.1 .. -91) while a writer holding tty_lock
+ * waits for our gate (iossstart): that would deadlock the terminate
+ * thread.
  * The transmit side of the core (write, reclaim, room) also takes
  * txLock_, a spin lock, because the PE_kputc hook writes from any
  * context: it only tries the lock, and falls back to the emergency
@@ -57,6 +65,8 @@ struct MacvioConsPort {
 	IORS232SerialStreamSync *nub; /* published while the device has the port */
 	struct macvio_ser ser;	      /* the state word (macvio_serial.h) */
 	bool acquired;
+	bool dead;    /* its queue broke: every call answers kIOReturnOffline */
+	uint32_t gen; /* bumped per published nub: the refCon carries it */
 	char base[MACVIO_SER_BASE_MAX + 1];
 	char suffix[MACVIO_SER_SUFFIX_MAX + 1];
 };
@@ -72,7 +82,6 @@ class MacvioConsole : public IOSerialDriverSync
 	bool start(IOService *provider) override;
 	void stop(IOService *provider) override;
 	void free() override;
-	IOWorkLoop *getWorkLoop() const override;
 	IOReturn setPowerState(unsigned long powerStateOrdinal, IOService *whatDevice) override;
 
 	/* IOSerialDriverSync (IOSerialFamily-93.200.2 IOSerialDriverSync.h) */
@@ -99,7 +108,7 @@ private:
 	/* one gated call: what the public entry points marshal */
 	struct Call {
 		int op;
-		MacvioConsPort *port;
+		void *ref; /* the refCon: resolved under the gate (portOf) */
 		UInt32 a, b;
 		UInt32 *out;
 		UInt8 *buf;
@@ -108,6 +117,8 @@ private:
 	static IOReturn gatedCall(OSObject *owner, void *call, void *, void *, void *);
 	IOReturn runCall(int op, void *refCon, UInt32 a, UInt32 b, UInt32 *out, UInt8 *buf, bool sleep);
 	IOReturn dispatch(Call *c);
+	MacvioConsPort *portOf(void *refCon);
+	static IOReturn startGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	IOReturn acquireGated(MacvioConsPort *p, bool sleep);
 	IOReturn releaseGated(MacvioConsPort *p);
 	IOReturn watchGated(MacvioConsPort *p, UInt32 *state, UInt32 mask);
@@ -118,6 +129,7 @@ private:
 	bool setupInterrupts();
 	void teardownInterrupts();
 	static bool interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src);
+	bool filterAttached(IOFilterInterruptEventSource *src);
 	static void interruptAction(OSObject *owner, IOInterruptEventSource *src, int count);
 	void service();
 	void controlChanges();
@@ -127,8 +139,11 @@ private:
 	void refreshPort(MacvioConsPort *p);
 	void setPortState(MacvioConsPort *p, uint32_t val, uint32_t mask);
 	bool portUsable(const MacvioConsPort *p) const;
+	void portBroken(MacvioConsPort *p);
+	bool nameChanged(uint32_t id);
 	int startDevice();
 	void stopDevice();
+	void detachCore();
 	void powerChange(bool on);
 	static IOReturn powerGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	static IOReturn stopGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
@@ -141,6 +156,8 @@ private:
 	volatile bool ready_;	 /* the device runs: interrupts and I/O may act */
 	bool stopping_, asleep_; /* stop() began; setPowerState(0) reset the device */
 	bool pmInited_;
+	bool gateAdded_;	/* gate_ is in wl_: runAction may be used */
+	volatile UInt32 users_; /* interrupt filter / emergency write inside cons_ */
 	IOWorkLoop *wl_;
 	IOCommandGate *gate_;
 	IOSimpleLock *txLock_;

@@ -28,6 +28,9 @@ extern const int version_minor;
 /* <kern/clock.h> is not in every SDK's public Kernel.framework headers. */
 extern uint64_t mach_absolute_time(void);
 extern void absolutetime_to_nanoseconds(uint64_t abstime, uint64_t *result);
+/* machine_routines.h is not public either; exported in Libkern.exports
+ * (xnu-2422 .. -11417) */
+extern boolean_t ml_get_interrupts_enabled(void);
 }
 
 /* IOPCIFamilyDefinitions.h (IOPCIFamily-428.40.7+) names it; older headers
@@ -557,6 +560,11 @@ void MacvioPCI::osLog(void *ctx, enum vio_log_level level, const char *line)
 	static const char *const tag[] = {"error: ", "warning: ", "", "debug: "};
 
 	if (level == VIO_LOG_DEBUG && macvioBootArg() < 2)
+		return;
+	/* interrupts off and not the debugger: the console's kprintf hook
+	 * (macvio_kputc.h), maybe on a panicking CPU; IOLog may block there.
+	 * The core's counters and broken latch keep what the line said. */
+	if (!self->inDebugger_ && !ml_get_interrupts_enabled())
 		return;
 	if (self->inDebugger_)
 		kprintf("%s: %s%s\n", self->name_, tag[level & 3], line);

@@ -130,8 +130,13 @@ int macvio_ser_execute(struct macvio_ser *s, uint32_t event, uint32_t data, bool
 	uint32_t *f;
 
 	*wake = false;
+	/* ACTIVE raises DTR and RTS with it, as Apple's driver does
+	 * (AppleUSBCDCACMData.cpp executeEventGated): initSession otherwise
+	 * waits out IOSerialBSDClient's 2 s DTR-down delay on every reopen */
 	if (event == MACVIO_PD_E_ACTIVE) {
-		*wake = macvio_ser_set(s, data ? MACVIO_PD_S_ACTIVE : 0, MACVIO_PD_S_ACTIVE);
+		uint32_t lines = MACVIO_PD_RS232_S_DTR | MACVIO_PD_RS232_S_RTS;
+
+		*wake = macvio_ser_set(s, data ? MACVIO_PD_S_ACTIVE | lines : 0, MACVIO_PD_S_ACTIVE | lines);
 		return 0;
 	}
 	f = macvio_ser_line_field(&s->line, event);

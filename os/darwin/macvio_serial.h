@@ -166,7 +166,10 @@ uint32_t macvio_ser_modem_bits(bool host_open);
 /* acquirePort: the state a fresh port starts with. */
 uint32_t macvio_ser_acquired_state(const struct macvio_ser_queues *q, bool host_open);
 /* executeEvent / enqueueEvent: 0, or -1 for an event Apple's drivers also
- * refuse (kIOReturnBadArgument). *wake as macvio_ser_set. */
+ * refuse (kIOReturnBadArgument). *wake as macvio_ser_set. PD_E_ACTIVE
+ * also raises (or drops) DTR and RTS: IOSerialBSDClient::initSession
+ * sleeps out a 2 s DTR-down delay when DTR is low after ACTIVE
+ * (IOSerialFamily-93.200.2 initSession / mctl). */
 int macvio_ser_execute(struct macvio_ser *s, uint32_t event, uint32_t data, bool *wake);
 /* requestEvent: 0 and *data, or -1. */
 int macvio_ser_request(const struct macvio_ser *s, const struct macvio_ser_queues *q, uint32_t event,

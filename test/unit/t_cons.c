@@ -313,3 +313,29 @@ TEST(cons_many_ports_and_dead_ctrl)
 	ASSERT_EQ(m->now_ns, t0);
 	cons_down(&c, m);
 }
+
+/* A device whose transmit ring is smaller than VIO_CONS_TX_BUFS: the port
+ * gets as many slots as the ring has, and write_cap says so (a front-end
+ * that assumed 16 would wait for a drain that never comes). */
+TEST(cons_small_tx_ring)
+{
+	struct model *m = mcons_new(1, 0);
+	struct vio_cons c;
+	uint8_t buf[64];
+	int k;
+
+	m->q[1].max = 4; /* port 0's transmit queue */
+	cons_up(&c, m, 0, 0);
+	ASSERT_EQ(vio_cons_write_cap(&c, 0), 4 * VIO_CONS_BUF);
+	ASSERT_EQ(vio_cons_write_room(&c, 0), vio_cons_write_cap(&c, 0));
+	for (k = 0; k < 4; k++)
+		ASSERT_EQ(vio_cons_write(&c, 0, "x", 1), 1);
+	ASSERT_EQ(vio_cons_write_room(&c, 0), 0);
+	ASSERT_EQ(vio_cons_write(&c, 0, "y", 1), 0);
+	while (mcons_port_get(m, 0, buf, sizeof(buf)) > 0)
+		;
+	vio_cons_tx_reclaim(&c, 0);
+	ASSERT_EQ(vio_cons_write_room(&c, 0), vio_cons_write_cap(&c, 0));
+	ASSERT_EQ(vio_cons_write_cap(&c, 5), 0); /* no such port */
+	cons_down(&c, m);
+}
