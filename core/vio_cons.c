@@ -746,6 +746,8 @@ void vio_cons_stop(struct vio_cons *c)
 {
 	uint16_t i;
 
+	if (!c->dev.pci.os) /* never attached (a front-end's early failure path) */
+		return;
 	if (vio_dev_reset(&c->dev))
 		vio_dev_stop_dma(&c->dev);
 	for (i = 0; i < c->nports; i++)

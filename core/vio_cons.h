@@ -206,7 +206,8 @@ bool vio_cons_rx_pending(struct vio_cons *c, uint32_t id);
  * VIO_ENOTSUP without the feature. */
 int vio_cons_emerg_write(struct vio_cons *c, const void *data, uint32_t len);
 
-/* [attach] Reset: no DMA after this returns. */
+/* [attach] Reset: no DMA after this returns. Nothing on a zeroed struct
+ * (never attached), so one teardown serves every failure point. */
 void vio_cons_stop(struct vio_cons *c);
 /* [attach] Free everything; dev.allocs is 0 afterwards. */
 void vio_cons_destroy(struct vio_cons *c);

@@ -236,6 +236,7 @@ int macvio_cons_probe(struct pci_dev *pdev);
 void macvio_cons_remove(struct pci_dev *pdev);
 void macvio_cons_shutdown(struct pci_dev *pdev);
 int macvio_cons_suspend(struct pci_dev *pdev);
+int macvio_cons_resume(struct pci_dev *pdev);
 int macvio_cons_init(void);
 void macvio_cons_exit(void);
 static inline bool macvio_pci_is_console(const struct pci_dev *pdev)

@@ -14,6 +14,7 @@
  */
 #include <linux/console.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -67,8 +68,10 @@ struct macvio_cons {
 	struct console kcons;
 	bool kcons_on;
 	u32 kcons_port;
-	u64 kcons_emerg; /* bytes the kernel console sent by emergency write */
-	u64 irqs_seen;	 /* interrupts that were ours */
+	u64 kcons_emerg;      /* bytes the kernel console sent by emergency write */
+	u64 irqs_seen;	      /* interrupts that were ours */
+	u64 resumes;	      /* wakes the engine was set up anew for (debugfs) */
+	atomic_t emerg_users; /* kernel console writers inside the emergency write */
 	struct dentry *dir;
 };
 
@@ -112,6 +115,9 @@ static void data_work(struct work_struct *w)
 	u32 id;
 	int n;
 
+	/* suspended (or going): the engine may be rebuilt under us (resume) */
+	if (READ_ONCE(mc->removing) || !smp_load_acquire(&mc->attached))
+		return;
 	for (id = 0; id < mc->cons.nports; id++) {
 		struct macvio_vport *vp = &mc->ports[id];
 
@@ -325,8 +331,14 @@ static void kcons_write(struct console *con, const char *s, unsigned int len)
 	if (n < 0)
 		n = 0;
 emerg:
-	if ((unsigned int)n < len && vio_cons_emerg_write(&mc->cons, s + n, len - n) == VIO_OK)
+	if ((unsigned int)n >= len)
+		return;
+	/* counted, then attached: a resume rebuilding the engine waits for us */
+	atomic_inc(&mc->emerg_users);
+	smp_mb__after_atomic();
+	if (smp_load_acquire(&mc->attached) && vio_cons_emerg_write(&mc->cons, s + n, len - n) == VIO_OK)
 		mc->kcons_emerg += len - n;
+	atomic_dec(&mc->emerg_users);
 }
 
 static struct tty_driver *kcons_device(struct console *con, int *index)
@@ -589,9 +601,17 @@ static void cons_put(struct macvio_cons *mc)
 		tty_port_put(&mc->ports[id].tport);
 }
 
+static void cons_params(struct macvio_cons *mc, struct vio_cons_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->features = VIO_CONS_ENGINE_FEATURES;
+	p->irq_mode = mc->irq_mode;
+	p->dev.dma_is_iommu = device_iommu_mapped(&mc->fn.pdev->dev);
+}
+
 int macvio_cons_probe(struct pci_dev *pdev)
 {
-	struct vio_cons_params p = {0};
+	struct vio_cons_params p;
 	struct macvio_cons *mc;
 	char name[32];
 	u32 id;
@@ -627,9 +647,7 @@ int macvio_cons_probe(struct pci_dev *pdev)
 	err = mc->wq ? cons_vectors(mc) : -ENOMEM;
 	if (err)
 		goto fail;
-	p.features = VIO_CONS_ENGINE_FEATURES;
-	p.irq_mode = mc->irq_mode;
-	p.dev.dma_is_iommu = device_iommu_mapped(&pdev->dev);
+	cons_params(mc, &p);
 	err = vio_cons_attach(&mc->cons, &mc->fn.os, &p);
 	if (err) {
 		err = err == VIO_ENOMEM ? -ENOMEM : -EIO;
@@ -657,6 +675,7 @@ int macvio_cons_probe(struct pci_dev *pdev)
 	debugfs_create_u64("ctrl_absent", 0400, mc->dir, &mc->cons.stats.ctrl_absent);
 	debugfs_create_u64("ctrl_unknown", 0400, mc->dir, &mc->cons.stats.ctrl_unknown);
 	debugfs_create_u64("irqs", 0400, mc->dir, &mc->irqs_seen);
+	debugfs_create_u64("resumes", 0400, mc->dir, &mc->resumes);
 	for (id = 0; id < mc->cons.nports; id++) {
 		struct vio_cons_port_stats *st = &mc->cons.ports[id].stats;
 
@@ -687,10 +706,9 @@ void macvio_cons_remove(struct pci_dev *pdev)
 	cons_put(mc);
 }
 
-/* Power management is not the console's yet: on suspend the device is
- * reset (no DMA into a snapshot) and the ports stay gone until the
- * driver is bound again; the kernel console falls back to the emergency
- * write, which needs no queue. */
+/* Suspend: the device is reset (no DMA into a snapshot, and the
+ * hypervisor may reset it anyway); the ttys stay. The kernel console
+ * falls back to the emergency write, which needs no queue. */
 int macvio_cons_suspend(struct pci_dev *pdev)
 {
 	struct macvio_cons *mc = pci_get_drvdata(pdev);
@@ -701,8 +719,94 @@ int macvio_cons_suspend(struct pci_dev *pdev)
 	mc->removing = true;
 	spin_unlock_irqrestore(&mc->tx_lock, flags);
 	mutex_unlock(&mc->lock);
+	/* data_work does nothing from here on; wait for one running */
+	cancel_work_sync(&mc->data_work);
+	cancel_delayed_work_sync(&mc->retry_work);
 	vio_cons_stop(&mc->cons);
-	dev_warn(&pdev->dev, "console: suspended; ports unusable until the driver is bound again\n");
+	return 0;
+}
+
+/* The engine set up anew, as the kext's wake does (os/darwin/macvio_cons.cpp
+ * startDevice): with nothing of the engine in use (interrupts see
+ * attached false and are synchronized, the work items see removing),
+ * destroy and attach again; ports the device announces again keep their
+ * ttys (an open /dev/mvportN carries on) and hear PORT_OPEN again when
+ * open (QEMU forgot: guest_connected is reset with the device); ports it
+ * does not announce go. Under mc->lock. */
+static int cons_reattach(struct macvio_cons *mc)
+{
+	struct vio_cons_params p;
+	bool dma_off = mc->cons.dev.dma_stopped;
+	unsigned long flags;
+	int i, err;
+	u32 id;
+
+	smp_store_release(&mc->attached, false);
+	smp_mb();
+	for (i = 0; i < mc->nirqs; i++)
+		synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
+	for (i = 0; i < 100000 && atomic_read(&mc->emerg_users); i++)
+		udelay(1); /* a printk mid-emergency-write on another CPU */
+	vio_cons_destroy(&mc->cons);
+	cons_params(mc, &p);
+	err = vio_cons_attach(&mc->cons, &mc->fn.os, &p);
+	if (err)
+		return err;
+	/* a reset that timed out at suspend turned bus mastering off; this
+	 * attach's reset completed: DMA may resume (before DRIVER_OK) */
+	if (dma_off)
+		vio_pci_bus_master(&mc->cons.dev.pci, true);
+	smp_store_release(&mc->attached, true);
+	spin_lock_irqsave(&mc->tx_lock, flags);
+	mc->removing = false;
+	spin_unlock_irqrestore(&mc->tx_lock, flags);
+	err = vio_cons_start(&mc->cons);
+	if (err) {
+		smp_store_release(&mc->attached, false);
+		for (i = 0; i < mc->nirqs; i++)
+			synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
+		vio_cons_stop(&mc->cons);
+		vio_cons_destroy(&mc->cons);
+		return err;
+	}
+	ctrl_changes(mc);
+	for (id = 0; id < VIO_CONS_MAX_PORTS; id++) {
+		struct macvio_vport *vp = &mc->ports[id];
+
+		if (!vp->tdev)
+			continue;
+		if (id >= mc->cons.nports || !mc->cons.ports[id].present)
+			vport_remove(mc, id);
+		else if (tty_port_initialized(&vp->tport) && !mc->cons.ports[id].console)
+			err = vio_cons_port_open(&mc->cons, id, true);
+	}
+	return err;
+}
+
+int macvio_cons_resume(struct pci_dev *pdev)
+{
+	struct macvio_cons *mc = pci_get_drvdata(pdev);
+	unsigned long flags;
+	int err;
+
+	cancel_work_sync(&mc->ctrl_work); /* it takes mc->lock */
+	mutex_lock(&mc->lock);
+	err = cons_reattach(mc);
+	if (err) {
+		/* left detached and freed (teardown skips what attached says is
+		 * gone): writers meet removing, readers see nothing */
+		spin_lock_irqsave(&mc->tx_lock, flags);
+		mc->removing = true;
+		spin_unlock_irqrestore(&mc->tx_lock, flags);
+	}
+	mc->resumes++;
+	mutex_unlock(&mc->lock);
+	if (err)
+		dev_err(&pdev->dev,
+			"console: resume failed: %s; ports unusable until the driver is bound again\n",
+			vio_strerror(err));
+	else
+		queue_work(mc->wq, &mc->data_work); /* what came in while we slept */
 	return 0;
 }
 

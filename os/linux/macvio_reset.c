@@ -208,7 +208,7 @@ static int macvio_suspend(struct device *dev)
 	struct macvio *vi = dev_get_drvdata(dev);
 
 	if (macvio_pci_is_console(to_pci_dev(dev)))
-		return macvio_cons_suspend(to_pci_dev(dev)); /* reset, ports gone */
+		return macvio_cons_suspend(to_pci_dev(dev)); /* reset; ttys stay */
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
 	netif_device_detach(vi->ndev);
@@ -231,7 +231,7 @@ static int macvio_resume(struct device *dev)
 	int err = VIO_EBROKEN;
 
 	if (macvio_pci_is_console(to_pci_dev(dev)))
-		return 0;
+		return macvio_cons_resume(to_pci_dev(dev));
 	rtnl_lock();
 	mutex_lock(&vi->ctrl_mutex);
 	running = netif_running(vi->ndev);

@@ -339,3 +339,15 @@ TEST(cons_small_tx_ring)
 	ASSERT_EQ(vio_cons_write_cap(&c, 5), 0); /* no such port */
 	cons_down(&c, m);
 }
+
+/* A front-end's failure path before attach: stop and destroy on a zeroed
+ * engine touch nothing (no device, no os). */
+TEST(cons_stop_before_attach)
+{
+	struct vio_cons c;
+
+	memset(&c, 0, sizeof(c));
+	vio_cons_stop(&c);
+	vio_cons_destroy(&c);
+	ASSERT_EQ(c.dev.allocs, 0);
+}

@@ -294,6 +294,43 @@ guest_read_line() {
 	echo "guest_run: channel closed (QEMU gone?)"; : >"$RUN_DIR/chan-dead"; return 125
 }
 
+# qmp_wait_status S SECS: until QMP query-status says S
+qmp_wait_status() {
+	local n=0
+	until qmp query-status | grep -q "\"status\": *\"$1\""; do
+		n=$((n + 1)); [ $n -lt $(($2 * 10)) ] || return 1; sleep 0.1
+	done
+}
+
+# s3_cycle: suspend the guest to RAM and wake it with QMP (the machine needs
+# S3: -global PIIX4_PM.disable_s3=0, ICH9-LPC on q35), then wait until it
+# answers on the command line again. S3_PH says what happened when
+# (seconds from S3_T0); status 1 when it did not suspend or come back.
+s3_cycle() {
+	local n=0 back=''
+	S3_T0=$SECONDS
+	# the answer must leave the guest's serial line before the suspend
+	# freezes it, or guest_run waits out its 75 s timeout
+	guest_run "tb_bg s3 'sleep 0.5; echo mem > /sys/power/state'" >/dev/null
+	if ! qmp_wait_status suspended 20; then
+		S3_PH="the guest did not suspend: $(qmp query-status) $(guest_run -t 5 'cat /tmp/bg.s3.log; cat /sys/power/state' 2>&1)"
+		return 1
+	fi
+	S3_PH="suspended after $((SECONDS - S3_T0)) s"
+	sleep 1
+	qmp system_wakeup >/dev/null
+	qmp_wait_status running 20 || { S3_PH+=", no wake: $(qmp query-status)"; return 1; }
+	S3_PH+=", running $((SECONDS - S3_T0)) s"
+	# the first bytes on the command serial line may be lost while the
+	# guest's tty resumes: ask again until the guest answers
+	sleep 2
+	until back=$(guest_run -t 4 "tb_wait s3 30; echo \"echo mem: rc \$?, \$(cat /sys/power/wakeup_count 2>/dev/null) wakeups\""); do
+		n=$((n + 1))
+		[ $n -lt 8 ] || { S3_PH+=", no answer after resume: $back"; return 1; }
+	done
+	S3_PH+=", guest answers $((SECONDS - S3_T0)) s ($back)"
+}
+
 # qmp_open: read the greeting and enter command mode.
 qmp_open() { local l; IFS= read -r -t 10 -u "$QMP_R" l && qmp_raw '{"execute":"qmp_capabilities"}' >/dev/null; }
 # qmp_raw JSON: send one command, print its reply line; status 1 on error.

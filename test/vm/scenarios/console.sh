@@ -10,7 +10,10 @@
 # open/close seen on both sides (sysfs host_open as the host connects and
 # leaves; QMP VSERPORT_CHANGE as the guest opens and closes). On vs0: kernel
 # messages reach the host through the console port (console=mvcon0); a
-# port hot-added and removed with QMP appears and disappears; finally a
+# port hot-added and removed with QMP appears and disappears; the guest
+# sleeps (S3) and wakes with the named port's tty open: the same tty then
+# receives what the host sends (the engine set up anew, PORT_OPEN said
+# again) and kernel messages reach the console port again; finally a
 # sysrq crash with the rings marked stuck (debugfs stall): the panic text
 # reaches the host only through the emergency write (EMERG_WRITE).
 . "$(dirname "$0")/../lib.sh"
@@ -28,6 +31,8 @@ for d in 0 1; do
 		-device "virtserialport,bus=vs$d.0,chardev=cp$d,name=org.macvio.test.$d,id=port$d")
 done
 QEMU_DEVS+=(-chardev "socket,id=hpc,path=$RUN_DIR/hp.sock,server=on,wait=off")
+pm=PIIX4_PM; [ "${MACHINE:-pc}" = q35 ] && pm=ICH9-LPC
+QEMU_DEVS+=(-global "$pm.disable_s3=0")
 TB_APPEND="${TB_APPEND:-} console=mvcon0"
 vm_start "${MACHINE:-pc}"
 vm_wait_boot || tb_finish
@@ -112,7 +117,10 @@ for d in 0 1; do
 	t_begin "console.vs$d.g2h"
 	guest_run "dd if=/dev/urandom of=/tmp/g2h.bin bs=1M count=$mib 2>/dev/null" >/dev/null
 	gs=$(guest_run "sha256sum /tmp/g2h.bin" | cut -d' ' -f1)
-	host_bg "g2h$d" sh -c "socat -u UNIX-CONNECT:$RUN_DIR/cp$d.sock STDOUT | head -c $((mib << 20)) >$RUN_DIR/g2h$d.bin"
+	# socat itself is the job (host_kill ends it): a socat left behind
+	# a shell would keep the chardev's one connection, and a later
+	# client of the port would wait forever (QEMU accepts one)
+	host_bg "g2h$d" socat -u "UNIX-CONNECT:$RUN_DIR/cp$d.sock" "OPEN:$RUN_DIR/g2h$d.bin,creat,trunc"
 	sleep 0.5
 	t0=$EPOCHREALTIME
 	out=$(guest_run -t 150 "stty -F /dev/$tty raw -echo && cat /tmp/g2h.bin >/dev/$tty && rm -f /tmp/g2h.bin")
@@ -168,6 +176,39 @@ else
 		t_pass
 	else
 		t_fail "after device_add: '$hp'; after device_del: '$gone'"
+	fi
+fi
+
+# S3 with a reader holding the named port of vs0 open across the sleep
+t_begin console.suspend_resume
+tty=${TTY[0]} pci=${VS_PCI[0]}
+dbg=/sys/kernel/debug/macvio-console-$pci
+head -c 65536 /dev/urandom >"$RUN_DIR/s3.bin"
+hs=$(sha256sum "$RUN_DIR/s3.bin" | cut -d' ' -f1)
+guest_run "tb_bg s3rd 'stty -F /dev/$tty raw -echo && head -c 65536 </dev/$tty >/tmp/s3rd.bin'; usleep 300000" >/dev/null
+if ! s3_cycle; then
+	t_fail "$S3_PH"
+else
+	host_bg s3send socat -u "SYSTEM:cat $RUN_DIR/s3.bin && exec sleep 30" "UNIX-CONNECT:$RUN_DIR/cp0.sock"
+	out=$(guest_run -t 60 "tb_wait s3rd 30 || { cat /tmp/bg.s3rd.log; exit 1; }; sha256sum /tmp/s3rd.bin; rm -f /tmp/s3rd.bin")
+	rc=$?
+	host_kill s3send
+	mark="macvio-after-s3-$RANDOM$RANDOM"
+	read -r e0 q0 <<<"$(guest_run "cat $dbg/kcons_emerg $dbg/p0_tx_bytes" | tr '\n' ' ')"
+	guest_run "echo '<2>$mark' >/dev/kmsg" >/dev/null
+	facts=$(guest_run "cat $dbg/resumes; readlink -f /sys/class/tty/$tty/device" | tr '\n' ' ')
+	if [ $rc != 0 ] || [ "$(tail -1 <<<"$out" | cut -d' ' -f1)" != "$hs" ]; then
+		t_fail "the tty open across the sleep did not get the host's 64 KiB: $out ($S3_PH; resumes, device: $facts; $(guest_run "cd $dbg && grep . * | tr '\n' ' '; dmesg | grep -i 'macvio\|console' | tail -8"))"
+	elif [ "$(tty_of org.macvio.test.0)" != "$tty" ] || [ "${facts%% *}" != 1 ]; then
+		t_fail "after wake: org.macvio.test.0 on '$(tty_of org.macvio.test.0)', was $tty; resumes, device: $facts"
+	elif ! wait_for "$RUN_DIR/cc0.out" "$mark" 10; then
+		t_fail "no kernel message on the console port after wake ($S3_PH)"
+	elif read -r e1 q1 <<<"$(guest_run "cat $dbg/kcons_emerg $dbg/p0_tx_bytes" | tr '\n' ' ')" &&
+		{ [ "$e1" != "$e0" ] || [ "${q1:-0}" -le "${q0:-0}" ]; }; then
+		t_fail "the kernel console after wake did not use the port's queue: emergency bytes $e0 -> $e1, queue bytes $q0 -> $q1"
+	else
+		t_info "$S3_PH; /dev/$tty stayed open across the sleep and got 64 KiB, SHA-256 ok; kernel console back on the queue (+$((q1 - q0)) bytes); resumes ${facts%% *}"
+		t_pass
 	fi
 fi
 
