@@ -187,6 +187,7 @@ bool MacvioConsole::init(OSDictionary *properties)
 		return false;
 	bzero(&cons_, sizeof(cons_));
 	bzero(ports_, sizeof(ports_));
+	irq_.reset();
 	for (i = 0; i < VIO_CONS_MAX_PORTS; i++) {
 		ports_[i].owner = this;
 		ports_[i].id = i;
@@ -214,8 +215,9 @@ bool MacvioConsole::start(IOService *provider)
 		goto fail;
 	}
 	gateAdded_ = true;
-	if (!setupInterrupts())
+	if (!irq_.setup(nub_, this, wl_, interruptAction, interruptFilter, "console"))
 		goto fail;
+	irq_.enable(); /* the filter checks attached_ itself */
 	r = gate_->runAction(startGated);
 	if (r != kIOReturnSuccess)
 		goto fail;
@@ -226,7 +228,7 @@ bool MacvioConsole::start(IOService *provider)
 	kputcStart();
 	registerService();
 	IOLog("macvio: virtio-console: %u port(s), %s, %s\n", cons_.nports,
-	      cons_.multiport ? "multiport" : "single port", irq_.why);
+	      cons_.multiport ? "multiport" : "single port", irq_.why());
 	return true;
 
 fail:
@@ -313,7 +315,7 @@ int MacvioConsole::startDevice()
 
 	bzero(&p, sizeof(p));
 	p.features = VIO_CONS_ENGINE_FEATURES;
-	p.irq_mode = irq_.mode;
+	p.irq_mode = irq_.mode();
 	p.dev.dma_is_iommu = true; /* addresses come from IODMACommand (macvio_pci.cpp) */
 	if (attached_) {
 		dmaOff = cons_.dev.dma_stopped;
@@ -432,51 +434,14 @@ void MacvioConsole::powerChange(bool on)
 
 /* ---- interrupts: the core decodes (vio_dev_irq), as for net ---- */
 
-bool MacvioConsole::setupInterrupts()
-{
-	int pass, i;
-
-	for (pass = 0; pass < 2; pass++) {
-		irq_ = nub_->irqPlan(pass == 0);
-		for (i = 0; i < irq_.count; i++) {
-			intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
-			    this, interruptAction, interruptFilter, nub_->interruptProvider(), irq_.index[i]);
-			if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
-				OSSafeReleaseNULL(intr_[i]);
-				break;
-			}
-		}
-		/* a message-signalled source makes IOPCIFamily enable MSI-X:
-		 * check it did (macvio_net.cpp setupInterrupts) */
-		if (irq_.count > 0 && i == irq_.count && (irq_.mode == VIO_IRQ_INTX || nub_->msixEnabled())) {
-			for (i = 0; i < irq_.count; i++)
-				intr_[i]->enable();
-			return true;
-		}
-		teardownInterrupts();
-		if (irq_.mode == VIO_IRQ_INTX)
-			break;
-	}
-	IOLog("macvio: console: no usable interrupt source\n");
-	return false;
-}
-
 void MacvioConsole::teardownInterrupts()
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (!intr_[i])
-			continue;
-		intr_[i]->disable();
-		if (wl_)
-			wl_->removeEventSource(intr_[i]);
-		OSSafeReleaseNULL(intr_[i]);
-	}
+	irq_.teardown(wl_);
 }
 
 /* Primary interrupt context. Counted in users_, then attached_: the wake
- * path's detachCore waits for us before it rebuilds cons_. */
+ * path's detachCore waits for us before it rebuilds cons_. The decode is
+ * MacvioIrq's, shared with the NIC. */
 bool MacvioConsole::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
 {
 	MacvioConsole *self = (MacvioConsole *)owner;
@@ -484,31 +449,9 @@ bool MacvioConsole::interruptFilter(OSObject *owner, IOFilterInterruptEventSourc
 
 	__atomic_fetch_add(&self->users_, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&self->attached_, __ATOMIC_SEQ_CST))
-		ours = self->filterAttached(src);
+		ours = self->irq_.decode(&self->cons_.dev, src, &self->ready_, &self->pending_);
 	__atomic_fetch_sub(&self->users_, 1, __ATOMIC_SEQ_CST);
 	return ours;
-}
-
-/* The decode, as MacvioNet::interruptFilter (which says why INTx reads
- * the ISR even when not ready). */
-bool MacvioConsole::filterAttached(IOFilterInterruptEventSource *src)
-{
-	struct vio_irq_work w;
-	uint16_t vector;
-
-	if (irq_.mode == VIO_IRQ_INTX)
-		vector = VIO_MSI_NO_VECTOR;
-	else if (irq_.mode == VIO_IRQ_MSIX_SINGLE)
-		vector = 0;
-	else
-		vector = src == intr_[0] ? 0 : 1;
-	if (!ready_ && irq_.mode != VIO_IRQ_INTX)
-		return false;
-	w = vio_dev_irq(&cons_.dev, vector);
-	if (!w.ours || !ready_)
-		return false;
-	OSBitOrAtomic((w.config ? VIO_ISR_CONFIG : 0u) | (w.queues ? VIO_ISR_QUEUE : 0u), &pending_);
-	return true;
 }
 
 void MacvioConsole::interruptAction(OSObject *owner, IOInterruptEventSource *src, int count)

@@ -46,6 +46,7 @@
 #include <IOKit/serial/IORS232SerialStreamSync.h>
 #include <IOKit/serial/IOSerialDriverSync.h>
 
+#include "macvio_irq.h"
 #include "macvio_pci.h"
 
 extern "C" {
@@ -126,10 +127,8 @@ private:
 	IOReturn enqueueGated(MacvioConsPort *p, UInt8 *buf, UInt32 size, UInt32 *count, bool sleep);
 	IOReturn dequeueGated(MacvioConsPort *p, UInt8 *buf, UInt32 size, UInt32 *count, UInt32 min);
 
-	bool setupInterrupts();
 	void teardownInterrupts();
 	static bool interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src);
-	bool filterAttached(IOFilterInterruptEventSource *src);
 	static void interruptAction(OSObject *owner, IOInterruptEventSource *src, int count);
 	void service();
 	void controlChanges();
@@ -161,8 +160,7 @@ private:
 	IOWorkLoop *wl_;
 	IOCommandGate *gate_;
 	IOSimpleLock *txLock_;
-	struct macvio_irq_plan irq_;
-	IOFilterInterruptEventSource *intr_[2];
+	MacvioIrq irq_;		  /* plan, sources, decode (macvio_irq.h) */
 	volatile UInt32 pending_; /* VIO_ISR_* bits the filter saw */
 	MacvioConsPort ports_[VIO_CONS_MAX_PORTS];
 	/* kernel printf (boot-arg macvio_kprintf=1) */

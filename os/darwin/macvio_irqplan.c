@@ -71,3 +71,17 @@ struct macvio_irq_plan macvio_irq_plan(const struct macvio_irq_facts *f)
 	}
 	return macvio_irq_intx(f, "INTx: shared MSI-X vector and no single-source dispatch (10.10/10.11)");
 }
+
+uint16_t macvio_irq_vector(const struct macvio_irq_plan *p, int source)
+{
+	if (p->mode == VIO_IRQ_INTX)
+		return VIO_MSI_NO_VECTOR;
+	if (p->mode == VIO_IRQ_MSIX_SINGLE || source <= 0)
+		return 0;
+	return 1;
+}
+
+bool macvio_irq_decode_idle(const struct macvio_irq_plan *p)
+{
+	return p->mode == VIO_IRQ_INTX;
+}

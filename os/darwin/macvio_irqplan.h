@@ -68,4 +68,14 @@ bool macvio_irq_can_configure(int darwin_major, int darwin_minor);
 
 struct macvio_irq_plan macvio_irq_plan(const struct macvio_irq_facts *f);
 
+/* The virtio vector an interrupt on planned source `source` (0 or 1) is,
+ * for vio_dev_irq: VIO_MSI_NO_VECTOR for the INTx line; 0 for the one
+ * MSI-X source; 0 config / 1 queues with two (the core programs the
+ * device's vectors so). */
+uint16_t macvio_irq_vector(const struct macvio_irq_plan *p, int source);
+/* Must a filter decode (read the ISR) even while its driver is not ready?
+ * INTx only: the read acknowledges (virtio 1.2 §4.1.4.5), and a level
+ * line left asserted while the driver stops would storm. */
+bool macvio_irq_decode_idle(const struct macvio_irq_plan *p);
+
 #endif

@@ -104,8 +104,7 @@ bool MacvioNet::init(OSDictionary *properties)
 	if (!super::init(properties))
 		return false;
 	bzero(&net_, sizeof(net_));
-	irq_.count = 0;
-	intr_[0] = intr_[1] = NULL;
+	irq_.reset();
 	return true;
 }
 
@@ -142,7 +141,7 @@ bool MacvioNet::start(IOService *provider)
 		IOLog("macvio: net driver attached to something that is not a macvio nub\n");
 		goto fail;
 	}
-	if (!setupInterrupts())
+	if (!irq_.setup(nub_, this, wl_, interruptAction, interruptFilter, "net"))
 		goto fail;
 	/* recovery (broken latch, NEEDS_RESET) runs on our work loop */
 	resetTimer_ = IOTimerEventSource::timerEventSource(this, resetTimerFired);
@@ -163,7 +162,7 @@ bool MacvioNet::start(IOService *provider)
 	p.tx_size = MACVIO_RING_SIZE;
 	p.tx_max_sg = VIO_NET_MAX_TX_SG;
 	p.max_qp = 1;
-	p.irq_mode = irq_.mode;
+	p.irq_mode = irq_.mode();
 	p.rx_buf_max = MACVIO_RX_BUF_MAX;
 	/* Apple silicon: mbufs have no address in the function's DART, the
 	 * core owns every packet buffer (macvio_pci.h copyMode) */
@@ -199,15 +198,13 @@ bool MacvioNet::start(IOService *provider)
 	 * asked for only while the output queue is stalled. */
 	vio_vq_disable_cb(&net_.txq[0].vq);
 	ready_ = true;
-	for (i = 0; i < 2; i++)
-		if (intr_[i])
-			intr_[i]->enable();
+	irq_.enable();
 
 	if (!publishMedia())
 		goto fail;
 	vio_net_features_string(&net_, features, sizeof(features));
 	setProperty("VirtioFeatures", features);
-	setProperty("VirtioInterrupts", irq_.why); /* the plan and why (macvio_irqplan.c) */
+	setProperty("VirtioInterrupts", irq_.why()); /* the plan and why (macvio_irqplan.c) */
 	if (!attachInterface((IONetworkInterface **)&netif_, false)) {
 		IOLog("macvio: could not create the network interface\n");
 		goto fail;
@@ -303,8 +300,8 @@ void MacvioNet::free()
  * the engine and every core allocation (dev.allocs, counted by vio_os). */
 unsigned MacvioNet::heldCount() const
 {
-	return (intr_[0] != NULL) + (intr_[1] != NULL) + (netif_ != NULL) + (debugger_ != NULL) +
-	       (medium_ != NULL) + (resetTimer_ != NULL) + (attached_ ? 1u : 0u) + (unsigned)net_.dev.allocs;
+	return irq_.held() + (netif_ != NULL) + (debugger_ != NULL) + (medium_ != NULL) +
+	       (resetTimer_ != NULL) + (attached_ ? 1u : 0u) + (unsigned)net_.dev.allocs;
 }
 
 IOReturn MacvioNet::quiesceGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3)
@@ -361,84 +358,20 @@ void MacvioNet::releaseAll()
 
 /* ---- interrupts ---- */
 
-bool MacvioNet::setupInterrupts()
-{
-	int pass, i;
-
-	for (pass = 0; pass < 2; pass++) {
-		irq_ = nub_->irqPlan(pass == 0);
-		IOLog("macvio: interrupts: %s\n", irq_.why);
-		for (i = 0; i < irq_.count; i++) {
-			intr_[i] = IOFilterInterruptEventSource::filterInterruptEventSource(
-			    this, interruptAction, interruptFilter, nub_->interruptProvider(), irq_.index[i]);
-			if (!intr_[i] || wl_->addEventSource(intr_[i]) != kIOReturnSuccess) {
-				OSSafeReleaseNULL(intr_[i]);
-				break;
-			}
-		}
-		/* Registering a message-signalled source is what makes IOPCIFamily
-		 * set MSI-X enable: check it did, else the device (whose vectors
-		 * the core programs) would never interrupt. */
-		if (irq_.count > 0 && i == irq_.count && (irq_.mode == VIO_IRQ_INTX || nub_->msixEnabled()))
-			return true;
-		teardownInterrupts();
-		if (irq_.mode == VIO_IRQ_INTX)
-			break;
-		IOLog("macvio: MSI-X could not be enabled, trying the INTx line\n");
-	}
-	IOLog("macvio: no usable interrupt source on this PCI function\n");
-	return false;
-}
-
 void MacvioNet::teardownInterrupts()
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (!intr_[i])
-			continue;
-		intr_[i]->disable();
-		if (wl_)
-			wl_->removeEventSource(intr_[i]); /* waits for a running action */
-		OSSafeReleaseNULL(intr_[i]);
-	}
+	irq_.teardown(wl_);
 }
 
-/* Primary interrupt context: no locks, no allocation. The core decides what
- * the interrupt means (vio_dev_irq, the same decode as the Linux bed's):
- * INTx reads (and so acknowledges) the ISR; two MSI-X vectors tell config
- * (source 0, vector 0) from queues (source 1, vector 1); one MSI-X vector
- * (VIO_IRQ_MSIX_SINGLE) services every queue and reads the ISR for the
- * config bit, since a device sets it before every config notification,
- * MSI-X or not (virtio 1.2 §4.1.4.5.1). The spec's "SHOULD NOT read ISR on
- * a queue interrupt" (§4.1.4.5.2) assumes the driver can tell the two
- * apart; with one vector we cannot, and one register read is cheaper than
- * re-reading the config space on every interrupt. */
+/* Primary interrupt context: no locks, no allocation; MacvioIrq::decode
+ * (shared with the console) does the rest. */
 bool MacvioNet::interruptFilter(OSObject *owner, IOFilterInterruptEventSource *src)
 {
 	MacvioNet *self = (MacvioNet *)owner;
-	uint16_t vector;
-	struct vio_irq_work w;
 
 	if (!self->attached_)
 		return false; /* sources are removed before the engine goes */
-	if (self->irq_.mode == VIO_IRQ_INTX)
-		vector = VIO_MSI_NO_VECTOR;
-	else if (self->irq_.mode == VIO_IRQ_MSIX_SINGLE)
-		vector = 0;
-	else
-		vector = src == self->intr_[0] ? 0 : 1;
-	/* with INTx, read even when not ready: the read acknowledges
-	 * (§4.1.4.5), and a level line left asserted while stop() resets the
-	 * device would storm */
-	if (!self->ready_ && self->irq_.mode != VIO_IRQ_INTX)
-		return false;
-	w = vio_dev_irq(&self->net_.dev, vector);
-	if (!w.ours || !self->ready_)
-		return false; /* a shared line: not ours; or stopping */
-	/* one queue pair: per-queue work is all-queue work here */
-	OSBitOrAtomic((w.config ? VIO_ISR_CONFIG : 0u) | (w.queues ? VIO_ISR_QUEUE : 0u), &self->isrPending_);
-	return true;
+	return self->irq_.decode(&self->net_.dev, src, &self->ready_, &self->isrPending_);
 }
 
 void MacvioNet::interruptAction(OSObject *owner, IOInterruptEventSource *src, int count)
@@ -924,8 +857,7 @@ void MacvioNet::serviceRx(struct vio_net_rxq *q)
 		if (!budget) { /* more work than one pass: come back, let others run */
 			IOKernelDebugger::unlock(dl);
 			OSBitOrAtomic(VIO_ISR_QUEUE, &isrPending_);
-			if (intr_[irq_.count - 1])
-				intr_[irq_.count - 1]->signalInterrupt();
+			irq_.signalQueues();
 			return;
 		}
 		more = !vio_vq_enable_cb(&q->vq) && !vio_vq_broken(&q->vq); /* one arrived meanwhile */

@@ -28,6 +28,7 @@
 #include <IOKit/network/IONetworkMedium.h>
 #include <IOKit/network/IONetworkStats.h>
 
+#include "macvio_irq.h"
 #include "macvio_medium.h"
 #include "macvio_pci.h"
 
@@ -92,7 +93,6 @@ class MacvioNet : public IOEthernetController
 				     IOOptionBits options) override;
 
 private:
-	bool setupInterrupts();
 	void teardownInterrupts();
 	bool publishMedia();
 	void refreshMedium();
@@ -155,8 +155,7 @@ private:
 	uint32_t maxFrame_;   /* largest frame (incl. 4 FCS bytes) we accept */
 
 	IOWorkLoop *wl_;
-	struct macvio_irq_plan irq_;
-	IOFilterInterruptEventSource *intr_[2];
+	MacvioIrq irq_;		     /* plan, sources, decode (macvio_irq.h) */
 	volatile UInt32 isrPending_; /* ISR bits / config vector seen by the filter */
 
 	IOEthernetInterface *netif_;

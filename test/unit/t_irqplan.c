@@ -258,3 +258,20 @@ TEST(irqplan_bounds)
 	p = macvio_irq_plan(&f);
 	ASSERT_EQ(p.count, 0);
 }
+
+/* What a filter hands vio_dev_irq per planned source, and when it decodes
+ * while its driver is not ready (MacvioIrq::decode, both kext drivers). */
+TEST(irqplan_source_vectors)
+{
+	struct macvio_irq_plan intx = {VIO_IRQ_INTX, {0, -1}, 1, "t"};
+	struct macvio_irq_plan single = {VIO_IRQ_MSIX_SINGLE, {1, -1}, 1, "t"};
+	struct macvio_irq_plan shared = {VIO_IRQ_MSIX_SHARED, {1, 2}, 2, "t"};
+
+	ASSERT_EQ(macvio_irq_vector(&intx, 0), VIO_MSI_NO_VECTOR);
+	ASSERT_EQ(macvio_irq_vector(&single, 0), 0);
+	ASSERT_EQ(macvio_irq_vector(&shared, 0), 0); /* config */
+	ASSERT_EQ(macvio_irq_vector(&shared, 1), 1); /* queues */
+	ASSERT(macvio_irq_decode_idle(&intx));
+	ASSERT(!macvio_irq_decode_idle(&single));
+	ASSERT(!macvio_irq_decode_idle(&shared));
+}
