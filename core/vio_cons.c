@@ -746,7 +746,10 @@ void vio_cons_stop(struct vio_cons *c)
 {
 	uint16_t i;
 
-	if (!c->dev.pci.os) /* never attached (a front-end's early failure path) */
+	/* never attached, or the probe found no interface to use (device
+	 * gone, no usable capabilities): nothing to reset, and no BAR to
+	 * reset it through (a front-end's failure path) */
+	if (!c->dev.pci.os || (!c->dev.pci.modern && !c->dev.pci.has_legacy))
 		return;
 	if (vio_dev_reset(&c->dev))
 		vio_dev_stop_dma(&c->dev);

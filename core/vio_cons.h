@@ -207,7 +207,8 @@ bool vio_cons_rx_pending(struct vio_cons *c, uint32_t id);
 int vio_cons_emerg_write(struct vio_cons *c, const void *data, uint32_t len);
 
 /* [attach] Reset: no DMA after this returns. Nothing on a zeroed struct
- * (never attached), so one teardown serves every failure point. */
+ * (never attached) or after an attach whose probe found no usable
+ * interface, so one teardown serves every failure point. */
 void vio_cons_stop(struct vio_cons *c);
 /* [attach] Free everything; dev.allocs is 0 afterwards. */
 void vio_cons_destroy(struct vio_cons *c);

@@ -60,6 +60,7 @@ enum {
 
 #if defined(__x86_64__)
 static MacvioConsole *volatile gKputcCons;
+static bool gKputcPinned; /* our hook stays in someone's chain: never take PE_kputc again */
 static void (*gKputcSaved)(char c);
 static volatile SInt32 gKputcInFlight;
 
@@ -130,6 +131,10 @@ void MacvioConsole::kputcStart()
 	kline_.queue = kputcQueue;
 	kline_.emerg = kputcEmerg;
 	kline_.ctx = this;
+	if (gKputcPinned) { /* a hook that chains to our old one: ours again would loop */
+		IOLog("macvio: console: PE_kputc still leads to an earlier macvio hook: not taken again\n");
+		return;
+	}
 	if (!OSCompareAndSwapPtr(NULL, this, (void *volatile *)&gKputcCons)) {
 		IOLog("macvio: console: kernel printf already goes to another console device\n");
 		return;
@@ -160,6 +165,7 @@ void MacvioConsole::kputcStop()
 		 * stay; a live instance keeps the kext from unloading (OSKext
 		 * refuses while a class has instances) */
 		IOLog("macvio: console: PE_kputc was taken over after us: the kext stays loaded\n");
+		gKputcPinned = true;
 		retain();
 	}
 	for (i = 0; i < 1000 && gKputcInFlight; i++)
@@ -279,8 +285,7 @@ IOReturn MacvioConsole::stopGated(OSObject *owner, void *a0, void *a1, void *a2,
 			self->unpublishPort(i);
 		return kIOReturnSuccess;
 	}
-	if (self->attached_) {
-		self->detachCore();
+	if (self->attached_ && self->detachCore()) {
 		if (self->cons_.dev.allocs)
 			IOLog("macvio: console: %u core allocations not returned at detach\n",
 			      (unsigned)self->cons_.dev.allocs);
@@ -319,7 +324,8 @@ int MacvioConsole::startDevice()
 	p.dev.dma_is_iommu = true; /* addresses come from IODMACommand (macvio_pci.cpp) */
 	if (attached_) {
 		dmaOff = cons_.dev.dma_stopped;
-		detachCore();
+		if (!detachCore())
+			return VIO_EBROKEN; /* the wake fails; ports unpublished */
 	}
 	err = vio_cons_attach(&cons_, nub_->vioOS(), &p);
 	if (err) {
@@ -371,15 +377,22 @@ void MacvioConsole::stopDevice()
 
 /* Free the engine once nobody outside the gate is inside it: the INTx
  * filter (a shared line fires any time) and the emergency write check
- * attached_ after counting themselves in users_. Work loop. */
-void MacvioConsole::detachCore()
+ * attached_ after counting themselves in users_. Still inside after
+ * 100 ms (they run with interrupts off: it cannot be us they wait for):
+ * the engine is left to them, not freed; false. Work loop. */
+bool MacvioConsole::detachCore()
 {
 	int i;
 
 	__atomic_store_n(&attached_, false, __ATOMIC_SEQ_CST);
 	for (i = 0; i < 100000 && __atomic_load_n(&users_, __ATOMIC_SEQ_CST); i++)
 		IODelay(1);
+	if (__atomic_load_n(&users_, __ATOMIC_SEQ_CST)) {
+		IOLog("macvio: console: the engine is still in use after 100 ms: not freed\n");
+		return false;
+	}
 	vio_cons_destroy(&cons_);
+	return true;
 }
 
 IOReturn MacvioConsole::setPowerState(unsigned long powerStateOrdinal, IOService *whatDevice)

@@ -142,7 +142,7 @@ private:
 	bool nameChanged(uint32_t id);
 	int startDevice();
 	void stopDevice();
-	void detachCore();
+	bool detachCore();
 	void powerChange(bool on);
 	static IOReturn powerGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);
 	static IOReturn stopGated(OSObject *owner, void *a0, void *a1, void *a2, void *a3);

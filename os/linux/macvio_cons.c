@@ -737,7 +737,6 @@ static int cons_reattach(struct macvio_cons *mc)
 {
 	struct vio_cons_params p;
 	bool dma_off = mc->cons.dev.dma_stopped;
-	unsigned long flags;
 	int i, err;
 	u32 id;
 
@@ -747,6 +746,8 @@ static int cons_reattach(struct macvio_cons *mc)
 		synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
 	for (i = 0; i < 100000 && atomic_read(&mc->emerg_users); i++)
 		udelay(1); /* a printk mid-emergency-write on another CPU */
+	if (atomic_read(&mc->emerg_users))
+		return VIO_ETIMEDOUT; /* still inside after 100 ms: leave the old engine to it */
 	vio_cons_destroy(&mc->cons);
 	cons_params(mc, &p);
 	err = vio_cons_attach(&mc->cons, &mc->fn.os, &p);
@@ -756,17 +757,20 @@ static int cons_reattach(struct macvio_cons *mc)
 	 * attach's reset completed: DMA may resume (before DRIVER_OK) */
 	if (dma_off)
 		vio_pci_bus_master(&mc->cons.dev.pci, true);
+	/* removing stays true until the end: writers and data_work keep out
+	 * of rings a failed start would free */
 	smp_store_release(&mc->attached, true);
-	spin_lock_irqsave(&mc->tx_lock, flags);
-	mc->removing = false;
-	spin_unlock_irqrestore(&mc->tx_lock, flags);
 	err = vio_cons_start(&mc->cons);
 	if (err) {
 		smp_store_release(&mc->attached, false);
+		smp_mb();
 		for (i = 0; i < mc->nirqs; i++)
 			synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
+		for (i = 0; i < 100000 && atomic_read(&mc->emerg_users); i++)
+			udelay(1);
 		vio_cons_stop(&mc->cons);
-		vio_cons_destroy(&mc->cons);
+		if (!atomic_read(&mc->emerg_users))
+			vio_cons_destroy(&mc->cons);
 		return err;
 	}
 	ctrl_changes(mc);
@@ -777,10 +781,13 @@ static int cons_reattach(struct macvio_cons *mc)
 			continue;
 		if (id >= mc->cons.nports || !mc->cons.ports[id].present)
 			vport_remove(mc, id);
-		else if (tty_port_initialized(&vp->tport) && !mc->cons.ports[id].console)
-			err = vio_cons_port_open(&mc->cons, id, true);
+		else if (tty_port_initialized(&vp->tport) && !mc->cons.ports[id].console &&
+			 (err = vio_cons_port_open(&mc->cons, id, true)))
+			/* this port only: the host does not send to it */
+			dev_warn(&mc->fn.pdev->dev, "port %u: PORT_OPEN after resume: %s\n", id,
+				 vio_strerror(err));
 	}
-	return err;
+	return VIO_OK;
 }
 
 int macvio_cons_resume(struct pci_dev *pdev)
@@ -788,25 +795,30 @@ int macvio_cons_resume(struct pci_dev *pdev)
 	struct macvio_cons *mc = pci_get_drvdata(pdev);
 	unsigned long flags;
 	int err;
+	u32 id;
 
 	cancel_work_sync(&mc->ctrl_work); /* it takes mc->lock */
 	mutex_lock(&mc->lock);
 	err = cons_reattach(mc);
-	if (err) {
-		/* left detached and freed (teardown skips what attached says is
-		 * gone): writers meet removing, readers see nothing */
+	if (!err) {
 		spin_lock_irqsave(&mc->tx_lock, flags);
-		mc->removing = true;
+		mc->removing = false;
 		spin_unlock_irqrestore(&mc->tx_lock, flags);
 	}
+	/* else: detached (teardown skips what attached says is gone), and
+	 * removing still set: writers meet it, readers see nothing */
 	mc->resumes++;
 	mutex_unlock(&mc->lock);
-	if (err)
+	if (err) {
 		dev_err(&pdev->dev,
 			"console: resume failed: %s; ports unusable until the driver is bound again\n",
 			vio_strerror(err));
-	else
-		queue_work(mc->wq, &mc->data_work); /* what came in while we slept */
+		return 0;
+	}
+	for (id = 0; id < VIO_CONS_MAX_PORTS; id++)
+		if (mc->ports[id].tdev)
+			tty_port_tty_wakeup(&mc->ports[id].tport); /* writers that waited for room */
+	queue_work(mc->wq, &mc->data_work);			   /* what came in while we slept */
 	return 0;
 }
 

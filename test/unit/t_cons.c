@@ -351,3 +351,26 @@ TEST(cons_stop_before_attach)
 	vio_cons_destroy(&c);
 	ASSERT_EQ(c.dev.allocs, 0);
 }
+
+/* An attach that fails inside the transport probe (the device is gone:
+ * config reads 0xffff) leaves the os set but no interface chosen: a stop
+ * after it (remove, the next suspend) must not reset through a BAR the
+ * function does not have (a modern function has no legacy BAR 0). */
+TEST(cons_stop_after_failed_probe)
+{
+	struct model *m = mcons_new(1, 0);
+	struct vio_cons_params p;
+	struct vio_cons c;
+	uint32_t r0;
+
+	cons_params(&p, 0);
+	m->pcicfg[0] = 0xff, m->pcicfg[1] = 0xff;
+	ASSERT_EQ(vio_cons_attach(&c, &m->os, &p), VIO_ENODEV);
+	r0 = m->resets;
+	vio_cons_stop(&c);
+	vio_cons_destroy(&c);
+	ASSERT_EQ(m->resets, r0);
+	EXPECT_CLEAN(m);
+	EXPECT_NO_ALLOCS(m);
+	model_free(m);
+}
