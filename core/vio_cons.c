@@ -120,16 +120,21 @@ static int vio_cons_port_mem(struct vio_cons *c, struct vio_cons_port *p)
 	return err;
 }
 
-/* Memory, every receive buffer posted (once), every transmit slot free. */
-/* the slots vio_cons_port_ready gave the port */
-static uint16_t vio_cons_tx_slots(const struct vio_cons_port *p)
+/* Buffers a port uses on a queue: `want`, or fewer on a smaller ring. */
+static uint16_t vio_cons_slots(const struct vio_vq *vq, uint16_t want)
 {
-	return VIO_CONS_TX_BUFS < vio_vq_size(&p->txq) ? VIO_CONS_TX_BUFS : vio_vq_size(&p->txq);
+	return want < vio_vq_size(vq) ? want : vio_vq_size(vq);
 }
 
+static uint16_t vio_cons_tx_slots(const struct vio_cons_port *p)
+{
+	return vio_cons_slots(&p->txq, VIO_CONS_TX_BUFS);
+}
+
+/* Memory, every receive buffer posted (once), every transmit slot free. */
 static int vio_cons_port_ready(struct vio_cons *c, struct vio_cons_port *p)
 {
-	uint16_t i, n = VIO_CONS_RX_BUFS < vio_vq_size(&p->rxq) ? VIO_CONS_RX_BUFS : vio_vq_size(&p->rxq);
+	uint16_t i, n = vio_cons_slots(&p->rxq, VIO_CONS_RX_BUFS);
 	int err;
 
 	if (p->ready)

@@ -62,7 +62,6 @@ enum {
 static MacvioConsole *volatile gKputcCons;
 static bool gKputcPinned; /* our hook stays in someone's chain: never take PE_kputc again */
 static void (*gKputcSaved)(char c);
-static volatile SInt32 gKputcInFlight;
 
 /* kprintf's character sink: the previous one first (a UART keeps its
  * output), then our line. Interrupts off, kprintf_lock held, maybe a
@@ -72,14 +71,12 @@ static void macvioKputc(char c)
 	struct macvio_kline *k;
 	MacvioConsole *cons;
 
-	OSIncrementAtomic(&gKputcInFlight);
 	if (gKputcSaved)
 		gKputcSaved(c);
 	cons = gKputcCons;
-	k = cons ? (struct macvio_kline *)cons->kputcLine() : NULL;
+	k = cons ? cons->kputcLine() : NULL;
 	if (k)
 		macvio_kline_putc(k, c);
-	OSDecrementAtomic(&gKputcInFlight);
 }
 #endif
 
@@ -155,8 +152,6 @@ void MacvioConsole::kputcStop()
 	if (!kputcOwner_)
 		return;
 #if defined(__x86_64__)
-	int i;
-
 	gKputcCons = NULL;
 	if (PE_kputc == macvioKputc) {
 		PE_kputc = gKputcSaved;
@@ -168,8 +163,6 @@ void MacvioConsole::kputcStop()
 		gKputcPinned = true;
 		retain();
 	}
-	for (i = 0; i < 1000 && gKputcInFlight; i++)
-		IODelay(100);
 	IOSleep(100);
 	macvio_kline_flush(&kline_);
 	IOLog("macvio: console: kernel printf: %llu bytes through the port, %llu by emergency write\n",
@@ -178,7 +171,7 @@ void MacvioConsole::kputcStop()
 	kputcOwner_ = false;
 }
 
-void *MacvioConsole::kputcLine()
+struct macvio_kline *MacvioConsole::kputcLine()
 {
 	return kputcOwner_ ? &kline_ : NULL;
 }
@@ -195,7 +188,6 @@ bool MacvioConsole::init(OSDictionary *properties)
 	bzero(ports_, sizeof(ports_));
 	irq_.reset();
 	for (i = 0; i < VIO_CONS_MAX_PORTS; i++) {
-		ports_[i].owner = this;
 		ports_[i].id = i;
 	}
 	kputcPort_ = -1;
@@ -353,8 +345,10 @@ int MacvioConsole::startDevice()
 
 		if (pt->nub && (i >= cons_.nports || !cons_.ports[i].present))
 			unpublishPort(i);
-		else if (pt->acquired && !cons_.ports[i].console)
-			(void)vio_cons_port_open(&cons_, i, true); /* open before the sleep */
+		else if (pt->acquired && !cons_.ports[i].console &&
+			 (err = vio_cons_port_open(&cons_, i, true)))
+			/* open before the sleep; this port only: the host does not send to it */
+			IOLog("macvio: console: port %u: PORT_OPEN after wake: %s\n", i, vio_strerror(err));
 		if (pt->nub)
 			refreshPort(pt);
 	}
@@ -365,12 +359,11 @@ int MacvioConsole::startDevice()
  * txLock_ first. Work loop. */
 void MacvioConsole::stopDevice()
 {
-	if (txLock_) {
+	if (txLock_)
 		IOSimpleLockLock(txLock_);
-		ready_ = false;
-		IOSimpleLockUnlock(txLock_);
-	}
 	ready_ = false;
+	if (txLock_)
+		IOSimpleLockUnlock(txLock_);
 	if (attached_)
 		vio_cons_stop(&cons_);
 }

@@ -61,7 +61,6 @@ class MacvioConsole;
 
 /* One port as IOSerialFamily sees it. */
 struct MacvioConsPort {
-	MacvioConsole *owner;
 	uint32_t id;
 	IORS232SerialStreamSync *nub; /* published while the device has the port */
 	struct macvio_ser ser;	      /* the state word (macvio_serial.h) */
@@ -103,7 +102,7 @@ class MacvioConsole : public IOSerialDriverSync
 	static uint32_t kputcQueue(void *ctx, const char *s, uint32_t n);
 	static void kputcEmerg(void *ctx, const char *s, uint32_t n);
 	/* the line the hook fills, NULL when this device does not own it */
-	void *kputcLine();
+	struct macvio_kline *kputcLine();
 
 private:
 	/* one gated call: what the public entry points marshal */

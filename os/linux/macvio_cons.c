@@ -733,20 +733,32 @@ int macvio_cons_suspend(struct pci_dev *pdev)
  * ttys (an open /dev/mvportN carries on) and hear PORT_OPEN again when
  * open (QEMU forgot: guest_connected is reset with the device); ports it
  * does not announce go. Under mc->lock. */
-static int cons_reattach(struct macvio_cons *mc)
+/* attached off, then wait until no one outside mc->lock is inside the
+ * engine: interrupt handlers (synchronize_irq) and the kernel console's
+ * emergency write (emerg_users, bounded at 100 ms: they run with
+ * interrupts off, so it is never us they wait for). False when one is
+ * still inside: the engine must not be freed. */
+static bool cons_detach_readers(struct macvio_cons *mc)
 {
-	struct vio_cons_params p;
-	bool dma_off = mc->cons.dev.dma_stopped;
-	int i, err;
-	u32 id;
+	int i;
 
 	smp_store_release(&mc->attached, false);
 	smp_mb();
 	for (i = 0; i < mc->nirqs; i++)
 		synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
 	for (i = 0; i < 100000 && atomic_read(&mc->emerg_users); i++)
-		udelay(1); /* a printk mid-emergency-write on another CPU */
-	if (atomic_read(&mc->emerg_users))
+		udelay(1);
+	return !atomic_read(&mc->emerg_users);
+}
+
+static int cons_reattach(struct macvio_cons *mc)
+{
+	struct vio_cons_params p;
+	bool dma_off = mc->cons.dev.dma_stopped;
+	int err;
+	u32 id;
+
+	if (!cons_detach_readers(mc))
 		return VIO_ETIMEDOUT; /* still inside after 100 ms: leave the old engine to it */
 	vio_cons_destroy(&mc->cons);
 	cons_params(mc, &p);
@@ -762,14 +774,10 @@ static int cons_reattach(struct macvio_cons *mc)
 	smp_store_release(&mc->attached, true);
 	err = vio_cons_start(&mc->cons);
 	if (err) {
-		smp_store_release(&mc->attached, false);
-		smp_mb();
-		for (i = 0; i < mc->nirqs; i++)
-			synchronize_irq(pci_irq_vector(mc->fn.pdev, i));
-		for (i = 0; i < 100000 && atomic_read(&mc->emerg_users); i++)
-			udelay(1);
+		bool alone = cons_detach_readers(mc);
+
 		vio_cons_stop(&mc->cons);
-		if (!atomic_read(&mc->emerg_users))
+		if (alone)
 			vio_cons_destroy(&mc->cons);
 		return err;
 	}
